@@ -1,0 +1,51 @@
+"""Entry point of the ``vigil`` command: the Typer application and its error handling.
+
+A ``VigilError`` (bad input, unknown rule set, estimate that cannot be computed) is printed
+as one line on stderr, ``vigil: <place>: <message>``, and the command exits with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from vigil.errors import VigilError
+
+app = typer.Typer(
+    name="vigil",
+    help="Vigil: screen, refer, prevent and count forced labour and human trafficking.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="List and show the rule sets (the standards as data).", no_args_is_help=True)
+estimate_app = typer.Typer(
+    help="Estimates: survey prevalence and multiple systems estimation.", no_args_is_help=True
+)
+app.add_typer(rules_app, name="rules")
+app.add_typer(estimate_app, name="estimate")
+
+
+def _register() -> None:
+    """Import the modules that add commands to the applications above."""
+    # One import per command module; each decorates ``app``, ``rules_app`` or ``estimate_app``.
+    # --- command modules (keep one per line) ---
+    from vigil.cli import rules_commands  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; domain errors become one clear line and exit status 2."""
+    _register()
+    try:
+        app(args=argv, standalone_mode=False)
+    except VigilError as exc:
+        print(f"vigil: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except typer.Abort:
+        print("vigil: aborted", file=sys.stderr)
+        raise SystemExit(1) from None
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except BrokenPipeError:
+        raise SystemExit(0) from None
