@@ -1,0 +1,34 @@
+"""The standards as versioned data, and one evaluator for a record or a million.
+
+    >>> from vigil.rules import load_ruleset, assess
+    >>> rs = load_ruleset("ilo-2012-forced-labour")
+    >>> assess(rs, {"id": "r1", "indicators": {"UR05": True, "D1.PN02": True}}).outcome
+    'positive'
+"""
+
+from vigil.rules.engine import (
+    Determination,
+    assess,
+    assess_columns,
+    assess_many,
+    outcome_codes,
+    outcome_names,
+    to_json,
+)
+from vigil.rules.loader import available, load_file, load_ruleset
+from vigil.rules.model import Indicator, RuleSet
+
+__all__ = [
+    "Determination",
+    "Indicator",
+    "RuleSet",
+    "assess",
+    "assess_columns",
+    "assess_many",
+    "available",
+    "load_file",
+    "load_ruleset",
+    "outcome_codes",
+    "outcome_names",
+    "to_json",
+]
