@@ -1,0 +1,1 @@
+"""Readers and writers for the files Vigil takes in and gives out: tables, exports."""
