@@ -359,7 +359,8 @@ class AnyOf(Node):
         elif state == UNK:
             text = " or ".join(c.explain(view) for c in self.items if view.state(c) == UNK)
         else:
-            text = "none of: " + "; ".join(c.explain(view) for c in self.items)
+            parts = list(dict.fromkeys(c.explain(view) for c in self.items))
+            text = "none of: " + "; ".join(parts)
         return f"{self.label} {state_name(state)}: {text}" if self.label else text
 
     def unknowns(self, view: View) -> list[Ask]:

@@ -58,6 +58,8 @@ class RulesetRef(Node):
     adult: Node
     child: Node | None = None
     keys: tuple[str, ...] = ()
+    adult_rs: str | None = None
+    child_rs: str | None = None
     label: str | None = None
 
     def _pick(self, view: View) -> Node:
@@ -85,7 +87,12 @@ class RulesetRef(Node):
     def explain(self, view: View) -> str:
         if not self._assessed(view):
             return f"{self.name} not assessed"
-        return self._pick(view).explain(view)
+        target = self._pick(view)
+        text = target.explain(view)
+        if isinstance(target, Term | Dim):
+            return text
+        rs = (self.child_rs if self.child is target else self.adult_rs) or self.name
+        return f"{rs} {state_name(view.state(target))}: {text}"
 
     def unknowns(self, view: View) -> list[tuple[int, int, str]]:
         return self._pick(view).unknowns(view) if self._assessed(view) else []
@@ -213,13 +220,14 @@ class Triage:
         def delphi(obj: Mapping[str, Any], p: Parser) -> Node:
             a = _target(adult, obj["delphi"], p, "delphi")
             c = _target(child, obj["delphi"], p, "delphi")
-            return RulesetRef("Delphi", a, c, delphi_keys)
+            return RulesetRef("Delphi", a, c, delphi_keys, adult.id, child.id)
 
         def forced(obj: Mapping[str, Any], p: Parser) -> Node:
-            return RulesetRef(fl.id, _target(fl, obj["forced_labour"], p, "forced_labour"), None, fl_keys)
+            target = _target(fl, obj["forced_labour"], p, "forced_labour")
+            return RulesetRef(fl.id, target, None, fl_keys, fl.id)
 
         def palermo(obj: Mapping[str, Any], p: Parser) -> Node:
-            return RulesetRef(host.id, _target(host, obj["palermo"], p, "palermo"))
+            return RulesetRef(host.id, _target(host, obj["palermo"], p, "palermo"), adult_rs=host.id)
 
         def child_labour(obj: Mapping[str, Any], p: Parser) -> Node:
             wanted = tuple(obj["child_labour"])
