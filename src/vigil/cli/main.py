@@ -32,6 +32,7 @@ def _register() -> None:
     # One import per command module; each decorates ``app``, ``rules_app`` or ``estimate_app``.
     # --- command modules (keep one per line) ---
     from vigil.cli import rules_commands  # noqa: F401
+    from vigil.cli import survey_commands  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:
