@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -156,7 +157,7 @@ def _read_xlsx(file: Path, sheet: str | None) -> pl.DataFrame:
 
     try:
         book = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise InputError(f"cannot open as an Excel workbook: {exc}", str(file)) from None
     try:
         if sheet is None:

@@ -124,8 +124,7 @@ def parse_design(content: Any, source: str = "design") -> DesignSpec:
         raise InputError("design file is empty; it needs at least 'ids' and 'weights'", source)
     if not isinstance(content, Mapping):
         raise InputError(
-            f"a design must be a mapping with keys {', '.join(DESIGN_KEYS)}; "
-            f"found {type(content).__name__}",
+            f"a design must be a mapping with keys {', '.join(DESIGN_KEYS)}; found {type(content).__name__}",
             source,
         )
     for key in content:
@@ -175,9 +174,7 @@ def _column_list(value: Any, key: str, source: str, allow_one: bool = False) -> 
         names: list[str] = []
         for position, item in enumerate(value, start=1):
             if not _is_name(item):
-                raise InputError(
-                    f"entry {position} of {key} must be a column name, found {item!r}", place
-                )
+                raise InputError(f"entry {position} of {key} must be a column name, found {item!r}", place)
             names.append(str(item))
         return tuple(names)
     raise InputError(f"{key} must be a column name or a list of them, found {value!r}", place)
@@ -257,9 +254,7 @@ def _numeric(series: pl.Series, key: str, source: str | Path | None) -> FloatArr
     return numbers.to_numpy().astype(np.float64, copy=False)
 
 
-def _check_range(
-    values: FloatArray, name: str, key: str, source: str | Path | None, allow_inf: bool
-) -> None:
+def _check_range(values: FloatArray, name: str, key: str, source: str | Path | None, allow_inf: bool) -> None:
     bad = values < 0
     if not allow_inf:
         bad = bad | ~np.isfinite(values)
@@ -267,5 +262,6 @@ def _check_range(
         index = int(np.flatnonzero(bad)[0])
         what = "non-negative finite numbers" if not allow_inf else "non-negative numbers"
         raise InputError(
-            f"{key} must be {what}, found {values[index]!r}", row_place(source, index, name)
+            f"{key} must be {what}, found {float(values[index])!r}",
+            row_place(source, index, name),
         )
