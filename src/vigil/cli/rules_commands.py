@@ -32,6 +32,12 @@ PROGRESS_FROM = 5000
 err = Console(stderr=True)
 
 
+def _out() -> Console:
+    """Console for stdout; wide when piped, so ids and labels are never cut."""
+    con = Console()
+    return con if con.is_terminal else Console(width=200)
+
+
 class Missing(str, Enum):
     unknown = "unknown"
     absent = "absent"
@@ -75,7 +81,7 @@ def rules_list(fmt: Annotated[ShowFormat, typer.Option("--format")] = ShowFormat
     table = Table("id", "version", "verified", "title")
     for rs in sets:
         table.add_row(rs.id, rs.version, "yes" if rs.verified else "NO (unverified)", rs.title)
-    Console().print(table)
+    _out().print(table)
 
 
 def ruleset_detail(rs: RuleSet) -> dict[str, Any]:
@@ -116,7 +122,7 @@ def rules_show(
     if fmt is ShowFormat.json:
         print(json.dumps(detail, indent=2, ensure_ascii=False))
         return
-    con = Console()
+    con = _out()
     con.print(f"[bold]{rs.id}[/bold] {rs.version}: {rs.title}")
     con.print(f"source: {rs.source}")
     con.print("verified: yes" if rs.verified else "[bold red]verified: NO[/bold red] (unverified source)")

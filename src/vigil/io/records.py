@@ -100,9 +100,13 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[str, Any]]:
                 if len(line) > MAX_LINE:
                     raise InputError("line longer than 1 MiB", place)
                 try:
-                    yield place, json.loads(line)
+                    obj = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise InputError(f"invalid JSON ({exc.msg}, column {exc.colno})", place) from None
+                # a line of the reference case files ({"record": ..., "expect": ...}) is its record
+                if isinstance(obj, dict) and "record" in obj and set(obj) <= {"record", "expect"}:
+                    obj = obj["record"]
+                yield place, obj
         except UnicodeDecodeError:
             raise InputError("not UTF-8 text", name) from None
 
@@ -154,7 +158,9 @@ def row_to_record(header: list[str], row: list[Any], place: str) -> dict[str, An
             spec = specs.get(name)
             if spec is None:
                 raise InputError("unknown fact", cell_place)
-            if spec.type == "bool":
+            if spec.type == "context":
+                facts[name] = str(text)
+            elif spec.type == "bool":
                 facts[name] = text if isinstance(text, bool) else _cell_truth(str(text), cell_place)
             elif spec.type == "list":
                 t = str(text).strip()

@@ -135,9 +135,8 @@ def encode_record(record: Any, allowed_keys: frozenset[str], scope_name: str) ->
     rid = record.get("id")
     if rid is not None and (isinstance(rid, bool) or not isinstance(rid, str | int)):
         raise InputError("id must be a string or an integer", "key id")
-    for key in record:
-        if key not in ("id", "age", "indicators", "facts"):
-            raise InputError("unknown key (expected id, age, indicators, facts)", _where(rid, key))
+    # Other top-level keys (sex, nationality, occupation...) describe the person and are never
+    # read by a rule: they cannot raise an outcome by themselves (STANDARDS.md section 6.6).
     out = Encoded(id=rid)
     out.nums["age"] = parse_age(record.get("age"), rid)
     indicators = record.get("indicators", {})
@@ -159,7 +158,8 @@ def encode_record(record: Any, allowed_keys: frozenset[str], scope_name: str) ->
         spec = specs.get(key)
         if spec is None:
             raise InputError("unknown fact", _where(rid, f"facts.{key}"))
-        encode_fact(spec, value, rid, out)
+        if spec.type != "context":
+            encode_fact(spec, value, rid, out)
     return out
 
 
