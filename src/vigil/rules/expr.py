@@ -63,7 +63,9 @@ class Scalar(View, Protocol):
 class Batch(Protocol):
     ruleset: RuleSet
     missing: int
-    n: int
+
+    @property
+    def n(self) -> int: ...
 
     def code(self, col: str) -> Array: ...
     def num(self, col: str) -> npt.NDArray[np.float64]: ...

@@ -194,8 +194,8 @@ class Columns:
             v = int(arr[j])
             if v != ABSENT_KEY:
                 enc.codes[col] = v
-        for col, arr in self.nums.items():
-            x = float(arr[j])
+        for col, nums in self.nums.items():
+            x = float(nums[j])
             if not math.isnan(x):
                 enc.nums[col] = x
         return enc

@@ -82,7 +82,8 @@ class RulesetRef(Node):
             for k in self.keys:
                 assessed |= ctx.code(k) != ABSENT_KEY
             value = np.where(assessed, value, np.int8(NEG))
-        return value.astype(np.int8, copy=False)
+        out: Array = value.astype(np.int8, copy=False)
+        return out
 
     def explain(self, view: View) -> str:
         if not self._assessed(view):
@@ -140,7 +141,8 @@ class LabelRef(Node):
         return ctx.state(self.target)
 
     def batch(self, ctx: Any) -> Array:
-        return ctx.state(self.target)
+        out: Array = ctx.state(self.target)
+        return out
 
     def explain(self, view: View) -> str:
         return f"{self.name} {state_name(view.state(self))}"
