@@ -204,11 +204,39 @@ def _plain(value: Any) -> Any:
 
 def _codes(series: pl.Series) -> tuple[IntArray, int]:
     """Dense integer codes (0..k-1, in sorted order of the values) and k; nulls get code k."""
-    ranks = series.rank("dense")
-    top = int(ranks.max() or 0)  # type: ignore[arg-type]
-    codes = ranks.fill_null(top + 1).to_numpy().astype(np.int64) - 1
-    levels = top + 1 if series.null_count() else top
-    return codes, levels
+    n = len(series)
+    nulls = series.null_count()
+    if (series.dtype.is_integer() or series.dtype == pl.Boolean) and nulls == 0 and n:
+        values = series.cast(pl.Int64).to_numpy()
+        low = int(values.min())
+        span = int(values.max()) - low + 1
+        if span <= max(4 * n, 1 << 20):
+            return _dense(values - low, span)
+        uniques, inverse = np.unique(values, return_inverse=True)
+        return inverse.astype(np.int64).reshape(-1), len(uniques)
+    levels = series.drop_nulls().unique().sort()
+    mapping = pl.DataFrame(
+        {"value": levels, "code": np.arange(len(levels), dtype=np.int64)},
+        schema={"value": series.dtype, "code": pl.Int64},
+    )
+    coded = (
+        series.rename("value")
+        .to_frame()
+        .join(mapping, on="value", how="left", maintain_order="left")
+        .get_column("code")
+    )
+    codes = coded.fill_null(len(levels)).to_numpy().astype(np.int64)
+    return codes, len(levels) + (1 if nulls else 0)
+
+
+def _dense(codes: IntArray, size: int) -> tuple[IntArray, int]:
+    """Renumber codes in 0..size-1 to 0..k-1 (keeping their order)."""
+    seen = np.zeros(size, dtype=bool)
+    seen[codes] = True
+    present = np.flatnonzero(seen)
+    remap = np.empty(size, dtype=np.int64)
+    remap[present] = np.arange(len(present), dtype=np.int64)
+    return remap[codes], len(present)
 
 
 def _interact(a: IntArray, na: int, b: IntArray, nb: int) -> tuple[IntArray, int]:
@@ -216,10 +244,7 @@ def _interact(a: IntArray, na: int, b: IntArray, nb: int) -> tuple[IntArray, int
     combined = a * nb + b
     size = na * nb
     if size <= max(4 * len(a), 1 << 20):
-        seen = np.zeros(size, dtype=bool)
-        seen[combined] = True
-        remap = np.cumsum(seen, dtype=np.int64) - 1
-        return remap[combined], int(seen.sum())
+        return _dense(combined, size)
     uniques, inverse = np.unique(combined, return_inverse=True)
     return inverse.astype(np.int64).reshape(-1), len(uniques)
 
@@ -308,10 +333,8 @@ class SurveyDesign:
         n = self.n
         stages = spec.stages
         has_strata = bool(cols.strata)
-        if cols.ids:
-            raw_ids = [_codes(series) for series in cols.ids]
-        else:
-            raw_ids = [(np.arange(n, dtype=np.int64), n)]
+        rows_as_ids = [(np.arange(n, dtype=np.int64), n)]
+        raw_ids = [_codes(series) for series in cols.ids] if cols.ids else rows_as_ids
         raw_strata = [_codes(series) for series in cols.strata]
 
         if raw_ids[0][1] == 1 and not (spec.nest and has_strata):
@@ -582,8 +605,7 @@ class SurveyDesign:
             truth = _parse_bool(level)
             if truth is None:
                 raise InputError(
-                    f"column {name!r} is true/false; the level must be true or false, "
-                    f"found {level!r}",
+                    f"column {name!r} is true/false; the level must be true or false, found {level!r}",
                     "--prop",
                 )
             hit = series.fill_null(not truth) == truth
@@ -659,10 +681,8 @@ class SurveyDesign:
             values = scores.sum(axis=0)
         else:
             numerator = unit_sums(wy)
-            if x is None:
-                denominator = unit_sums(w)
-            else:
-                denominator = unit_sums(w * np.where(np.isnan(x), 0.0, x))
+            wx = w if x is None else w * np.where(np.isnan(x), 0.0, x)
+            denominator = unit_sums(wx)
             num_total = numerator.sum(axis=0)
             den_total = denominator.sum(axis=0)
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -677,9 +697,7 @@ class SurveyDesign:
             return list(range(self.stages))
         return [0]
 
-    def _variance(
-        self, scores: FloatArray, counts: FloatArray, levels: list[int], lonely: str
-    ) -> FloatArray:
+    def _variance(self, scores: FloatArray, counts: FloatArray, levels: list[int], lonely: str) -> FloatArray:
         """Variance of the totals of ``scores`` (finest-used-unit x domain), by recursion."""
         totals = {levels[-1]: scores}
         present = {levels[-1]: counts}
@@ -696,14 +714,10 @@ class SurveyDesign:
             variance += (multiplier[:, None] * contribution).sum(axis=0)
             # clusters of this stage become the parents of the next stage's strata
             stratum = stage.unit_stratum
-            multiplier = (
-                multiplier[stage.stratum_parent[stratum]] * stage.sampling_fraction[stratum]
-            )
+            multiplier = multiplier[stage.stratum_parent[stratum]] * stage.sampling_fraction[stratum]
         return variance
 
-    def _stage_variance(
-        self, i: int, totals: FloatArray, unit_counts: FloatArray, lonely: str
-    ) -> FloatArray:
+    def _stage_variance(self, i: int, totals: FloatArray, unit_counts: FloatArray, lonely: str) -> FloatArray:
         """Per parent cluster (rows) and domain (columns): the stage's variance contribution."""
         stage = self._stages[i]
         strata = stage.n_strata
@@ -732,9 +746,7 @@ class SurveyDesign:
             elif lonely in ("remove", "certainty"):
                 contribution[lonely_strata] = 0.0
             elif lonely == "adjust":
-                contribution[lonely_strata] = (
-                    f_h[lonely_strata, None] * stratum_sum[lonely_strata] ** 2
-                )
+                contribution[lonely_strata] = f_h[lonely_strata, None] * stratum_sum[lonely_strata] ** 2
             else:  # average
                 contribution[lonely_strata] = np.nan
         contribution[self_representing] = 0.0
