@@ -515,3 +515,96 @@ def test_bad_analysis_input() -> None:
     flags = frame.with_columns(flag=pl.col("y") > 4)
     with pytest.raises(InputError, match="true or false"):
         estimate(flags, LONELY, [Proportion("flag", "maybe")], lonely_psu="remove")
+
+
+# --- strata at the second stage ---------------------------------------------------------
+# stratum: (N1, {psu: {substratum: (M, [y of sampled units])}})
+SUBSTRATA = {
+    "A": (
+        6,
+        {
+            "a1": {"x": (10, [1.0, 4.0, 2.0]), "y": (8, [7.0, 5.0])},
+            "a2": {"x": (12, [3.0, 3.5]), "y": (5, [9.0, 6.0, 8.0])},
+        },
+    ),
+    "B": (
+        4,
+        {
+            "b1": {"x": (7, [2.0, 2.5]), "y": (9, [4.0, 1.0])},
+            "b2": {"x": (6, [5.0, 7.0, 6.0]), "y": (11, [3.0, 8.0])},
+        },
+    ),
+}
+
+
+def _substrata_frame(lonely: bool = False) -> pl.DataFrame:
+    rows = []
+    for stratum, (big_n, clusters) in SUBSTRATA.items():
+        for psu, parts in clusters.items():
+            for sub, (big_m, ys) in parts.items():
+                values = ys[:1] if lonely and psu == "a2" and sub == "y" else ys
+                for j, y in enumerate(values):
+                    weight = (big_n / len(clusters)) * (big_m / len(values))
+                    rows.append(
+                        {
+                            "stratum": stratum,
+                            "psu": psu,
+                            "sub": sub,
+                            "unit": f"{sub}{j}",
+                            "y": y,
+                            "w": weight,
+                            "N": big_n,
+                            "M": big_m,
+                        }
+                    )
+    return pl.DataFrame(rows)
+
+
+SUBSTRATIFIED = DesignSpec(ids=("psu", "unit"), strata=("stratum", "sub"), weights="w", fpc=("N", "M"))
+
+
+def _substrata_terms(frame: pl.DataFrame) -> tuple[float, dict[str, dict[str, float]]]:
+    """Stage-1 variance and, per PSU and substratum, the stage-2 term before n/N."""
+    data: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
+    for row in frame.iter_rows(named=True):
+        data[row["stratum"]][row["psu"]][row["sub"]].append(row["y"])
+    stage1 = 0.0
+    stage2: dict[str, dict[str, float]] = defaultdict(dict)
+    for stratum, (big_n, clusters) in SUBSTRATA.items():
+        n = len(clusters)
+        totals = []
+        for psu, parts in data[stratum].items():
+            totals.append(sum(clusters[psu][s][0] * sum(v) / len(v) for s, v in parts.items()))
+            for sub, values in parts.items():
+                big_m, m = clusters[psu][sub][0], len(values)
+                term = big_m**2 * (1 - m / big_m) * _var(values) / m if m > 1 else math.nan
+                stage2[psu][sub] = (big_n / n) * term
+        stage1 += big_n**2 * (1 - n / big_n) * _var(totals) / n
+    return stage1, stage2
+
+
+def test_second_stage_strata_match_cochran() -> None:
+    frame = _substrata_frame()
+    result = _one(frame, SUBSTRATIFIED, Total("y"))
+    stage1, stage2 = _substrata_terms(frame)
+    expected = stage1 + sum(sum(parts.values()) for parts in stage2.values())
+    assert result.se**2 == pytest.approx(expected, rel=1e-10)
+    assert SurveyDesign.from_frame(frame, SUBSTRATIFIED).clusters() == [4, 19]
+
+
+def test_average_rule_at_the_second_stage_stays_within_the_cluster() -> None:
+    frame = _substrata_frame(lonely=True)
+    with pytest.raises(EstimationError, match=r"cluster 'a2'.*stage 2"):
+        estimate(frame, SUBSTRATIFIED, [Total("y")])
+    stage1, stage2 = _substrata_terms(frame)
+    averaged = 0.0
+    for parts in stage2.values():
+        ok = [v for v in parts.values() if not math.isnan(v)]
+        averaged += sum(ok) * len(parts) / len(ok)
+    result = _one(frame, SUBSTRATIFIED, Total("y"), lonely_psu="average")
+    assert result.se**2 == pytest.approx(stage1 + averaged, rel=1e-10)
+    removed = _one(frame, SUBSTRATIFIED, Total("y"), lonely_psu="remove")
+    expected = stage1 + sum(v for p in stage2.values() for v in p.values() if not math.isnan(v))
+    assert removed.se**2 == pytest.approx(expected, rel=1e-10)
