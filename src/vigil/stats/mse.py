@@ -1,0 +1,427 @@
+"""Multiple systems estimation (MSE): how many people are there, counting those on no list?
+
+Given a capture-history table (:mod:`vigil.stats.capture`: one 0/1 column per list, a ``count``
+column), fit Poisson log-linear models over the ``2^t - 1`` observable cells and extrapolate to
+the unobserved cell. The estimate of the total population is ``N_obs + exp(intercept)``.
+
+Methods, validated against the R reference implementations (``docs/statistics.md``):
+
+* :func:`estimate_stepwise` -- SparseMSE (Chan, Silverman & Vincent 2021): main effects plus the
+  two-list interactions chosen stepwise by Poisson p-value below ``pthresh`` (default 0.02); pairs
+  with no observed overlap enter as extended-MLE terms (their cells dropped); candidates failing
+  the existence/identifiability check get p = 1; ``pthresh = 0`` gives main effects only.
+  Model-conditional interval ``N_obs + exp(intercept ± z se)``.
+* :func:`bootstrap` -- BCa interval accounting for model selection, as SparseMSE
+  ``estimatepopulation`` (multinomial resampling, whole selection rerun on each replicate,
+  jackknife acceleration).
+* :func:`estimate_search` -- exhaustive search over hierarchical models up to ``max_order`` by BIC
+  or AIC, as MultipleSystemsEstimation ``estimate_population_bic``, with a model comparison.
+* :func:`estimate_fixed` -- a given model; :func:`check_model` -- the 0/1/2/3 codes of
+  SparseMSE ``checkident``.
+
+Results are plain dataclasses; :meth:`MSEResult.to_dict` gives the JSON shape of the CLI.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.special import ndtri
+
+from vigil.errors import EstimationError, InputError
+from vigil.stats.capture import CaptureHistories
+from vigil.stats.mse_bootstrap import BootstrapResult, bootstrap_stepwise
+from vigil.stats.mse_hierarchical import (
+    HierarchicalFit,
+    fit_hierarchical,
+    model_string,
+    search_models,
+)
+from vigil.stats.mse_models import CHECK_MESSAGES, check_identifiability, popcount, term_label
+from vigil.stats.mse_stepwise import space_for, stepwise_batch
+
+__all__ = [
+    "CHECK_MESSAGES",
+    "MSEResult",
+    "ModelSummary",
+    "bootstrap",
+    "check_model",
+    "estimate",
+    "estimate_fixed",
+    "estimate_main",
+    "estimate_search",
+    "estimate_stepwise",
+    "parse_terms",
+]
+
+DEFAULT_PTHRESH = 0.02
+
+
+@dataclass
+class ModelSummary:
+    """One row of a model comparison."""
+
+    model: str  # MultipleSystemsEstimation notation, e.g. "[123,25,34]"
+    terms: list[str]  # interaction terms of the model (all orders), e.g. ["LA:NG", "LA:NG:PF"]
+    minus_infinity: list[str]  # terms with no observed overlap (fixed at minus infinity)
+    n_params: int
+    estimate: float
+    ci_model: tuple[float, float]
+    aic: float
+    bic: float
+    check: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "terms": list(self.terms),
+            "minus_infinity": list(self.minus_infinity),
+            "n_params": self.n_params,
+            "estimate": self.estimate,
+            "ci_model": list(self.ci_model),
+            "aic": self.aic,
+            "bic": self.bic,
+            "check": self.check,
+        }
+
+
+@dataclass
+class MSEResult:
+    """A population estimate with its intervals and the model behind it."""
+
+    method: str  # "stepwise", "main", "fixed", "bic" or "aic"
+    lists: tuple[str, ...]
+    n_observed: int
+    estimate: float
+    ci_model: tuple[float, float]
+    level: float
+    terms: list[str]  # interaction terms chosen ("A:B"), in order of entry for stepwise
+    empty_overlaps: list[str]  # of those, the ones with no observed overlap (minus infinity)
+    log_dark: float
+    se_log_dark: float
+    loglik: float
+    aic: float
+    bic: float
+    n_params: int
+    check: int
+    settings: dict[str, Any] = field(default_factory=dict)
+    ci_bootstrap: tuple[float, float] | None = None
+    bootstrap: BootstrapResult | None = field(default=None, repr=False)
+    models: list[ModelSummary] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def dark_figure(self) -> float:
+        """Estimated number of people on no list."""
+        return self.estimate - self.n_observed
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (the CLI's ``--format json``)."""
+        out: dict[str, Any] = {
+            "method": self.method,
+            "estimate": self.estimate,
+            "ci_model": list(self.ci_model),
+            "level": self.level,
+            "terms": list(self.terms),
+            "empty_overlaps": list(self.empty_overlaps),
+            "n_observed": self.n_observed,
+            "lists": list(self.lists),
+            "aic": self.aic,
+            "bic": self.bic,
+            "n_params": self.n_params,
+            "check": self.check,
+            "settings": dict(self.settings),
+            "warnings": list(self.warnings),
+        }
+        if self.ci_bootstrap is not None:
+            out["ci_bootstrap"] = list(self.ci_bootstrap)
+            if self.bootstrap is not None:
+                out["bootstrap"] = {
+                    "replicates": int(self.bootstrap.replicates.size),
+                    "seed": self.bootstrap.seed,
+                    "acceleration": self.bootstrap.acceleration,
+                    "bias_correction": self.bootstrap.bias_correction,
+                }
+        if self.models:
+            out["models"] = [m.to_dict() for m in self.models]
+        return out
+
+
+# ---------------------------------------------------------------------- helpers
+def _z(level: float) -> float:
+    if not 0.0 < level < 1.0:
+        raise InputError(f"confidence level must be between 0 and 1, got {level}")
+    return float(ndtri(0.5 + level / 2.0))
+
+
+def _validate(h: CaptureHistories) -> CaptureHistories:
+    h = h.tidy()
+    if h.n_lists < 2:
+        raise EstimationError("multiple systems estimation needs at least two lists")
+    if h.n_observed == 0:
+        raise EstimationError("nobody was observed: all counts are zero")
+    return h
+
+
+def _list_warnings(h: CaptureHistories) -> list[str]:
+    out = []
+    for name, tot in h.list_totals().items():
+        if tot == 0:
+            out.append(f"list {name} is empty: it carries no information")
+        elif tot == h.n_observed:
+            out.append(f"list {name} contains everyone observed: the estimate cannot exist")
+    return out
+
+
+def parse_terms(terms: Sequence[str | Sequence[str]], lists: Sequence[str]) -> list[int]:
+    """Interaction terms given as ``"A:B"`` strings or name tuples, to term codes."""
+    codes = []
+    for t in terms:
+        names = t.split(":") if isinstance(t, str) else list(t)
+        code = 0
+        for n in names:
+            n = n.strip()
+            if n not in lists:
+                raise InputError(f"unknown list {n!r} in term {t!r} (lists: {', '.join(lists)})")
+            code |= 1 << list(lists).index(n)
+        if popcount(code) < 2:
+            raise InputError(f"term {t!r} is not an interaction of two or more lists")
+        codes.append(code)
+    return codes
+
+
+def check_model(histories: CaptureHistories, terms: Sequence[str | Sequence[str]] = ()) -> int:
+    """Existence/identifiability code of a model on the data, as SparseMSE ``checkident``:
+    0 OK, 1 the (extended) MLE does not exist, 2 not identifiable, 3 both."""
+    h = histories.tidy()
+    return check_identifiability(h.n_lists, h.cell_counts(), parse_terms(terms, h.lists))
+
+
+def _interval(n: float, log_dark: float, se: float, level: float) -> tuple[float, float]:
+    z = _z(level)
+    return (n + math.exp(log_dark - z * se), n + math.exp(log_dark + z * se))
+
+
+# ---------------------------------------------------------------------- estimators
+def estimate_stepwise(
+    histories: CaptureHistories,
+    pthresh: float = DEFAULT_PTHRESH,
+    *,
+    level: float = 0.95,
+    method: str = "stepwise",
+) -> MSEResult:
+    """SparseMSE stepwise estimate (``estimatepopulation.0``) with its model-conditional interval."""
+    if not 0.0 <= pthresh <= 1.0:
+        raise InputError(f"p-value threshold must be between 0 and 1, got {pthresh}")
+    h = _validate(histories)
+    sp = space_for(h.n_lists)
+    cells = h.cell_counts()
+    r = stepwise_batch(cells[None, 1:], h.n_lists, pthresh)
+    order = r.order[0]
+    pair_code = {j: (1 << a) | (1 << b) for j, (a, b) in enumerate(sp.pairs)}
+    terms = [term_label(pair_code[j], h.lists) for j in order]
+    empty = [term_label(pair_code[j], h.lists) for j in order if r.empty[0, j]]
+    code = check_identifiability(h.n_lists, cells, [pair_code[j] for j in order])
+    warnings = _list_warnings(h) + list(r.warnings)
+    if code:
+        warnings.append(f"selected model: {CHECK_MESSAGES[code]} (check code {code})")
+    for e in empty:
+        warnings.append(
+            f"lists {e.replace(':', ' and ')} have no one in common: their interaction is "
+            "minus infinity (extended MLE) and the cells containing both are dropped"
+        )
+    log_dark = float(r.log_dark[0])
+    se = float(math.sqrt(max(r.var_log_dark[0], 0.0)))
+    n = h.n_observed
+    ll = float(r.loglik[0])
+    k = int(r.n_params[0]) + len(empty)
+    return MSEResult(
+        method=method,
+        lists=h.lists,
+        n_observed=n,
+        estimate=n + math.exp(log_dark),
+        ci_model=_interval(n, log_dark, se, level),
+        level=level,
+        terms=terms,
+        empty_overlaps=empty,
+        log_dark=log_dark,
+        se_log_dark=se,
+        loglik=ll,
+        aic=2.0 * k - 2.0 * ll,
+        bic=k * math.log(n) - 2.0 * ll,
+        n_params=k,
+        check=code,
+        settings={"pthresh": pthresh} if method == "stepwise" else {},
+        warnings=warnings,
+    )
+
+
+def estimate_main(histories: CaptureHistories, *, level: float = 0.95) -> MSEResult:
+    """Main effects only (independence of the lists)."""
+    return estimate_stepwise(histories, 0.0, level=level, method="main")
+
+
+def _from_fit(
+    h: CaptureHistories, f: HierarchicalFit, method: str, level: float
+) -> tuple[MSEResult, list[str]]:
+    inter = [s for s in f.terms if popcount(s) > 1]
+    terms = [term_label(s, h.lists) for s in inter]
+    mi = [term_label(s, h.lists) for s in f.minus_infinity if popcount(s) > 1]
+    warnings = _list_warnings(h)
+    if f.check:
+        raise EstimationError(
+            f"model {model_string(f.terms)}: {CHECK_MESSAGES[f.check]} (check code {f.check})"
+        )
+    if not f.converged:
+        warnings.append("the model fit did not converge")
+    res = MSEResult(
+        method=method,
+        lists=h.lists,
+        n_observed=h.n_observed,
+        estimate=f.estimate,
+        ci_model=f.interval(level),
+        level=level,
+        terms=terms,
+        empty_overlaps=mi,
+        log_dark=f.log_dark,
+        se_log_dark=f.se_log_dark,
+        loglik=f.loglik,
+        aic=f.aic,
+        bic=f.bic,
+        n_params=f.n_params,
+        check=f.check,
+        warnings=warnings,
+    )
+    return res, warnings
+
+
+def estimate_fixed(
+    histories: CaptureHistories,
+    terms: Sequence[str | Sequence[str]],
+    *,
+    level: float = 0.95,
+) -> MSEResult:
+    """Fit one given model: main effects plus ``terms`` (e.g. ``["A:B", "B:C:D"]``, lower-order
+    terms implied). Raises :class:`EstimationError` when the check fails."""
+    h = _validate(histories)
+    f = fit_hierarchical(h.n_lists, h.cell_counts(), parse_terms(terms, h.lists))
+    res, _ = _from_fit(h, f, "fixed", level)
+    res.settings = {"model": model_string(f.terms)}
+    return res
+
+
+def _summary(h: CaptureHistories, f: HierarchicalFit, level: float) -> ModelSummary:
+    return ModelSummary(
+        model=model_string(f.terms),
+        terms=[term_label(s, h.lists) for s in f.terms if popcount(s) > 1],
+        minus_infinity=[term_label(s, h.lists) for s in f.minus_infinity],
+        n_params=f.n_params,
+        estimate=f.estimate,
+        ci_model=f.interval(level),
+        aic=f.aic,
+        bic=f.bic,
+        check=f.check,
+    )
+
+
+def estimate_search(
+    histories: CaptureHistories,
+    *,
+    max_order: int | None = None,
+    criterion: str = "bic",
+    top: int = 20,
+    exhaustive: bool = False,
+    level: float = 0.95,
+) -> MSEResult:
+    """Best hierarchical model by BIC (or AIC) among all up to ``max_order``
+    (MultipleSystemsEstimation ``estimate_population_bic``); ``models`` holds the ``top`` best
+    (every valid model when ``exhaustive``) for comparison."""
+    h = _validate(histories)
+    if h.n_lists > 8:
+        raise EstimationError("the exhaustive model search supports at most 8 lists")
+    if max_order is not None and max_order < 1:
+        raise InputError(f"maximum order must be at least 1, got {max_order}")
+    s = search_models(
+        h.n_lists,
+        h.cell_counts(),
+        max_order=max_order,
+        criterion=criterion,
+        top=max(top, 1),
+        exhaustive=exhaustive,
+    )
+    if not s.models:
+        raise EstimationError("no hierarchical model passed the existence/identifiability check")
+    res, warnings = _from_fit(h, s.best, criterion, level)
+    res.models = [_summary(h, f, level) for f in s.models]
+    res.settings = {
+        "max_order": s.max_order,
+        "criterion": criterion,
+        "model": model_string(s.best.terms),
+        "models_considered": s.n_candidates,
+        "models_fitted": s.n_fitted,
+        "models_excluded_by_check": s.n_excluded,
+        "models_skipped_by_bound": s.n_skipped,
+    }
+    res.warnings = warnings + s.warnings
+    return res
+
+
+def bootstrap(
+    histories: CaptureHistories,
+    *,
+    nboot: int = 1000,
+    pthresh: float = DEFAULT_PTHRESH,
+    level: float = 0.95,
+    seed: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> BootstrapResult:
+    """BCa bootstrap of the stepwise estimate (SparseMSE ``estimatepopulation``)."""
+    if nboot < 1:
+        raise InputError(f"number of bootstrap replicates must be positive, got {nboot}")
+    h = _validate(histories)
+    a = (1.0 - level) / 2.0
+    return bootstrap_stepwise(h, nboot=nboot, pthresh=pthresh, alpha=(a, 1.0 - a), seed=seed, rng=rng)
+
+
+def estimate(
+    histories: CaptureHistories,
+    *,
+    method: str = "stepwise",
+    threshold: float = DEFAULT_PTHRESH,
+    max_order: int | None = None,
+    nboot: int = 0,
+    seed: int | None = None,
+    level: float = 0.95,
+    top: int = 20,
+) -> MSEResult:
+    """One entry point: ``method`` "stepwise", "main", "bic" or "aic"; ``nboot > 0`` adds the
+    BCa bootstrap interval (stepwise and main only)."""
+    if method == "stepwise":
+        res = estimate_stepwise(histories, threshold, level=level)
+    elif method == "main":
+        res = estimate_main(histories, level=level)
+    elif method in ("bic", "aic"):
+        res = estimate_search(histories, max_order=max_order, criterion=method, top=top, level=level)
+    else:
+        raise InputError(f"unknown method {method!r} (stepwise, main, bic, aic)")
+    if nboot > 0:
+        if method not in ("stepwise", "main"):
+            raise InputError("the bootstrap interval is available for the stepwise method only")
+        b = bootstrap(
+            histories,
+            nboot=nboot,
+            pthresh=threshold if method == "stepwise" else 0.0,
+            level=level,
+            seed=seed,
+        )
+        lo, hi = sorted(b.limits)
+        res.ci_bootstrap = (b.limits[lo], b.limits[hi])
+        res.bootstrap = b
+        res.settings["nboot"] = nboot
+        res.settings["seed"] = seed
+        res.warnings.extend(b.warnings)
+    return res
