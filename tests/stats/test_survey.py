@@ -241,6 +241,23 @@ def test_proportion_equals_mean_of_indicator_and_levels_by_type() -> None:
     assert prop.variable == "sch.wide=Yes"
 
 
+def test_proportion_without_level_gives_every_level() -> None:
+    frame = _two_stage_frame()
+    every = estimate(frame, STAGED, [Proportion("group")], by="stratum")
+    assert [(r.variable, r.domain["stratum"]) for r in every] == [
+        ("group=u", "A"),
+        ("group=u", "B"),
+        ("group=v", "A"),
+        ("group=v", "B"),
+    ]
+    for result in every:
+        level = result.variable.split("=")[1]
+        single = estimate(frame, STAGED, [Proportion("group", level)], by="stratum")
+        match = next(r for r in single if r.domain == result.domain)
+        assert (match.value, match.se) == (result.value, result.se)
+    assert every[0].value + every[2].value == pytest.approx(1.0)
+
+
 # --- single-PSU strata -------------------------------------------------------------------
 
 
@@ -433,7 +450,9 @@ def test_parse_statistic() -> None:
     assert parse_statistic("ratio", "api00/api99") == Ratio("api00", "api99")
     assert parse_statistic("ratio", "a/b/c", columns=["a/b", "c"]) == Ratio("a/b", "c")
     assert parse_statistic("prop", "sch.wide=Yes") == Proportion("sch.wide", "Yes")
-    for kind, text in (("ratio", "api00"), ("ratio", "/x"), ("prop", "sch.wide"), ("prop", "=1")):
+    assert parse_statistic("prop", "stype") == Proportion("stype")
+    assert parse_statistic("prop", "a=b", columns=["a=b"]) == Proportion("a=b")
+    for kind, text in (("ratio", "api00"), ("ratio", "/x"), ("prop", "x="), ("prop", "=1")):
         with pytest.raises(InputError):
             parse_statistic(kind, text)
     with pytest.raises(InputError, match="unknown statistic"):

@@ -133,7 +133,7 @@ def test_lonely_psu_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         ("strata: stype\nweights: pw\nfpc: fpc\n", ["--mean", "nope"], "no column 'nope'"),
         ("strata: stype\nweights: pw\nfpc: fpc\n", ["--mean", "stype"], "column stype"),
         ("strata: stype\nweights: pw\nfpc: fpc\n", ["--ratio", "api00"], "NUM/DEN"),
-        ("strata: stype\nweights: pw\nfpc: fpc\n", ["--prop", "sch.wide"], "VAR=LEVEL"),
+        ("strata: stype\nweights: pw\nfpc: fpc\n", ["--prop", "sch.wide="], "VAR=LEVEL"),
         ("strata: stype\nweights: pw\nfpc: fpc\n", [], "nothing to estimate"),
         ("strata: stype\nweights: pw\n", ["--mean", "api00", "--format", "xml"], "--format"),
         ("strata: stype\nweights: pw\n", ["--mean", "api00", "--lonely-psu", "x"], "lonely"),
@@ -189,3 +189,27 @@ def test_na_rm(apistrat: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) 
     )
     assert code == 0
     assert json.loads(out)[0]["value"] > 0
+
+
+def test_prop_without_level_gives_every_level(
+    apistrat: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, design = apistrat
+    code, out, _ = _run(
+        [
+            "estimate",
+            "survey",
+            "--design",
+            str(design),
+            "--prop",
+            "stype",
+            "--format",
+            "json",
+            str(data),
+        ],
+        capsys,
+    )
+    assert code == 0
+    rows = json.loads(out)
+    assert [row["variable"] for row in rows] == ["stype=E", "stype=H", "stype=M"]
+    assert sum(row["value"] for row in rows) == pytest.approx(1.0)

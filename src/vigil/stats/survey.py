@@ -103,15 +103,19 @@ class Total:
 
 @dataclass(frozen=True)
 class Proportion:
-    """Proportion of the population in which ``variable`` equals ``level``."""
+    """Proportion of the population in which ``variable`` equals ``level``.
+
+    Without a level, :func:`estimate` gives the proportion of every level seen in the data
+    (as R's ``svymean`` on a factor).
+    """
 
     variable: str
-    level: str | int | float | bool
+    level: str | int | float | bool | None = None
     statistic: str = field(default="proportion", init=False)
 
     @property
     def label(self) -> str:
-        return f"{self.variable}={self.level}"
+        return self.variable if self.level is None else f"{self.variable}={self.level}"
 
 
 @dataclass(frozen=True)
@@ -134,8 +138,8 @@ def parse_statistic(kind: str, text: str, columns: Sequence[str] | None = None) 
     """Build a statistic from its command-line form.
 
     ``kind`` is ``mean``, ``total``, ``ratio`` (``text`` is ``NUM/DEN``) or ``prop``/
-    ``proportion`` (``text`` is ``VAR=LEVEL``). With ``columns`` a ratio is split where both
-    sides are column names, so names containing ``/`` still work.
+    ``proportion`` (``text`` is ``VAR=LEVEL``, or ``VAR`` for every level). With ``columns``
+    a ratio is split where both sides are column names, so names containing ``/`` work.
     """
     text = text.strip()
     if kind == "mean":
@@ -152,10 +156,15 @@ def parse_statistic(kind: str, text: str, columns: Sequence[str] | None = None) 
             raise InputError(f"a ratio is written NUM/DEN, found {text!r}", "--ratio")
         return Ratio(text[: splits[0]], text[splits[0] + 1 :])
     if kind in ("prop", "proportion"):
+        if columns is not None and text in columns:
+            return Proportion(text)
         variable, sep, level = text.partition("=")
-        if not sep or not variable or not level:
-            raise InputError(f"a proportion is written VAR=LEVEL, found {text!r}", "--prop")
-        return Proportion(variable, level)
+        if not variable or (sep and not level):
+            raise InputError(
+                f"a proportion is written VAR=LEVEL (or VAR for every level), found {text!r}",
+                "--prop",
+            )
+        return Proportion(variable, level if sep else None)
     raise InputError(f"unknown statistic {kind!r}; use mean, total, ratio or prop")
 
 
@@ -538,7 +547,7 @@ class SurveyDesign:
         codes, n_domains, domains = self._domains(by_columns)
         quantile = float(norm.ppf(0.5 + level / 2))
         results: list[Estimate] = []
-        for statistic in statistics:
+        for statistic in self._expand(statistics):
             values, variances, counts = self._one(statistic, codes, n_domains, lonely_psu, na_rm)
             for d in range(n_domains):
                 se = math.sqrt(variances[d]) if variances[d] >= 0 else math.nan
@@ -555,6 +564,20 @@ class SurveyDesign:
                     )
                 )
         return results
+
+    def _expand(self, statistics: Sequence[Statistic]) -> list[Statistic]:
+        """Replace each proportion without a level by one per level seen (sorted)."""
+        expanded: list[Statistic] = []
+        for statistic in statistics:
+            if isinstance(statistic, Proportion) and statistic.level is None:
+                series = self._require_column(statistic.variable, "--prop")
+                levels = series.drop_nulls().unique().sort().to_list()
+                if not levels:
+                    raise InputError(f"column {statistic.variable!r} has no values", "--prop")
+                expanded += [Proportion(statistic.variable, value) for value in levels]
+            else:
+                expanded.append(statistic)
+        return expanded
 
     def _domains(self, by: list[str]) -> tuple[IntArray, int, list[dict[str, Any]]]:
         if not by:
@@ -600,6 +623,8 @@ class SurveyDesign:
         name = statistic.variable
         series = self._require_column(name, "--prop")
         level = statistic.level
+        if level is None:  # expanded to every level before estimation
+            raise InputError(f"no level given for a proportion of {name!r}", "--prop")
         missing = series.is_null().to_numpy()
         if series.dtype == pl.Boolean:
             truth = _parse_bool(level)
