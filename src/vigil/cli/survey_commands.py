@@ -36,28 +36,41 @@ _FORMATS = ("table", "json")
 @estimate_app.command("survey")
 def survey(
     data: Path = typer.Argument(
-        ..., help="Survey microdata: CSV, XLSX, SPSS .sav or Stata .dta.", show_default=False
+        ..., metavar="DATA", help="Survey microdata: CSV, XLSX, SPSS .sav or Stata .dta.", show_default=False
     ),
     design: Path = typer.Option(
-        ..., "--design", help="Design YAML: ids, strata, weights, fpc (as R svydesign)."
+        ...,
+        "--design",
+        metavar="DESIGN.yaml",
+        help="Design YAML: ids, strata, weights, fpc (as R svydesign).",
     ),
-    mean: list[str] = typer.Option([], "--mean", help="Mean of VAR (repeatable)."),
-    total: list[str] = typer.Option([], "--total", help="Population total of VAR (repeatable)."),
-    ratio: list[str] = typer.Option([], "--ratio", help="Ratio of totals NUM/DEN (repeatable)."),
+    mean: list[str] = typer.Option([], "--mean", metavar="VAR", help="Mean of VAR (repeatable)."),
+    total: list[str] = typer.Option(
+        [], "--total", metavar="VAR", help="Population total of VAR (repeatable)."
+    ),
+    ratio: list[str] = typer.Option(
+        [], "--ratio", metavar="NUM/DEN", help="Ratio of totals NUM/DEN (repeatable)."
+    ),
     prop: list[str] = typer.Option(
-        [], "--prop", help="Proportion with VAR equal to LEVEL, written VAR=LEVEL (repeatable)."
+        [],
+        "--prop",
+        metavar="VAR=LEVEL",
+        help="Proportion with VAR equal to LEVEL; VAR alone gives every level (repeatable).",
     ),
-    by: list[str] = typer.Option([], "--by", help="Estimate for every domain of VAR."),
+    by: list[str] = typer.Option([], "--by", metavar="VAR", help="Estimate for every domain of VAR."),
     lonely_psu: str = typer.Option(
         "fail",
         "--lonely-psu",
+        metavar="RULE",
         help="Strata with one PSU: fail, remove, certainty, adjust or average (R's options).",
     ),
     na_rm: bool = typer.Option(
         False, "--na-rm", help="Drop rows with a missing analysis value (R's na.rm=TRUE)."
     ),
-    output_format: str = typer.Option("table", "--format", help="table or json."),
-    sheet: str | None = typer.Option(None, "--sheet", help="XLSX worksheet (default: first)."),
+    output_format: str = typer.Option("table", "--format", metavar="table|json", help="Output."),
+    sheet: str | None = typer.Option(
+        None, "--sheet", metavar="NAME", help="XLSX worksheet (default: first)."
+    ),
 ) -> None:
     """Design-based estimates with Taylor-linearisation standard errors and 95% intervals."""
     if output_format not in _FORMATS:
