@@ -33,6 +33,7 @@ def _register() -> None:
     # --- command modules (keep one per line) ---
     from vigil.cli import rules_commands  # noqa: F401
     from vigil.cli import survey_commands  # noqa: F401
+    from vigil.cli import mse_commands  # noqa: F401
     from vigil.cli import link_commands  # noqa: F401
 
 
