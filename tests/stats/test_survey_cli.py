@@ -213,3 +213,37 @@ def test_prop_without_level_gives_every_level(
     rows = json.loads(out)
     assert [row["variable"] for row in rows] == ["stype=E", "stype=H", "stype=M"]
     assert sum(row["value"] for row in rows) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("suffix", [".sav", ".dta", ".xlsx"])
+def test_spss_stata_and_excel_input_give_the_csv_results(
+    apistrat: tuple[Path, Path], capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    import openpyxl
+    import pyreadstat
+
+    data, design = apistrat
+    frame = read_table(data).select(["stype", "pw", "fpc", "api00", "sch.wide"])
+    other = data.with_suffix(suffix)
+    renamed = frame.rename({"sch.wide": "schwide"})  # SPSS and Stata names have no dots
+    if suffix == ".sav":
+        pyreadstat.write_sav(renamed, str(other))
+    elif suffix == ".dta":
+        pyreadstat.write_dta(renamed, str(other))
+    else:
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(renamed.columns)
+        for row in renamed.iter_rows():
+            sheet.append(list(row))
+        book.save(other)
+    args = ["--mean", "api00", "--format", "json"]
+    base = ["estimate", "survey", "--design", str(design), *args]
+    code, expected, _ = _run([*base, "--prop", "sch.wide=Yes", str(data)], capsys)
+    assert code == 0
+    code, out, err = _run([*base, "--prop", "schwide=Yes", str(other)], capsys)
+    assert code == 0, err
+    for mine, theirs in zip(json.loads(out), json.loads(expected), strict=True):
+        assert mine["value"] == pytest.approx(theirs["value"], rel=1e-12)
+        assert mine["se"] == pytest.approx(theirs["se"], rel=1e-12)
