@@ -64,9 +64,7 @@ def test_count_column_anywhere_and_blank_lines(tmp_path: Path) -> None:
         ("A,B,count\n1,0,0\n", "all counts are zero", "lists.csv"),
     ],
 )
-def test_bad_input_names_file_row_and_column(
-    tmp_path: Path, text: str, message: str, place: str
-) -> None:
+def test_bad_input_names_file_row_and_column(tmp_path: Path, text: str, message: str, place: str) -> None:
     p = write(tmp_path, text)
     with pytest.raises(InputError) as err:
         read_capture_csv(p)

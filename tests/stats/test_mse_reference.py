@@ -70,9 +70,7 @@ def _canonical(model: str) -> set[str]:
     return set(model.strip("[]").split(","))
 
 
-@pytest.mark.parametrize(
-    "row", _rows("bic"), ids=lambda r: f"{r['dataset']}-{r['setting'].replace('=', '')}"
-)
+@pytest.mark.parametrize("row", _rows("bic"), ids=lambda r: f"{r['dataset']}-{r['setting'].replace('=', '')}")
 def test_bic_search_matches_multiplesystemsestimation(row: dict[str, str]) -> None:
     h = read_capture_csv(REF / f"{row['dataset']}.csv")
     max_order = int(row["setting"].split("=")[1])

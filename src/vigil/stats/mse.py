@@ -41,7 +41,13 @@ from vigil.stats.mse_hierarchical import (
     model_string,
     search_models,
 )
-from vigil.stats.mse_models import CHECK_MESSAGES, check_identifiability, popcount, term_label
+from vigil.stats.mse_models import (
+    CHECK_MESSAGES,
+    check_identifiability,
+    popcount,
+    safe_exp,
+    term_label,
+)
 from vigil.stats.mse_stepwise import space_for, stepwise_batch
 
 __all__ = [
@@ -148,10 +154,21 @@ class MSEResult:
                 }
         if self.models:
             out["models"] = [m.to_dict() for m in self.models]
-        return out
+        return dict(_json(out))
 
 
 # ---------------------------------------------------------------------- helpers
+def _json(value: Any) -> Any:
+    """Infinite or undefined numbers become ``None`` (JSON has no Infinity or NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    return value
+
+
 def _z(level: float) -> float:
     if not 0.0 < level < 1.0:
         raise InputError(f"confidence level must be between 0 and 1, got {level}")
@@ -203,7 +220,7 @@ def check_model(histories: CaptureHistories, terms: Sequence[str | Sequence[str]
 
 def _interval(n: float, log_dark: float, se: float, level: float) -> tuple[float, float]:
     z = _z(level)
-    return (n + math.exp(log_dark - z * se), n + math.exp(log_dark + z * se))
+    return (n + safe_exp(log_dark - z * se), n + safe_exp(log_dark + z * se))
 
 
 # ---------------------------------------------------------------------- estimators
@@ -243,7 +260,7 @@ def estimate_stepwise(
         method=method,
         lists=h.lists,
         n_observed=n,
-        estimate=n + math.exp(log_dark),
+        estimate=n + safe_exp(log_dark),
         ci_model=_interval(n, log_dark, se, level),
         level=level,
         terms=terms,

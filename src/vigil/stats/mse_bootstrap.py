@@ -65,7 +65,7 @@ def bca_limits(
 ) -> tuple[dict[float, float], float]:
     """BCa limits (SparseMSE ``bcaconfvalues``) and the bias correction ``z0``."""
     reps = np.asarray(replicates, dtype=np.float64)
-    reps = reps[np.isfinite(reps)]
+    reps = reps[~np.isnan(reps)]  # +inf (an overflowing estimate) stays: it is a large value
     share = float(np.mean(reps < estimate)) if reps.size else 0.5
     z0 = float(ndtri(share))
     za = ndtri(np.asarray(alpha, dtype=np.float64))
@@ -130,8 +130,8 @@ def bootstrap_stepwise(
     denom = float((w * resid**2).sum())
     accel = float((w * resid**3).sum() / (6.0 * denom**1.5)) if denom > 0 else 0.0
     warnings = sorted(set(w_boot)) + sorted(set(w_jack))
-    if not np.isfinite(reps).all():
-        warnings.append(f"{int((~np.isfinite(reps)).sum())} bootstrap replicate(s) gave no estimate")
+    if np.isnan(reps).any():
+        warnings.append(f"{int(np.isnan(reps).sum())} bootstrap replicate(s) gave no estimate")
     limits, z0 = bca_limits(reps, estimate, accel, alpha)
     if not np.isfinite(z0):
         warnings.append(

@@ -34,6 +34,7 @@ from vigil.stats.mse_models import (
     design,
     irls,
     popcount,
+    safe_exp,
     superset_sums,
 )
 
@@ -67,12 +68,12 @@ class HierarchicalFit:
 
     @property
     def estimate(self) -> float:
-        return self.n_observed + math.exp(self.log_dark) if math.isfinite(self.log_dark) else math.nan
+        return self.n_observed + safe_exp(self.log_dark) if math.isfinite(self.log_dark) else math.nan
 
     def interval(self, level: float = 0.95) -> tuple[float, float]:
         z = float(ndtri(0.5 + level / 2.0))
-        lo = self.n_observed + math.exp(self.log_dark - z * self.se_log_dark)
-        hi = self.n_observed + math.exp(self.log_dark + z * self.se_log_dark)
+        lo = self.n_observed + safe_exp(self.log_dark - z * self.se_log_dark)
+        hi = self.n_observed + safe_exp(self.log_dark + z * self.se_log_dark)
         return lo, hi
 
     def criterion(self, name: str) -> float:

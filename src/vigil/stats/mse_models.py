@@ -22,6 +22,7 @@ are distinguished by masks of active columns and kept cells, so they share the d
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,6 +44,7 @@ __all__ = [
     "irls",
     "linear_predictor",
     "popcount",
+    "safe_exp",
     "superset_sums",
     "term_label",
 ]
@@ -60,6 +62,11 @@ CHECK_MESSAGES = {
 }
 
 _LOG_MAX = 700.0  # exp() overflow guard
+
+
+def safe_exp(x: float) -> float:
+    """``exp(x)``, infinite instead of an overflow error."""
+    return math.exp(x) if x < 709.0 else math.inf
 
 
 def popcount(x: int) -> int:

@@ -92,7 +92,8 @@ class StepwiseBatch:
 
     @property
     def estimate(self) -> FloatArray:
-        return np.asarray(self.n_observed + np.exp(self.log_dark))
+        with np.errstate(over="ignore"):
+            return np.asarray(self.n_observed + np.exp(self.log_dark))
 
 
 def _pvalues(nstar: FloatArray, lam: FloatArray) -> FloatArray:
