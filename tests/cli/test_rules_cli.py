@@ -96,3 +96,9 @@ def test_rules_list_and_show(fmt: str) -> None:
         assert data["rule"]["decision"] == {"choose": "policy"}
     else:
         assert "verified: NO" in shown.stdout
+
+
+def test_usage_error_exits_2_without_traceback() -> None:
+    res = run("assess")
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr and "Missing" in res.stderr

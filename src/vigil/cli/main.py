@@ -10,6 +10,11 @@ import sys
 
 import typer
 
+try:  # Typer 0.20+ vendors Click as typer._click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - older Typer uses Click itself
+    from click.exceptions import ClickException
+
 from vigil.errors import VigilError
 
 app = typer.Typer(
@@ -35,6 +40,7 @@ def _register() -> None:
     from vigil.cli import survey_commands  # noqa: F401
     from vigil.cli import mse_commands  # noqa: F401
     from vigil.cli import link_commands  # noqa: F401
+    from vigil.cli import prevalence_commands  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -45,6 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     except VigilError as exc:
         print(f"vigil: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    except ClickException as exc:  # usage errors: Typer's own message, exit 2
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
     except typer.Abort:
         print("vigil: aborted", file=sys.stderr)
         raise SystemExit(1) from None
