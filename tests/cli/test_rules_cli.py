@@ -63,7 +63,8 @@ def test_unknown_ruleset_is_one_line() -> None:
 
 
 def test_missing_absent_option() -> None:
-    rec = '{"id": "m", "indicators": {"DR01": true, "DR08": true, "EX01": true, "EX04": true, "CD01": true}}\n'
+    rec = ('{"id": "m", "indicators": {"DR01": true, "DR08": true, "EX01": true, "EX04": true, '
+           '"CD01": true}}\n')
     unknown = run("assess", "--ruleset", "ilo-ec-2009-adult-labour", "-", stdin=rec)
     absent = run("assess", "--ruleset", "ilo-ec-2009-adult-labour", "--missing", "absent", "-", stdin=rec)
     assert json.loads(unknown.stdout)["outcome"] == "insufficient"

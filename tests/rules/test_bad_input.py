@@ -27,7 +27,8 @@ ADULT = "ilo-ec-2009-adult-labour"
         ({"id": "r8", "facts": {"act": ["kidnapped"]}}, "record 'r8', key facts.act", "unknown value"),
         ({"id": "r9", "facts": {"act": "recruited"}}, "record 'r9', key facts.act", "must be a list"),
         ({"id": "r10", "indicators": ["DR01"]}, "record 'r10', key indicators", "must be an object"),
-        ({"id": "r12", "facts": {"hours_per_week": 500}}, "record 'r12', key facts.hours_per_week", "outside"),
+        ({"id": "r12", "facts": {"hours_per_week": 500}}, "record 'r12', key facts.hours_per_week",
+         "outside"),
     ],
 )
 def test_bad_records(record: dict[str, Any], place: str, message: str) -> None:

@@ -34,7 +34,9 @@ def facts_strategy() -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries({}, optional=fields)
 
 
-def records(keys: list[str], min_age: int = 0, age_optional: bool = True) -> st.SearchStrategy[dict[str, Any]]:
+def records(
+    keys: list[str], min_age: int = 0, age_optional: bool = True
+) -> st.SearchStrategy[dict[str, Any]]:
     age = st.one_of(st.integers(min_age, 90), st.floats(min_age, 90, allow_nan=False))
     if age_optional:
         age = st.one_of(st.none(), age)

@@ -209,9 +209,13 @@ def _det_csv(d: dict[str, Any]) -> str:
 def assess_cmd(
     input_path: Annotated[str, typer.Argument(metavar="INPUT", help="JSON Lines, CSV or XLSX; - for stdin")],
     ruleset: Annotated[str, typer.Option("--ruleset", help="rule set id (vigil rules list)")],
-    missing: Annotated[Missing, typer.Option(help="a key the record lacks is unknown or absent")] = Missing.unknown,
+    missing: Annotated[
+        Missing, typer.Option(help="a key the record lacks is unknown or absent")
+    ] = Missing.unknown,
     fmt: Annotated[OutFormat, typer.Option("--format")] = OutFormat.jsonl,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="write here instead of stdout")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="write here instead of stdout")
+    ] = None,
     param: Annotated[list[str] | None, typer.Option("--param", help="rule-set parameter KEY=VALUE")] = None,
     input_format: Annotated[str | None, typer.Option("--input-format", help="jsonl, csv or xlsx")] = None,
 ) -> None:
