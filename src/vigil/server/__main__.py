@@ -1,0 +1,3 @@
+from vigil.server.manage import main
+
+main()

@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from vigil.server import scoping
+from vigil.server.accounts.models import Organisation
+from vigil.server.cases.models import Case, Consent, MigrationStage, Person
+
+# HTCDS vic_TypeOfExploitation
+EXPLOITATION_TYPES = [
+    "ForcedLabour",
+    "SexualExploitation",
+    "ChildLabour",
+    "ForcedMarriage",
+    "Servitude",
+    "ForcedMilitaryByNonStateActors",
+    "OrganRemoval",
+    "ForcedBegging",
+    "ForcedAdoption",
+    "Surrogacy",
+    "Other",
+]
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A foreign key whose choices are what the requesting user may see."""
+
+    def __init__(self, scope_fn: Any, **kwargs: Any) -> None:
+        self.scope_fn = scope_fn
+        super().__init__(**kwargs)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        request = self.context.get("request")
+        return self.scope_fn(request.user if request else None)
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ("id", "name", "kind", "country")
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = (
+            "id",
+            "given_name",
+            "family_name",
+            "document_number",
+            "phone",
+            "address",
+            "narrative",
+            "gender",
+            "birth_year",
+            "citizenship",
+            "primary_language",
+            "organisation",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("organisation", "created_at", "updated_at")
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    person = ScopedPrimaryKeyField(scoping.persons_for)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    exploitation_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=EXPLOITATION_TYPES), required=False
+    )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=_("Required when updating: the version you read. A stale version is refused (409)."),
+    )
+
+    class Meta:
+        model = Case
+        fields = (
+            "id",
+            "reference",
+            "person",
+            "organisation",
+            "owner",
+            "status",
+            "trafficking_status",
+            "exploitation_types",
+            "sector",
+            "opened_on",
+            "closed_on",
+            "closure_reason",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("reference", "organisation", "owner", "created_at", "updated_at")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            if "version" not in attrs:
+                raise serializers.ValidationError({"version": _("Send the version you read.")})
+            if "person" in attrs and attrs["person"].pk != self.instance.person_id:
+                raise serializers.ValidationError({"person": _("The person of a case cannot change.")})
+        closed = attrs.get("status", getattr(self.instance, "status", "")) in {
+            Case.Status.CLOSED,
+            Case.Status.CLOSED_REFERRED,
+        }
+        if closed and not attrs.get("closure_reason", getattr(self.instance, "closure_reason", "")):
+            raise serializers.ValidationError({"closure_reason": _("A closed case needs a reason.")})
+        return attrs
+
+    def create(self, validated: dict[str, Any]) -> Case:
+        validated.pop("version", None)
+        return super().create(validated)
+
+    def update(self, instance: Case, validated: dict[str, Any]) -> Case:
+        expected = validated.pop("version")
+        validated.pop("person", None)
+        instance.save_versioned(expected, validated)
+        return instance
+
+
+class MigrationStageSerializer(serializers.ModelSerializer):
+    case = ScopedPrimaryKeyField(scoping.cases_for)
+
+    class Meta:
+        model = MigrationStage
+        fields = (
+            "id",
+            "case",
+            "stage",
+            "start_date",
+            "end_date",
+            "place",
+            "country",
+            "sector",
+            "employer_or_recruiter",
+            "notes",
+        )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
+        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"end_date": _("The end is before the start.")})
+        if self.instance is not None and "case" in attrs and attrs["case"].pk != self.instance.case_id:
+            raise serializers.ValidationError({"case": _("A stage cannot move to another case.")})
+        return attrs
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    case = ScopedPrimaryKeyField(scoping.cases_for)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    withdrawn_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    in_force = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Consent
+        fields = (
+            "id",
+            "case",
+            "purpose",
+            "given",
+            "given_on",
+            "method",
+            "recorded_by",
+            "recorded_at",
+            "withdrawn_on",
+            "withdrawn_by",
+            "in_force",
+        )
+        read_only_fields = ("recorded_at", "withdrawn_on")
+
+
+class WithdrawSerializer(serializers.Serializer):
+    withdrawn_on = serializers.DateField(required=False)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField()
+    scope = serializers.CharField()
+    organisation = serializers.IntegerField(source="organisation_id", allow_null=True)
+    capabilities = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,22 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from vigil.server.api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("persons", views.PersonViewSet, basename="person")
+router.register("cases", views.CaseViewSet, basename="case")
+router.register("stages", views.MigrationStageViewSet, basename="stage")
+router.register("consents", views.ConsentViewSet, basename="consent")
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("me/", views.me, name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", views.docs_view, name="docs"),
+    path("", include(router.urls)),
+]

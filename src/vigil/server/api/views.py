@@ -1,0 +1,369 @@
+"""The REST API. Every queryset comes from ``vigil.server.scoping``; every read and write of a
+person or case appends an audit entry."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from csp.decorators import csp_update
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularSwaggerView
+from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from vigil.server import scoping
+from vigil.server.accounts.models import CAPABILITIES, ApiToken
+from vigil.server.api import serializers as s
+from vigil.server.audit.log import record
+from vigil.server.cases.models import Case, Consent, MigrationStage, Person
+
+
+class HasCapability(permissions.BasePermission):
+    """Maps the view's action to a capability of the user's role (``view.capabilities``)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        needed = view.capabilities.get(view.action or "", view.capabilities.get("read"))
+        return needed is None or user.can(needed)
+
+
+READ = {"list": "case.view", "retrieve": "case.view", "read": "case.view"}
+WRITE = {
+    "create": "case.create",
+    "update": "case.edit",
+    "partial_update": "case.edit",
+    "destroy": "case.edit",
+}
+
+
+def _changed(serializer: Any) -> list[str]:
+    return sorted(k for k in serializer.validated_data if k != "version")
+
+
+class AuditedViewSet(viewsets.GenericViewSet):
+    """Writes an audit entry on list, retrieve, create and update.
+
+    Subclasses list it *before* DRF's mixins so that its ``list`` and ``retrieve`` win.
+    """
+
+    permission_classes = (permissions.IsAuthenticated, HasCapability)
+    capabilities: dict[str, str] = {**READ, **WRITE}  # noqa: RUF012
+    audit_type = ""
+
+    def audit(self, action_name: str, obj: Any = None, **detail: Any) -> None:
+        record(
+            action_name,
+            user=self.request.user,
+            obj=obj,
+            object_type=self.audit_type,
+            via="api",
+            request=self.request,
+            detail=detail,
+        )
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        self.audit("list", ids=[o.pk for o in rows], query=sorted(request.query_params.keys()))
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        self.audit("view", obj)
+        return Response(self.get_serializer(obj).data)
+
+
+def _date_param(request: Any, name: str) -> date | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise exceptions.ValidationError({name: _("Use an ISO 8601 date (YYYY-MM-DD).")}) from None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("document_number", str, description="Exact match (via blind index)."),
+            OpenApiParameter("phone", str, description="Exact match, spaces and dashes ignored."),
+            OpenApiParameter("name", str, description="Exact 'given family' name, case-insensitive."),
+        ]
+    )
+)
+class PersonViewSet(
+    AuditedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+):
+    serializer_class = s.PersonSerializer
+    audit_type = "person"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = scoping.persons_for(self.request.user).order_by("-id")
+        params = self.request.query_params
+        if params.get("document_number"):
+            qs = qs.filter(document_index=Person.index_document(params["document_number"]))
+        if params.get("phone"):
+            qs = qs.filter(phone_index=Person.index_phone(params["phone"]))
+        if params.get("name"):
+            given, _sep, family = params["name"].strip().partition(" ")
+            qs = qs.filter(name_index=Person.index_name(given, family))
+        return qs
+
+    def perform_create(self, serializer: Any) -> None:
+        user = self.request.user
+        if user.organisation_id is None:
+            raise exceptions.PermissionDenied(_("Your account belongs to no organisation."))
+        with transaction.atomic():
+            person = serializer.save(organisation_id=user.organisation_id, created_by=user)
+            self.audit("create", person, fields=_changed(serializer))
+
+    def perform_update(self, serializer: Any) -> None:
+        with transaction.atomic():
+            person = serializer.save()
+            self.audit("update", person, fields=_changed(serializer))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=Case.Status.values),
+            OpenApiParameter("reference", str),
+            OpenApiParameter("person", int),
+            OpenApiParameter("sector", str),
+            OpenApiParameter("trafficking_status", str),
+            OpenApiParameter("opened_after", OpenApiTypes.DATE),
+            OpenApiParameter("opened_before", OpenApiTypes.DATE),
+        ]
+    )
+)
+class CaseViewSet(
+    AuditedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+):
+    serializer_class = s.CaseSerializer
+    audit_type = "case"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = scoping.cases_for(self.request.user).select_related("owner").order_by("-id")
+        params = self.request.query_params
+        for name in ("status", "reference", "sector", "trafficking_status"):
+            if params.get(name):
+                qs = qs.filter(**{name: params[name]})
+        if params.get("person"):
+            try:
+                qs = qs.filter(person_id=int(params["person"]))
+            except ValueError:
+                raise exceptions.ValidationError({"person": _("Expected a number.")}) from None
+        if (after := _date_param(self.request, "opened_after")) is not None:
+            qs = qs.filter(opened_on__gte=after)
+        if (before := _date_param(self.request, "opened_before")) is not None:
+            qs = qs.filter(opened_on__lte=before)
+        return qs
+
+    def perform_create(self, serializer: Any) -> None:
+        user = self.request.user
+        if user.organisation_id is None:
+            raise exceptions.PermissionDenied(_("Your account belongs to no organisation."))
+        with transaction.atomic():
+            case = serializer.save(organisation_id=user.organisation_id, owner=user)
+            self.audit("create", case, fields=_changed(serializer))
+
+    def perform_update(self, serializer: Any) -> None:
+        with transaction.atomic():
+            case = serializer.save()
+            self.audit("update", case, fields=_changed(serializer), version=case.version)
+
+
+class CaseChildViewSet(AuditedViewSet):
+    """Stages and consents: audited as reads and writes of their case."""
+
+    audit_type = "case"
+
+    def audit(self, action_name: str, obj: Any = None, **detail: Any) -> None:
+        if obj is not None:
+            detail = {self.child_name: obj.pk, **detail}
+            obj = obj.case
+        super().audit(action_name, obj, **detail)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = self.scope(self.request.user).order_by("id")
+        case = self.request.query_params.get("case")
+        if case:
+            try:
+                qs = qs.filter(case_id=int(case))
+            except ValueError:
+                raise exceptions.ValidationError({"case": _("Expected a number.")}) from None
+        return qs
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        for case_id in sorted({o.case_id for o in rows}):
+            record(
+                "list",
+                user=request.user,
+                object_type="case",
+                object_id=case_id,
+                via="api",
+                request=request,
+                detail={self.child_name + "s": [o.pk for o in rows if o.case_id == case_id]},
+            )
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+
+_CASE_FILTER = extend_schema(parameters=[OpenApiParameter("case", int)])
+
+
+@extend_schema_view(list=_CASE_FILTER)
+class MigrationStageViewSet(
+    CaseChildViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+):
+    serializer_class = s.MigrationStageSerializer
+    child_name = "stage"
+    scope = staticmethod(scoping.stages_for)
+    capabilities = {  # noqa: RUF012
+        **READ,
+        "create": "case.edit",
+        "update": "case.edit",
+        "partial_update": "case.edit",
+        "destroy": "case.edit",
+    }
+
+    def perform_create(self, serializer: Any) -> None:
+        with transaction.atomic():
+            stage = serializer.save()
+            self.audit("update", stage, change="stage added", fields=_changed(serializer))
+
+    def perform_update(self, serializer: Any) -> None:
+        with transaction.atomic():
+            stage = serializer.save()
+            self.audit("update", stage, change="stage changed", fields=_changed(serializer))
+
+    def perform_destroy(self, instance: MigrationStage) -> None:
+        with transaction.atomic():
+            self.audit("update", instance, change="stage removed")
+            instance.delete()
+
+
+@extend_schema_view(list=_CASE_FILTER)
+class ConsentViewSet(
+    CaseChildViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    """Consent records are never edited: a change is a new record or a withdrawal."""
+
+    serializer_class = s.ConsentSerializer
+    child_name = "consent"
+    scope = staticmethod(scoping.consents_for)
+    capabilities = {**READ, "create": "consent.record", "withdraw": "consent.record"}  # noqa: RUF012
+
+    def perform_create(self, serializer: Any) -> None:
+        with transaction.atomic():
+            consent = serializer.save(recorded_by=self.request.user)
+            self.audit("consent", consent, purpose=consent.purpose, given=consent.given)
+
+    @extend_schema(request=s.WithdrawSerializer, responses=s.ConsentSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Any, pk: str | None = None) -> Response:
+        consent: Consent = self.get_object()
+        body = s.WithdrawSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if consent.withdrawn_on is not None or not consent.given:
+            raise exceptions.ValidationError({"withdrawn_on": _("This consent is not in force.")})
+        with transaction.atomic():
+            consent.withdrawn_on = body.validated_data.get("withdrawn_on") or timezone.localdate()
+            consent.withdrawn_by = request.user
+            consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
+            self.audit("consent_withdrawn", consent, purpose=consent.purpose)
+        return Response(self.get_serializer(consent).data)
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.OrganisationSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return scoping.organisations_for(self.request.user)
+
+
+class InvalidCredentials(exceptions.APIException):
+    status_code = 400
+    default_code = "invalid_credentials"
+    default_detail = _lazy("Unable to log in with the user name and password given.")
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token (send as ``Authorization: Token <key>``)."""
+
+    permission_classes = (permissions.AllowAny,)
+    authentication_classes: tuple[Any, ...] = ()
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "token"
+
+    @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenSerializer}, auth=[])
+    def post(self, request: Any) -> Response:
+        body = s.TokenRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = authenticate(
+            request=request._request,
+            username=body.validated_data["username"],
+            password=body.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise InvalidCredentials
+        token, key = ApiToken.issue(user)
+        record("token_issued", user=user, object_type="user", object_id=user.pk, via="api", request=request)
+        return Response({"token": key, "expires_at": token.expires_at}, status=status.HTTP_200_OK)
+
+
+# The interactive docs load Swagger UI from its CDN: only this page's CSP allows that.
+docs_view = csp_update(
+    {
+        "script-src": ["https://cdn.jsdelivr.net"],
+        "style-src": ["https://cdn.jsdelivr.net", "'unsafe-inline'"],
+        "img-src": ["https://cdn.jsdelivr.net"],
+    }
+)(SpectacularSwaggerView.as_view(url_name="api:schema"))
+
+
+@extend_schema(responses={200: s.MeSerializer})
+@api_view(["GET"])
+def me(request: Any) -> Response:
+    """Who the token or session belongs to, with the role's capabilities."""
+    user = request.user
+    return Response(
+        {
+            "username": user.username,
+            "role": user.role,
+            "scope": user.scope,
+            "organisation": user.organisation_id,
+            "capabilities": sorted(CAPABILITIES.get(user.role, frozenset())),
+        }
+    )

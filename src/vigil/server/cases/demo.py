@@ -1,0 +1,95 @@
+"""Demo data: organisations, one user per role, synthetic cases (no real names)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from vigil.server.accounts.models import DEFAULT_SCOPE, Organisation, Role, User
+from vigil.server.audit.log import record
+from vigil.server.cases.models import Case, Consent, MigrationStage, Person
+
+DEMO_PASSWORD = "vigil-demo"
+
+ORGANISATIONS = [
+    ("Demo Labour Inspectorate", Organisation.Kind.LABOUR_INSPECTORATE),
+    ("Demo Migrant Support NGO", Organisation.Kind.NGO),
+    ("Demo Safe House Shelter", Organisation.Kind.SHELTER),
+    ("Demo Police Anti-Trafficking Unit", Organisation.Kind.POLICE),
+    ("Demo Workers' Union", Organisation.Kind.TRADE_UNION),
+    ("Demo Consulate", Organisation.Kind.EMBASSY),
+    ("Demo Public Employment Service", Organisation.Kind.EMPLOYMENT_SERVICE),
+    ("Demo Legal Aid Clinic", Organisation.Kind.LEGAL_AID),
+]
+
+# username, role, organisation index
+USERS = [
+    ("admin", Role.ADMINISTRATOR, None),
+    ("supervisor", Role.SUPERVISOR, 0),
+    ("inspector", Role.INSPECTOR, 0),
+    ("caseworker", Role.CASEWORKER, 1),
+    ("shelter", Role.REFERRAL_RECEIVER, 2),
+    ("analyst", Role.ANALYST, 0),
+]
+
+STAGE_PLACES = [("NPL", "Kathmandu"), ("QAT", "Doha"), ("MDA", "Chisinau"), ("ITA", "Latina"),
+                ("THA", "Samut Sakhon"), ("FRA", "Lyon")]
+
+
+class DemoRefused(Exception):
+    pass
+
+
+@transaction.atomic
+def load_demo(n_cases: int = 12, seed: int = 7) -> dict[str, int]:
+    """Create (once) the demo world. Refused in production."""
+    if settings.PRODUCTION:
+        raise DemoRefused("demo data and demo passwords are refused when VIGIL_ENV=production")
+    orgs = [Organisation.objects.get_or_create(name=name, defaults={"kind": kind, "country": "FRA"})[0]
+            for name, kind in ORGANISATIONS]
+    users: dict[str, User] = {}
+    for username, role, org_index in USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, role=role, scope=DEFAULT_SCOPE[role],
+                        organisation=orgs[org_index] if org_index is not None else None,
+                        is_superuser=role == Role.ADMINISTRATOR)
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        users[username] = user
+    created = 0
+    if not Case.objects.filter(reference__startswith="VG-").exists():
+        rng = random.Random(seed)
+        for i in range(1, n_cases + 1):
+            owner = users["inspector"] if i % 2 else users["caseworker"]
+            person = Person.objects.create(
+                given_name="Demo", family_name=f"Person-{i:03d}", document_number=f"DEMO-{100000 + i}",
+                phone=f"+00 000 000 {i:03d}", address=f"{i} Example Street, Demo Town",
+                narrative="Synthetic record for the demonstration. No real person.",
+                gender=rng.choice(["Feminine", "Masculine", "NonSpecifiedUnknown"]),
+                birth_year=rng.randint(1975, 2004), citizenship=rng.choice(["NPL", "MDA", "PHL", "IND"]),
+                organisation=owner.organisation, created_by=owner,
+            )
+            opened = date(2026, 1, 1) + timedelta(days=rng.randint(0, 300))
+            case = Case.objects.create(
+                person=person, organisation=owner.organisation, owner=owner, opened_on=opened,
+                sector=rng.choice("AFCIT"), exploitation_types=["ForcedLabour"],
+                trafficking_status=rng.choice(["", "PossibleVictimOfTrafficking"]),
+            )
+            start = opened - timedelta(days=400)
+            for n, stage in enumerate(["recruitment", "journey", "work"]):
+                country, place = STAGE_PLACES[(i + n) % len(STAGE_PLACES)]
+                MigrationStage.objects.create(
+                    case=case, stage=stage, start_date=start + timedelta(days=60 * n),
+                    end_date=start + timedelta(days=60 * n + 50), country=country, place=place,
+                    sector=case.sector, employer_or_recruiter=f"Demo Agency {i % 4 + 1}",
+                )
+            if i % 3:
+                Consent.objects.create(case=case, purpose="services", given=True, method="verbal",
+                                       given_on=opened, recorded_by=owner)
+            created += 1
+        record("demo_loaded", object_type="system", via="cli", detail={"cases": created})
+    return {"organisations": len(orgs), "users": len(users), "cases": created}

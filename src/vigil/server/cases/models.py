@@ -1,0 +1,309 @@
+"""Persons (identity encrypted), cases with a migration-stage timeline, and consent per purpose.
+
+Field names follow HTCDS v2.0 where it has one (``prs_``, ``vic_``, ``cas_``, ``hte_``, ``con_``);
+``docs/cases.md`` lists the mapping.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vigil.server.accounts.models import Organisation
+from vigil.server.fields import EncryptedTextField, keyring
+
+# ISIC Rev.4 sections (HTCDS vic_ForcedLabourIndustry).
+ISIC_SECTIONS = [
+    ("A", _("Agriculture, forestry and fishing")),
+    ("B", _("Mining and quarrying")),
+    ("C", _("Manufacturing")),
+    ("D", _("Electricity, gas, steam and air conditioning supply")),
+    ("E", _("Water supply; sewerage, waste management")),
+    ("F", _("Construction")),
+    ("G", _("Wholesale and retail trade")),
+    ("H", _("Transportation and storage")),
+    ("I", _("Accommodation and food service activities")),
+    ("J", _("Information and communication")),
+    ("K", _("Financial and insurance activities")),
+    ("L", _("Real estate activities")),
+    ("M", _("Professional, scientific and technical activities")),
+    ("N", _("Administrative and support service activities")),
+    ("O", _("Public administration and defence")),
+    ("P", _("Education")),
+    ("Q", _("Human health and social work activities")),
+    ("R", _("Arts, entertainment and recreation")),
+    ("S", _("Other service activities")),
+    ("T", _("Activities of households as employers")),
+    ("U", _("Activities of extraterritorial organizations")),
+]
+
+
+class Person(models.Model):
+    """The identity side of a case (HTCDS Person). Identity fields are encrypted at rest."""
+
+    class Gender(models.TextChoices):
+        FEMININE = "Feminine", _("Female")
+        MASCULINE = "Masculine", _("Male")
+        TRANS_FEMININE = "TransgenderFeminine", _("Transgender female")
+        TRANS_MASCULINE = "TransgenderMasculine", _("Transgender male")
+        NON_CONFORMING = "NonConforming", _("Gender non-conforming")
+        UNKNOWN = "NonSpecifiedUnknown", _("Not specified / unknown")
+
+    given_name = EncryptedTextField(_("given name"), blank=True, default="")
+    family_name = EncryptedTextField(_("family name"), blank=True, default="")
+    document_number = EncryptedTextField(_("document number"), blank=True, default="")
+    phone = EncryptedTextField(_("phone"), blank=True, default="")
+    address = EncryptedTextField(_("address"), blank=True, default="")
+    narrative = EncryptedTextField(_("narrative"), blank=True, default="")
+    # Blind indexes (keyed hashes) for exact-match search; never the plaintext.
+    name_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    document_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+
+    gender = models.CharField(_("gender"), max_length=24, choices=Gender.choices, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    citizenship = models.CharField(_("citizenship (ISO 3166-1 alpha-3)"), max_length=3, blank=True)
+    primary_language = models.CharField(_("primary language (BCP 47)"), max_length=35, blank=True)
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="persons")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    IDENTITY_FIELDS = ("given_name", "family_name", "document_number", "phone", "address", "narrative")
+
+    class Meta:
+        ordering = ("-id",)
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+
+    def __str__(self) -> str:
+        # Never the name: strings of objects end up in logs and admin messages.
+        return f"person #{self.pk}"
+
+    @staticmethod
+    def index_name(given_name: str, family_name: str) -> str:
+        return keyring().blind_index(f"{given_name} {family_name}", "cases.person.name")
+
+    @staticmethod
+    def index_document(value: str) -> str:
+        return keyring().blind_index(value, "cases.person.document_number")
+
+    @staticmethod
+    def index_phone(value: str) -> str:
+        return keyring().blind_index(value, "cases.person.phone", phone=True)
+
+    def refresh_indexes(self) -> None:
+        self.name_index = (
+            self.index_name(self.given_name, self.family_name)
+            if (self.given_name or self.family_name)
+            else ""
+        )
+        self.document_index = self.index_document(self.document_number)
+        self.phone_index = self.index_phone(self.phone)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_indexes()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "name_index",
+                "document_index",
+                "phone_index",
+            }
+        super().save(*args, **kwargs)
+
+
+class StaleEdit(Exception):
+    """A save based on a version of the record that someone else has changed since."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"record changed since it was read (now at version {current_version})")
+        self.current_version = current_version
+
+
+_REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_reference() -> str:
+    """``VG-2026-7KQ3M9XD``: random (so it reveals no case counts), easy to read aloud."""
+    body = "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
+    return f"VG-{timezone.now().year}-{body}"
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):  # HTCDS cas_Status
+        ACTIVE = "Active", _("Active")
+        FOLLOW_UP = "FollowUp", _("Follow-up")
+        CLOSED = "Closed", _("Closed")
+        CLOSED_REFERRED = "ClosedReferred", _("Closed (referred)")
+
+    class TraffickingStatus(models.TextChoices):  # HTCDS vic_TraffickingStatus
+        UNKNOWN = "", _("Not yet determined")
+        POSSIBLE = "PossibleVictimOfTrafficking", _("Possible victim of trafficking")
+        ACTUAL = "ActualVictimOfTrafficking", _("Victim of trafficking (decided)")
+        NOT_VICTIM = "NotAVictimOfTrafficking", _("Not a victim of trafficking")
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="cases"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="owned_cases"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    trafficking_status = models.CharField(
+        _("trafficking status"), max_length=32, choices=TraffickingStatus.choices, blank=True
+    )
+    exploitation_types = models.JSONField(_("types of exploitation"), default=list, blank=True)
+    sector = models.CharField(
+        _("sector (ISIC Rev.4 section)"), max_length=1, choices=ISIC_SECTIONS, blank=True
+    )
+    opened_on = models.DateField(_("opened on"), default=timezone.localdate)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closure_reason = models.CharField(_("reason for closure"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    EDITABLE = (
+        "status",
+        "trafficking_status",
+        "exploitation_types",
+        "sector",
+        "opened_on",
+        "closed_on",
+        "closure_reason",
+    )
+
+    class Meta:
+        ordering = ("-id",)
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is None and not self.reference:
+            for _attempt in range(5):
+                self.reference = new_reference()
+                try:
+                    with transaction.atomic():
+                        super().save(*args, **kwargs)
+                    return
+                except IntegrityError:
+                    if Case.objects.filter(reference=self.reference).exists():
+                        continue
+                    raise
+        super().save(*args, **kwargs)
+
+    def save_versioned(self, expected_version: int, fields: dict[str, Any]) -> None:
+        """Apply ``fields`` only if the stored version is still ``expected_version``.
+
+        One conditional UPDATE: of many concurrent saves from the same version exactly one wins;
+        the others raise ``StaleEdit`` and nothing is silently overwritten.
+        """
+        unknown = set(fields) - set(self.EDITABLE)
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        now = timezone.now()
+        updated = Case.objects.filter(pk=self.pk, version=expected_version).update(
+            **fields, version=models.F("version") + 1, updated_at=now
+        )
+        if not updated:
+            current = Case.objects.filter(pk=self.pk).values_list("version", flat=True).first()
+            raise StaleEdit(current or 0)
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.version = expected_version + 1
+        self.updated_at = now
+
+
+class MigrationStage(models.Model):
+    """One stage of the journey (seed 003, Box 1.3; HTCDS hte_ events)."""
+
+    class Stage(models.TextChoices):
+        RECRUITMENT = "recruitment", _("Recruitment and pre-departure")
+        JOURNEY = "journey", _("Journey")
+        WORK = "work", _("Work and life at destination")
+        EXIT = "exit", _("Exit / termination")
+        RETURN = "return", _("Return")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="stages")
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
+    start_date = models.DateField(_("from"), null=True, blank=True)
+    end_date = models.DateField(_("to"), null=True, blank=True)
+    place = models.CharField(_("place (town, region)"), max_length=200, blank=True)
+    country = models.CharField(_("country (ISO 3166-1 alpha-3)"), max_length=3, blank=True)
+    sector = models.CharField(
+        _("sector (ISIC Rev.4 section)"), max_length=1, choices=ISIC_SECTIONS, blank=True
+    )
+    # A recruiter or employer may be a private individual: encrypted like identity fields.
+    employer_or_recruiter = EncryptedTextField(_("employer or recruiter"), blank=True, default="")
+    notes = EncryptedTextField(_("notes"), blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("case", "start_date", "id")
+        verbose_name = _("migration stage")
+        verbose_name_plural = _("migration stages")
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} ({self.case_id})"
+
+
+class Consent(models.Model):
+    """Consent for one purpose (R1): given or refused, when, how, by whom recorded; withdrawal."""
+
+    class Purpose(models.TextChoices):
+        SERVICES = "services", _("Services")
+        REFERRAL = "referral", _("Referral to other organisations")
+        LAW_ENFORCEMENT = "law_enforcement", _("Disclosure to law enforcement")
+        STATISTICS = "statistics", _("Statistics (non-identifying)")
+        TRACING = "tracing", _("Tracing and family contact")
+
+    class Method(models.TextChoices):
+        VERBAL = "verbal", _("Verbal")
+        WRITTEN = "written", _("Written")
+        GUARDIAN = "guardian", _("Guardian assent")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=24, choices=Purpose.choices)
+    given = models.BooleanField(_("consent given"))
+    given_on = models.DateField(_("date"), default=timezone.localdate)
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("case", "purpose", "-given_on", "-id")
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.purpose}: {'yes' if self.in_force else 'no'}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.given and self.withdrawn_on is None
+
+
+def has_consent(case: Case, purpose: str) -> bool:
+    """The latest record for this purpose decides; none, refused or withdrawn means no."""
+    latest = case.consents.filter(purpose=purpose).order_by("-given_on", "-id").first()
+    return latest is not None and latest.in_force

@@ -1,0 +1,82 @@
+"""Who sees what: one scoping function per model.
+
+Every query, page, API call and export that touches these models starts from the function here,
+so a rule changes in one place. A role grants *capabilities* (accounts.models.CAPABILITIES); the
+user's *scope* (own / organisation / all) selects the records those capabilities apply to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from vigil.server.accounts.models import Organisation, Scope
+from vigil.server.audit.models import AuditEntry
+from vigil.server.cases.models import Case, Consent, MigrationStage, Person
+
+
+def _active(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def _scope_q(user: Any, *, owner: str, organisation: str) -> Q | None:
+    """The filter for the user's scope; ``None`` means no records at all."""
+    if user.scope == Scope.ALL:
+        return Q()
+    if user.scope == Scope.ORGANISATION:
+        return Q(**{organisation: user.organisation_id}) if user.organisation_id else None
+    if user.scope == Scope.OWN:
+        return Q(**{owner: user.pk})
+    return None
+
+
+def cases_for(user: Any) -> QuerySet[Case]:
+    if not (_active(user) and user.can("case.view")):
+        return Case.objects.none()
+    q = _scope_q(user, owner="owner", organisation="organisation")
+    return Case.objects.none() if q is None else Case.objects.filter(q)
+
+
+def persons_for(user: Any) -> QuerySet[Person]:
+    """Persons the user created in scope, or who have a case the user can see."""
+    if not (_active(user) and user.can("case.view")):
+        return Person.objects.none()
+    q = _scope_q(user, owner="created_by", organisation="organisation")
+    if q is None:
+        return Person.objects.none()
+    if q == Q():
+        return Person.objects.all()
+    return Person.objects.filter(q | Q(pk__in=cases_for(user).values("person_id"))).distinct()
+
+
+def stages_for(user: Any) -> QuerySet[MigrationStage]:
+    return MigrationStage.objects.filter(case__in=cases_for(user))
+
+
+def consents_for(user: Any) -> QuerySet[Consent]:
+    return Consent.objects.filter(case__in=cases_for(user))
+
+
+def organisations_for(user: Any) -> QuerySet[Organisation]:
+    """The directory of organisations is visible to every signed-in user (it holds no case data)."""
+    return Organisation.objects.all() if _active(user) else Organisation.objects.none()
+
+
+def audit_for(user: Any) -> QuerySet[AuditEntry]:
+    if not (_active(user) and user.can("audit.view")):
+        return AuditEntry.objects.none()
+    if user.scope == Scope.ALL:
+        return AuditEntry.objects.all()
+    # Supervisors: entries about their organisation's cases and persons, and by their colleagues.
+    case_ids = [str(i) for i in cases_for(user).values_list("id", flat=True)]
+    person_ids = [str(i) for i in persons_for(user).values_list("id", flat=True)]
+    return AuditEntry.objects.filter(
+        Q(object_type="case", object_id__in=case_ids)
+        | Q(object_type="person", object_id__in=person_ids)
+        | Q(actor_id__in=user.organisation.users.values("id") if user.organisation_id else [])
+    )
+
+
+def can_edit_case(user: Any, case: Case) -> bool:
+    return _active(user) and user.can("case.edit") and cases_for(user).filter(pk=case.pk).exists()

@@ -1,0 +1,307 @@
+"""Settings of the Vigil server, read only from the environment.
+
+Variables (all optional on a laptop; production refuses the insecure defaults):
+
+``VIGIL_ENV``            ``development`` (default) or ``production``
+``VIGIL_DATA_DIR``       where the SQLite database lives (default ``./var``)
+``DATABASE_URL``         e.g. ``postgresql://user@host:5432/vigil``; default SQLite in the data dir
+``VIGIL_SECRET_KEY``     Django secret key (required in production)
+``VIGIL_ALLOWED_HOSTS``  comma-separated host names (required in production)
+``VIGIL_CSRF_TRUSTED_ORIGINS``  comma-separated origins, e.g. ``https://vigil.example.org``
+``VIGIL_FIELD_KEYS``     field-encryption keyring ``id:base64key,...`` (first = current)
+``VIGIL_INDEX_KEY``      base64 key of the blind indexes (exact-match search)
+``VIGIL_DEBUG``          ``true`` to show Django debug pages (refused in production)
+``VIGIL_BEHIND_PROXY``   ``true`` when a TLS proxy sets ``X-Forwarded-Proto``
+``VIGIL_SSL_REDIRECT``   ``false`` to leave HTTP->HTTPS redirection to the proxy (production)
+``VIGIL_TOKEN_HOURS``    lifetime of API tokens in hours (default 12)
+``VIGIL_LOG_LEVEL``      default ``INFO``
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from vigil.server import crypto
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name).lower()
+    if raw == "":
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}: expected true or false, got {raw!r}")
+
+
+def _env_list(name: str, default: list[str]) -> list[str]:
+    raw = _env(name)
+    return [x.strip() for x in raw.split(",") if x.strip()] if raw else default
+
+
+VIGIL_ENV = _env("VIGIL_ENV", "development").lower()
+if VIGIL_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"VIGIL_ENV: expected development or production, got {VIGIL_ENV!r}")
+PRODUCTION = VIGIL_ENV == "production"
+
+DATA_DIR = Path(_env("VIGIL_DATA_DIR", "./var")).expanduser().resolve()
+
+# --- secrets -------------------------------------------------------------------------------------
+_INSECURE_SECRET = "django-insecure-vigil-development-only-never-in-production-0123456789abcdef"
+SECRET_KEY = _env("VIGIL_SECRET_KEY", "" if PRODUCTION else _INSECURE_SECRET)
+if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY == _INSECURE_SECRET):
+    raise ImproperlyConfigured("VIGIL_SECRET_KEY: set a random secret of at least 50 characters")
+
+VIGIL_FIELD_KEYS = _env("VIGIL_FIELD_KEYS", "" if PRODUCTION else crypto.DEMO_FIELD_KEYS)
+VIGIL_INDEX_KEY = _env("VIGIL_INDEX_KEY", "" if PRODUCTION else crypto.DEMO_INDEX_KEY)
+try:
+    crypto.Keyring.from_spec(VIGIL_FIELD_KEYS, VIGIL_INDEX_KEY)
+except crypto.KeyringError as exc:
+    raise ImproperlyConfigured(f"VIGIL_FIELD_KEYS / VIGIL_INDEX_KEY: {exc}") from None
+VIGIL_INSECURE_KEYS = crypto.uses_demo_keys(VIGIL_FIELD_KEYS, VIGIL_INDEX_KEY)
+if PRODUCTION and VIGIL_INSECURE_KEYS:
+    raise ImproperlyConfigured(
+        "VIGIL_FIELD_KEYS / VIGIL_INDEX_KEY: the insecure demo keys are refused in production"
+    )
+
+DEBUG = _env_bool("VIGIL_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("VIGIL_DEBUG: debug pages are refused in production")
+
+ALLOWED_HOSTS = _env_list(
+    "VIGIL_ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("VIGIL_ALLOWED_HOSTS: name the host(s) this server answers for")
+CSRF_TRUSTED_ORIGINS = _env_list("VIGIL_CSRF_TRUSTED_ORIGINS", [])
+
+# --- applications --------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_htmx",
+    "axes",
+    "csp",
+    "vigil.server.accounts",
+    "vigil.server.audit",
+    "vigil.server.cases",
+    "vigil.server.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "vigil.server.urls"
+WSGI_APPLICATION = "vigil.server.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:case-list"
+LOGOUT_REDIRECT_URL = "web:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+            ],
+        },
+    },
+]
+
+# --- database ------------------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{DATA_DIR / 'vigil.sqlite3'}", conn_max_age=60, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # Writers queue on BEGIN IMMEDIATE instead of failing on a stale read snapshot.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        }
+    )
+    # Tests use a file, not shared-cache memory: concurrent writers then wait on the busy timeout
+    # (as in production) instead of failing with "table is locked". One file per test process.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"vigil-test-{os.getpid()}.sqlite3")
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- passwords, login, lockout -------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "vigil.server.web.views.locked_out"
+AXES_BEHIND_REVERSE_PROXY = _env_bool("VIGIL_BEHIND_PROXY", False)
+AXES_IPWARE_PROXY_COUNT = 1 if AXES_BEHIND_REVERSE_PROXY else None
+VIGIL_TOKEN_HOURS = int(_env("VIGIL_TOKEN_HOURS", "12"))
+
+# --- cookies, headers, CSP -----------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _env_bool("VIGIL_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading binds the whole domain to HTTPS for good: a decision for the domain's owner.
+    SECURE_HSTS_PRELOAD = _env_bool("VIGIL_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    SESSION_COOKIE_NAME = "__Host-vigil-session"
+    CSRF_COOKIE_NAME = "__Host-vigil-csrf"
+if AXES_BEHIND_REVERSE_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# --- i18n ----------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+# --- static files --------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+# Production serves collected files (``vigil serve`` runs collectstatic); development finds them.
+STATIC_ROOT = DATA_DIR / "static" if PRODUCTION else None
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- API -----------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "vigil.server.accounts.tokens.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "vigil.server.api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "vigil.server.api.problems.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_RATES": {"token": "30/min"},
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vigil case-management API",
+    "DESCRIPTION": "Cases, persons (identity fields encrypted at rest), migration stages and consent. "
+    "Every read and write of a person or case is audited. Errors are RFC 9457 problem details.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- logging: no personal data ever ------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"no_personal_data": {"()": "vigil.server.logfilter.NoPersonalDataFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_personal_data"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": _env("VIGIL_LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}

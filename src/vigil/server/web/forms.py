@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from vigil.server.cases.models import Case, Consent, MigrationStage, Person
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = (
+            "given_name",
+            "family_name",
+            "document_number",
+            "phone",
+            "address",
+            "narrative",
+            "gender",
+            "birth_year",
+            "citizenship",
+            "primary_language",
+        )
+        widgets = {  # noqa: RUF012
+            "given_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "family_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "document_number": forms.TextInput(attrs={"autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "off"}),
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "narrative": forms.Textarea(attrs={"rows": 4}),
+        }
+
+
+class CaseForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Case
+        fields = ("status", "trafficking_status", "sector", "opened_on", "closed_on", "closure_reason")
+        widgets = {"opened_on": DateInput, "closed_on": DateInput}  # noqa: RUF012
+
+    def clean(self) -> dict:  # type: ignore[type-arg]
+        data = super().clean() or {}
+        if data.get("status") in {Case.Status.CLOSED, Case.Status.CLOSED_REFERRED} and not data.get(
+            "closure_reason"
+        ):
+            self.add_error("closure_reason", _("A closed case needs a reason."))
+        return data
+
+
+class StageForm(forms.ModelForm):
+    class Meta:
+        model = MigrationStage
+        fields = (
+            "stage",
+            "start_date",
+            "end_date",
+            "place",
+            "country",
+            "sector",
+            "employer_or_recruiter",
+            "notes",
+        )
+        widgets = {"start_date": DateInput, "end_date": DateInput, "notes": forms.Textarea(attrs={"rows": 2})}  # noqa: RUF012
+
+    def clean(self) -> dict:  # type: ignore[type-arg]
+        data = super().clean() or {}
+        if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
+            self.add_error("end_date", _("The end is before the start."))
+        return data
+
+
+class ConsentForm(forms.ModelForm):
+    class Meta:
+        model = Consent
+        fields = ("purpose", "given", "given_on", "method")
+        widgets = {"given_on": DateInput}  # noqa: RUF012
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Reference or document number"), required=False)

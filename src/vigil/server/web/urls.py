@@ -1,0 +1,16 @@
+from django.urls import path
+
+from vigil.server.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("cases/", views.case_list, name="case-list"),
+    path("cases/new/", views.case_new, name="case-new"),
+    path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+    path("cases/<int:pk>/stages/", views.stage_add, name="stage-add"),
+    path("cases/<int:pk>/consents/", views.consent_page, name="consent"),
+    path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
+]

@@ -1,0 +1,296 @@
+"""Server-rendered pages (templates + htmx). Records come only from ``vigil.server.scoping``;
+every page that shows or changes a person or case writes an audit entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from vigil.server import scoping
+from vigil.server.api.problems import problem_response
+from vigil.server.audit.log import record
+from vigil.server.cases.models import Case, Consent, Person, StaleEdit
+from vigil.server.web.forms import CaseForm, ConsentForm, PersonForm, SearchForm, StageForm
+
+
+def _audit(request: HttpRequest, action: str, obj: Any, **detail: Any) -> None:
+    record(action, user=request.user, obj=obj, via="web", request=request, detail=detail)
+
+
+def _require(request: HttpRequest, capability: str) -> None:
+    if not request.user.can(capability):  # type: ignore[union-attr]
+        raise PermissionDeniedPage
+
+
+class PermissionDeniedPage(Exception):
+    pass
+
+
+# --- errors --------------------------------------------------------------------------------------
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return problem_response(request, 404)
+    return render(request, "vigil/error.html", {"status": 404, "message": _("Page not found.")}, status=404)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return problem_response(request, 403)
+    return render(
+        request,
+        "vigil/error.html",
+        {"status": 403, "message": _("Your role does not allow this.")},
+        status=403,
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return problem_response(request, 500, detail=_("The error was logged without personal data."))
+    return render(
+        request,
+        "vigil/error.html",
+        {"status": 500, "message": _("Something went wrong. The error was logged.")},
+        status=500,
+    )
+
+
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    """django-axes: too many failed logins for this username from this address."""
+    message = _("Too many failed attempts. Try again in an hour or ask an administrator.")
+    if _is_api(request):
+        return problem_response(
+            request,
+            429,
+            type_="https://vigil.invalid/problems/locked-out",
+            title=_("Account locked"),
+            detail=message,
+        )
+    return render(request, "vigil/error.html", {"status": 429, "message": message}, status=429)
+
+
+# --- login ---------------------------------------------------------------------------------------
+class LoginView(auth_views.LoginView):
+    template_name = "vigil/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("web:case-list" if request.user.is_authenticated else "web:login")
+
+
+def _with_permission(view: Any) -> Any:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDeniedPage:
+            return forbidden(request)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return login_required(wrapper)
+
+
+# --- cases ---------------------------------------------------------------------------------------
+@_with_permission
+def case_list(request: HttpRequest) -> HttpResponse:
+    _require(request, "case.view")
+    cases = scoping.cases_for(request.user).select_related("owner").order_by("-id")
+    form = SearchForm(request.GET)
+    q = form.data.get("q", "").strip() if form.is_valid() else ""
+    if q:
+        by_document = Person.index_document(q)
+        cases = cases.filter(reference=q.upper()) | cases.filter(person__document_index=by_document)
+    status = request.GET.get("status", "")
+    if status in Case.Status.values:
+        cases = cases.filter(status=status)
+    page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    ids = [c.pk for c in page.object_list]
+    record(
+        "list",
+        user=request.user,
+        object_type="case",
+        via="web",
+        request=request,
+        detail={"ids": ids, "searched": bool(q)},
+    )
+    template = "vigil/_case_rows.html" if request.htmx else "vigil/case_list.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {"page": page, "form": form, "statuses": Case.Status.choices, "status": status, "q": q},
+    )
+
+
+@_with_permission
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Intake: a person and a case in one form."""
+    _require(request, "case.create")
+    user = request.user
+    if user.organisation_id is None:  # type: ignore[union-attr]
+        raise PermissionDeniedPage
+    person_form = PersonForm(request.POST or None, prefix="person")
+    case_form = CaseForm(request.POST or None, prefix="case")
+    if request.method == "POST" and person_form.is_valid() and case_form.is_valid():
+        with transaction.atomic():
+            person = person_form.save(commit=False)
+            person.organisation_id = user.organisation_id  # type: ignore[union-attr]
+            person.created_by = user
+            person.save()
+            _audit(request, "create", person, fields=sorted(person_form.changed_data))
+            case = case_form.save(commit=False)
+            case.person = person
+            case.organisation_id = user.organisation_id  # type: ignore[union-attr]
+            case.owner = user
+            case.save()
+            _audit(request, "create", case, fields=sorted(case_form.changed_data))
+        messages.success(request, _("Case %(ref)s created.") % {"ref": case.reference})
+        return redirect("web:case-detail", pk=case.pk)
+    return render(request, "vigil/case_new.html", {"person_form": person_form, "case_form": case_form})
+
+
+def _case_or_404(request: HttpRequest, pk: int) -> Case:
+    return get_object_or_404(scoping.cases_for(request.user).select_related("person", "owner"), pk=pk)
+
+
+@_with_permission
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "case.view")
+    case = _case_or_404(request, pk)
+    can_edit = scoping.can_edit_case(request.user, case)
+    stale = False
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDeniedPage
+        form = CaseForm(request.POST, instance=Case.objects.get(pk=case.pk), prefix="case")
+        if form.is_valid():
+            fields = {f: form.cleaned_data[f] for f in form.changed_data if f in Case.EDITABLE}
+            try:
+                expected = int(request.POST.get("case-version") or 0)
+                with transaction.atomic():
+                    case.save_versioned(expected, fields)
+                    _audit(request, "update", case, fields=sorted(fields), version=case.version)
+                messages.success(request, _("Saved."))
+                return redirect("web:case-detail", pk=case.pk)
+            except StaleEdit:
+                stale = True
+                case.refresh_from_db()
+    else:
+        form = CaseForm(instance=case, prefix="case", initial={"version": case.version})
+    _audit(request, "view", case)
+    _audit(request, "view", case.person)
+    return render(
+        request,
+        "vigil/case_detail.html",
+        {
+            "case": case,
+            "person": case.person,
+            "form": form,
+            "can_edit": can_edit,
+            "stale": stale,
+            "stage_form": StageForm(prefix="stage"),
+            "stages": case.stages.all(),
+            "consents": case.consents.all(),
+            "version": case.version,
+        },
+        status=409 if stale else 200,
+    )
+
+
+@_with_permission
+@require_POST
+def stage_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    if not scoping.can_edit_case(request.user, case):
+        raise PermissionDeniedPage
+    form = StageForm(request.POST, prefix="stage")
+    if form.is_valid():
+        with transaction.atomic():
+            stage = form.save(commit=False)
+            stage.case = case
+            stage.save()
+            _audit(request, "update", case, change="stage added", stage=stage.pk)
+        form = StageForm(prefix="stage")
+    context = {"case": case, "stages": case.stages.all(), "stage_form": form, "can_edit": True}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "vigil/_stages.html", context)
+    return redirect(reverse("web:case-detail", args=[case.pk]) + "#stages")
+
+
+@_with_permission
+def consent_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Consent per purpose: the current state, the history, a form to record a new decision."""
+    _require(request, "case.view")
+    case = _case_or_404(request, pk)
+    can_record = request.user.can("consent.record") and scoping.can_edit_case(request.user, case)  # type: ignore[union-attr]
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDeniedPage
+        if form.is_valid():
+            with transaction.atomic():
+                consent = form.save(commit=False)
+                consent.case = case
+                consent.recorded_by = request.user
+                consent.save()
+                _audit(
+                    request, "consent", case, consent=consent.pk, purpose=consent.purpose, given=consent.given
+                )
+            messages.success(request, _("Consent recorded."))
+            return redirect("web:consent", pk=case.pk)
+    else:
+        _audit(request, "view", case, page="consent")
+    history = case.consents.select_related("recorded_by", "withdrawn_by").order_by(
+        "purpose", "-given_on", "-id"
+    )
+    current = {}
+    for c in history:
+        current.setdefault(c.purpose, c)
+    rows = [(value, label, current.get(value)) for value, label in Consent.Purpose.choices]
+    return render(
+        request,
+        "vigil/consent.html",
+        {
+            "case": case,
+            "form": form,
+            "rows": rows,
+            "history": history,
+            "can_record": can_record,
+        },
+    )
+
+
+@_with_permission
+@require_POST
+def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    consent = get_object_or_404(scoping.consents_for(request.user).select_related("case"), pk=pk)
+    if not (request.user.can("consent.record") and scoping.can_edit_case(request.user, consent.case)):  # type: ignore[union-attr]
+        raise PermissionDeniedPage
+    if not consent.in_force:
+        raise Http404
+    with transaction.atomic():
+        consent.withdrawn_on = timezone.localdate()
+        consent.withdrawn_by = request.user
+        consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
+        _audit(request, "consent_withdrawn", consent.case, consent=consent.pk, purpose=consent.purpose)
+    messages.success(request, _("Consent withdrawn."))
+    return redirect("web:consent", pk=consent.case_id)

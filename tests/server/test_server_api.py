@@ -1,0 +1,242 @@
+"""API behaviour: token auth, problem details, optimistic locking, search, consent, audit."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+from tests.server.conftest import PASSWORD, client_for
+
+from vigil.server.audit.models import AuditEntry
+from vigil.server.cases.models import Case, Consent
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+
+
+def test_token_round_trip(users):
+    anon = APIClient()
+    r = anon.post("/api/auth/token/", {"username": "caseworker", "password": PASSWORD}, format="json")
+    assert r.status_code == 200, r.content
+    key = r.json()["token"]
+    anon.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    me = anon.get("/api/me/")
+    assert me.status_code == 200
+    assert me.json()["username"] == "caseworker" and "case.view" in me.json()["capabilities"]
+    # only the hash of the key is stored
+    from vigil.server.accounts.models import ApiToken
+
+    assert not ApiToken.objects.filter(key_hash=key).exists()
+
+
+def test_bad_password_and_bad_token_are_problems(users):
+    anon = APIClient()
+    r = anon.post("/api/auth/token/", {"username": "caseworker", "password": "nope"}, format="json")
+    assert r.status_code == 400 and r["Content-Type"] == PROBLEM
+    body = r.json()
+    assert body["status"] == 400 and body["title"] and body["type"].endswith("/invalid-credentials")
+    anon.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    r = anon.get("/api/cases/")
+    assert r.status_code == 401 and r["Content-Type"] == PROBLEM
+    r = APIClient().get("/api/cases/")
+    assert r.status_code == 401 and r.json()["status"] == 401
+
+
+def test_lockout_after_repeated_failures(users):
+    anon = APIClient()
+    for _ in range(5):
+        anon.post("/api/auth/token/", {"username": "inspector", "password": "wrong"}, format="json")
+    r = anon.post("/api/auth/token/", {"username": "inspector", "password": PASSWORD}, format="json")
+    assert r.status_code in (403, 429), r.content
+    assert r["Content-Type"] == PROBLEM
+    assert "token" not in r.json()
+
+
+def test_validation_error_is_problem_with_fields(users):
+    c = client_for(users["caseworker"])
+    r = c.post("/api/cases/", {"person": 999999, "status": "Nonsense"}, format="json")
+    assert r.status_code == 400 and r["Content-Type"] == PROBLEM
+    body = r.json()
+    assert body["type"].endswith("/validation-error")
+    fields = {e["field"] for e in body["errors"]}
+    assert {"person", "status"} <= fields
+
+
+def test_unknown_url_under_api_is_problem(users):
+    r = client_for(users["caseworker"]).get("/api/nothing-here/")
+    assert r.status_code == 404 and r["Content-Type"] == PROBLEM and r.json()["status"] == 404
+
+
+def test_create_person_and_case_and_search(users):
+    c = client_for(users["caseworker"])
+    p = c.post(
+        "/api/persons/",
+        {
+            "given_name": "Ana",
+            "family_name": "Example",
+            "document_number": "P-998877",
+            "phone": "+44 20 7946 0000",
+            "address": "1 Test Street",
+            "narrative": "Synthetic.",
+            "gender": "Feminine",
+            "birth_year": 1990,
+            "citizenship": "MDA",
+        },
+        format="json",
+    )
+    assert p.status_code == 201, p.content
+    pid = p.json()["id"]
+    r = c.post(
+        "/api/cases/", {"person": pid, "sector": "A", "exploitation_types": ["ForcedLabour"]}, format="json"
+    )
+    assert r.status_code == 201, r.content
+    case = r.json()
+    assert case["reference"].startswith("VG-") and case["version"] == 1 and case["owner"] == "caseworker"
+    found = c.get("/api/persons/", {"document_number": " p-998877 "}).json()
+    assert [x["id"] for x in found["results"]] == [pid]
+    assert c.get("/api/persons/", {"phone": "+442079460000"}).json()["count"] == 1
+    assert c.get("/api/persons/", {"name": "ana example"}).json()["count"] == 1
+    assert c.get("/api/persons/", {"document_number": "P-99887"}).json()["count"] == 0
+    assert c.get("/api/cases/", {"person": pid}).json()["count"] == 1
+    assert c.get("/api/cases/", {"sector": "A", "status": "Active"}).json()["count"] == 1
+
+
+def test_stale_save_is_refused(users, cases):
+    c = client_for(users["caseworker"])
+    case = cases["a_caseworker"]
+    url = f"/api/cases/{case.pk}/"
+    first = c.patch(url, {"version": 1, "sector": "F"}, format="json")
+    assert first.status_code == 200 and first.json()["version"] == 2
+    stale = c.patch(url, {"version": 1, "sector": "C"}, format="json")
+    assert stale.status_code == 409 and stale["Content-Type"] == PROBLEM
+    assert stale.json()["type"].endswith("/stale-edit") and stale.json()["current_version"] == 2
+    case.refresh_from_db()
+    assert case.sector == "F" and case.version == 2
+    missing = c.patch(url, {"sector": "C"}, format="json")
+    assert missing.status_code == 400
+
+
+def test_closing_needs_a_reason(users, cases):
+    c = client_for(users["caseworker"])
+    url = f"/api/cases/{cases['a_caseworker'].pk}/"
+    assert c.patch(url, {"version": 1, "status": "Closed"}, format="json").status_code == 400
+    r = c.patch(
+        url,
+        {"version": 1, "status": "Closed", "closure_reason": "Safe", "closed_on": "2026-01-31"},
+        format="json",
+    )
+    assert r.status_code == 200 and r.json()["status"] == "Closed"
+
+
+def test_consent_record_and_withdraw(users, cases):
+    c = client_for(users["caseworker"])
+    case = cases["a_caseworker"]
+    r = c.post(
+        "/api/consents/",
+        {
+            "case": case.pk,
+            "purpose": "referral",
+            "given": True,
+            "given_on": "2026-03-01",
+            "method": "written",
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["in_force"] is True and r.json()["recorded_by"] == "caseworker"
+    from vigil.server.cases.models import has_consent
+
+    assert has_consent(case, "referral") and not has_consent(case, "law_enforcement")
+    w = c.post(f"/api/consents/{r.json()['id']}/withdraw/", {}, format="json")
+    assert w.status_code == 200 and w.json()["in_force"] is False
+    assert not has_consent(case, "referral")
+    again = c.post(f"/api/consents/{r.json()['id']}/withdraw/", {}, format="json")
+    assert again.status_code == 400
+    assert Consent.objects.count() == 1
+    assert c.get("/api/consents/", {"case": case.pk}).json()["count"] == 1
+
+
+def test_stages(users, cases):
+    c = client_for(users["inspector"])
+    case = cases["a_inspector"]
+    r = c.post(
+        "/api/stages/",
+        {
+            "case": case.pk,
+            "stage": "recruitment",
+            "start_date": "2025-01-01",
+            "end_date": "2025-02-01",
+            "country": "NPL",
+            "place": "Kathmandu",
+            "employer_or_recruiter": "Agency Z",
+            "sector": "F",
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    bad = c.post(
+        "/api/stages/",
+        {"case": case.pk, "stage": "journey", "start_date": "2025-03-01", "end_date": "2025-02-01"},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert (
+        c.get("/api/stages/", {"case": case.pk}).json()["results"][0]["employer_or_recruiter"] == "Agency Z"
+    )
+
+
+def test_every_read_and_write_is_audited(users, cases):
+    c = client_for(users["caseworker"])
+    case = cases["a_caseworker"]
+    before = AuditEntry.objects.count()
+    c.get("/api/cases/")
+    c.get(f"/api/cases/{case.pk}/", HTTP_X_VIGIL_REASON="follow-up call")
+    c.get(f"/api/persons/{case.person_id}/")
+    c.patch(f"/api/cases/{case.pk}/", {"version": 1, "sector": "I"}, format="json")
+    entries = list(AuditEntry.objects.order_by("id"))[before:]
+    assert [(e.action, e.object_type) for e in entries] == [
+        ("list", "case"),
+        ("view", "case"),
+        ("view", "person"),
+        ("update", "case"),
+    ]
+    assert entries[1].reason == "follow-up call" and entries[1].actor_username == "caseworker"
+    assert entries[3].detail == {"fields": ["sector"], "version": 2}
+    assert entries[0].detail["ids"] == [cases["a_caseworker"].pk, cases["a_inspector"].pk] or set(
+        entries[0].detail["ids"]
+    ) == {cases["a_caseworker"].pk, cases["a_inspector"].pk}
+
+
+def test_pagination(users):
+    from tests.server.conftest import make_case
+
+    for i in range(7):
+        make_case(users["supervisor"], doc=f"D{i}")
+    c = client_for(users["supervisor"])
+    r = c.get("/api/cases/", {"page_size": 3})
+    body = r.json()
+    assert body["count"] == 7 and len(body["results"]) == 3 and body["next"]
+    assert len(c.get("/api/cases/", {"page_size": 3, "page": 3}).json()["results"]) == 1
+    assert c.get("/api/cases/", {"page": 99}).status_code == 404
+
+
+def test_schema_and_docs(users):
+    anon = APIClient()
+    r = anon.get("/api/schema/", {"format": "json"})
+    assert r.status_code == 200
+    schema = r.json()
+    assert schema["openapi"].startswith("3.")
+    person = schema["components"]["schemas"]["Person"]["properties"]
+    for name in ("given_name", "family_name", "document_number", "phone", "address", "narrative"):
+        assert name in person
+    assert "/api/auth/token/" in schema["paths"] and "/api/cases/{id}/" in schema["paths"]
+    docs = anon.get("/api/docs/")
+    assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+def test_case_reference_is_unique_and_opaque(users):
+    from tests.server.conftest import make_case
+
+    refs = {make_case(users["caseworker"], doc=f"R{i}").reference for i in range(20)}
+    assert len(refs) == 20
+    assert Case.objects.filter(reference__in=refs).count() == 20

@@ -1,0 +1,164 @@
+"""Permission matrix: every API endpoint x every role x an in-scope and an out-of-scope record.
+
+Each cell has an expected status; list endpoints must return exactly the visible records, and no
+response may contain an identity value of a record the user may not see (zero leaks).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from tests.server.conftest import client_for, make_user
+
+from vigil.server.cases.models import Consent, MigrationStage
+
+pytestmark = pytest.mark.django_db
+
+# Which of the fixture cases (a_caseworker, a_inspector, b) each user sees.
+VISIBLE = {
+    "caseworker": {"a_caseworker", "a_inspector"},  # organisation scope, org A
+    "inspector": {"a_inspector"},  # own scope
+    "supervisor": {"a_caseworker", "a_inspector"},  # organisation scope
+    "national": {"a_caseworker", "a_inspector", "b"},  # supervisor with scope "all"
+    "caseworker_b": {"b"},
+    "referral_receiver": set(),  # only via referrals (not yet built)
+    "analyst": set(),  # aggregates only
+    "administrator": set(),  # manages users, not case content
+}
+CASE_ROLES = {"caseworker", "inspector", "supervisor", "national", "caseworker_b"}
+ALL_CASES = {"a_caseworker", "a_inspector", "b"}
+
+
+@pytest.fixture
+def world(users, cases, orgs) -> dict[str, Any]:
+    users = dict(users)
+    users["national"] = make_user("national", "supervisor", orgs["a"], scope="all")
+    stages, consents = {}, {}
+    for key, case in cases.items():
+        stages[key] = MigrationStage.objects.create(
+            case=case, stage="work", country="FRA", employer_or_recruiter=f"Employer of {key}"
+        )
+        consents[key] = Consent.objects.create(
+            case=case, purpose="services", given=True, method="verbal", recorded_by=case.owner
+        )
+    return {"users": users, "cases": cases, "stages": stages, "consents": consents}
+
+
+def identity_values(case) -> list[str]:
+    p = case.person
+    return [p.given_name, p.family_name, p.document_number, p.address]
+
+
+def assert_no_leak(response, world, visible: set[str]) -> None:
+    text = response.content.decode()
+    for key in ALL_CASES - visible:
+        for value in identity_values(world["cases"][key]):
+            assert value not in text, f"leak of {key} in {response.request['PATH_INFO']}"
+        assert f"Employer of {key}" not in text
+
+
+def cells(user_key: str) -> list[tuple[str, str]]:
+    visible = VISIBLE[user_key]
+    inside = sorted(visible)[:1]
+    outside = sorted(ALL_CASES - visible)[:1]
+    return [("in", k) for k in inside] + [("out", k) for k in outside]
+
+
+def detail_status(user_key: str, where: str, *, capability_ok: bool) -> int:
+    if not capability_ok:
+        return 403
+    return 200 if where == "in" else 404
+
+
+@pytest.mark.parametrize("user_key", sorted(VISIBLE))
+def test_list_endpoints(world, user_key):
+    c = client_for(world["users"][user_key])
+    visible = VISIBLE[user_key]
+    for url, objects, id_of in [
+        ("/api/cases/", world["cases"], lambda o: o.pk),
+        ("/api/persons/", world["cases"], lambda o: o.person_id),
+        ("/api/stages/", world["stages"], lambda o: o.pk),
+        ("/api/consents/", world["consents"], lambda o: o.pk),
+    ]:
+        r = c.get(url, {"page_size": 200})
+        if user_key not in CASE_ROLES:
+            assert r.status_code == 403, (url, r.status_code)
+        else:
+            assert r.status_code == 200, (url, r.status_code)
+            got = {row["id"] for row in r.json()["results"]}
+            assert got == {id_of(objects[k]) for k in visible}, url
+        assert_no_leak(r, world, visible)
+
+
+@pytest.mark.parametrize("user_key", sorted(VISIBLE))
+def test_detail_and_write_endpoints(world, user_key):
+    user = world["users"][user_key]
+    c = client_for(user)
+    viewer = user_key in CASE_ROLES
+    visible = VISIBLE[user_key]
+    targets = cells(user_key) or [("out", "b")]
+    if not viewer:
+        targets = [("in", "a_caseworker"), ("out", "b")]
+    for where, key in targets:
+        case = world["cases"][key]
+        stage = world["stages"][key]
+        consent = world["consents"][key]
+        expect_read = detail_status(user_key, where, capability_ok=viewer)
+        requests = [
+            ("get", f"/api/cases/{case.pk}/", None, expect_read),
+            ("get", f"/api/persons/{case.person_id}/", None, expect_read),
+            ("get", f"/api/stages/{stage.pk}/", None, expect_read),
+            ("get", f"/api/consents/{consent.pk}/", None, expect_read),
+            ("patch", f"/api/cases/{case.pk}/", {"version": case.version, "sector": "G"}, expect_read),
+            ("patch", f"/api/persons/{case.person_id}/", {"phone": "000"}, expect_read),
+            ("patch", f"/api/stages/{stage.pk}/", {"place": "Elsewhere"}, expect_read),
+            ("post", f"/api/consents/{consent.pk}/withdraw/", {}, expect_read),
+            ("delete", f"/api/stages/{stage.pk}/", None, 204 if expect_read == 200 else expect_read),
+        ]
+        for method, url, body, expected in requests:
+            r = getattr(c, method)(url, body, format="json") if body is not None else getattr(c, method)(url)
+            assert r.status_code == expected, (user_key, where, method, url, r.status_code, r.content[:200])
+            assert_no_leak(r, world, visible)
+            if r.status_code >= 400:
+                assert r["Content-Type"] == "application/problem+json"
+        # Creating children of the case: 201 in scope; 400 (unknown case) out of scope.
+        create_expect = (201 if where == "in" else 400) if viewer else 403
+        r = c.post("/api/stages/", {"case": case.pk, "stage": "exit"}, format="json")
+        assert r.status_code == create_expect, (user_key, where, "stage", r.content[:200])
+        r = c.post(
+            "/api/consents/",
+            {"case": case.pk, "purpose": "statistics", "given": True, "method": "verbal"},
+            format="json",
+        )
+        assert r.status_code == create_expect, (user_key, where, "consent", r.content[:200])
+        r = c.post("/api/cases/", {"person": case.person_id}, format="json")
+        assert r.status_code == create_expect, (user_key, where, "case", r.content[:200])
+        assert_no_leak(r, world, visible)
+
+
+@pytest.mark.parametrize("user_key", sorted(VISIBLE))
+def test_directory_and_me_for_everyone(world, user_key):
+    c = client_for(world["users"][user_key])
+    assert c.get("/api/organisations/").status_code == 200
+    me = c.get("/api/me/")
+    assert me.status_code == 200 and me.json()["username"] == world["users"][user_key].username
+    r = c.post("/api/persons/", {"given_name": "New"}, format="json")
+    assert r.status_code == (201 if user_key in CASE_ROLES else 403)
+
+
+def test_search_does_not_cross_scope(world):
+    c = client_for(world["users"]["caseworker_b"])
+    doc = world["cases"]["a_caseworker"].person.document_number
+    r = c.get("/api/persons/", {"document_number": doc})
+    assert r.status_code == 200 and r.json()["count"] == 0
+    assert doc not in json.dumps(r.json())
+
+
+def test_inactive_user_token_refused(world):
+    user = world["users"]["caseworker"]
+    c = client_for(user)
+    user.is_active = False
+    user.save()
+    assert c.get("/api/cases/").status_code == 401
