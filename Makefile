@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
-	$(BIN)/vigil demo
+	$(BIN)/vigil serve --demo
 
 test: install
 	$(BIN)/python -m pytest

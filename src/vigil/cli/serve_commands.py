@@ -1,0 +1,59 @@
+"""``vigil serve``: migrate the database and run the case-management server.
+
+The server runs under waitress, a production-capable pure-Python WSGI server (it also runs on
+Windows, where field teams' laptops often are); behind a TLS proxy in production.
+"""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from vigil.cli.main import app
+from vigil.errors import VigilError
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    demo: bool = typer.Option(False, "--demo", help="Load demo organisations, users and synthetic cases."),
+    threads: int = typer.Option(8, help="Worker threads of the WSGI server."),
+) -> None:
+    """Migrate the database (SQLite under VIGIL_DATA_DIR, or DATABASE_URL) and start the server."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.server.settings")
+    import django
+
+    try:
+        django.setup()
+    except Exception as exc:  # ImproperlyConfigured: a bad or missing VIGIL_* variable
+        raise VigilError(str(exc), place="vigil serve: settings") from None
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if demo and settings.PRODUCTION:
+        raise VigilError("--demo is refused when VIGIL_ENV=production", place="vigil serve")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    if settings.PRODUCTION:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    url = f"http://{'localhost' if host in {'127.0.0.1', '0.0.0.0'} else host}:{port}/"
+    typer.echo(f"Vigil server: {url}  (API docs: {url}api/docs/)")
+    if settings.VIGIL_INSECURE_KEYS:
+        typer.echo("WARNING: identity fields are encrypted with the public demo keys (INSECURE); "
+                   "set VIGIL_FIELD_KEYS and VIGIL_INDEX_KEY for real data.")
+    if demo:
+        from vigil.server.cases.demo import DEMO_PASSWORD, USERS, load_demo
+
+        counts = load_demo()
+        typer.echo(f"Demo data loaded ({counts['cases']} new synthetic cases). Logins, password "
+                   f"'{DEMO_PASSWORD}':")
+        for username, role, _org in USERS:
+            typer.echo(f"  {username:<11} {role.label}")
+    from waitress import serve as waitress_serve
+
+    from vigil.server.wsgi import application
+
+    waitress_serve(application, host=host, port=port, threads=threads, ident="vigil")
