@@ -169,6 +169,18 @@ def test_fair_recruitment_exceptions_and_illegitimate_costs() -> None:
     national = load_ruleset("fair-recruitment-2019", {"exceptions": ["RC1"]})
     assert assess(national, {"id": "r", "facts": {"fees_charged": ["RC1"]}}).outcome == "negative"
     assert assess(national, {"id": "r", "facts": {"fees_charged": ["IC"]}}).outcome == "positive"
+    # indicator keys and the fees_charged fact are one question
+    assert assess(rs, {"id": "r", "indicators": {"RC6": True}}, "absent").outcome == "positive"
+
+
+def test_fee_repaid_by_deduction_or_loan_routes_debt_questions() -> None:
+    rs = load_ruleset("fair-recruitment-2019")
+    loan = assess(rs, {"id": "r", "facts": {"fees_charged": ["RF"], "fee_repayment": ["loan"]}}).to_dict()
+    assert loan["outcome"] == "positive"
+    assert loan["route"] == {"to": ["ilo-2012-forced-labour", "ilo-ec-2009-adult-labour"],
+                             "confirm": ["UR04", "CR04"]}
+    upfront = assess(rs, {"id": "r", "facts": {"fees_charged": ["RF"], "fee_repayment": ["upfront"]}})
+    assert upfront.to_dict()["route"] == {"to": [], "confirm": []}
 
 
 def test_triage_never_flags_mobility_or_occupation_alone() -> None:

@@ -320,14 +320,23 @@ def _reports(rs: RuleSet) -> dict[str, Node]:
 
 
 def _route(rs: RuleSet, view: Any, outcome: str) -> dict[str, Any]:
-    """ILO-11: where a flagged record goes next, with the mapped questions to confirm."""
+    """Where a flagged record goes next, with the questions to ask and confirm there.
+
+    With ``route.when`` (an expression), the fixed ``route.confirm`` list applies when it holds
+    (fair recruitment: a fee repaid by wage deduction or a loan → confirm UR04/CR04). Without it
+    (ILO-11), each present or, when undecided, not-denied indicator brings its ``maps_to``.
+    """
     assert rs.route is not None
+    to = list(rs.route.get("to", []))
+    if rs.route_when is not None:
+        hit = view.state(rs.route_when) == POS
+        return {"to": to if hit else [], "confirm": list(rs.route.get("confirm", [])) if hit else []}
     prefill: list[str] = []
     if outcome != "negative":
         for ind in rs.indicators:
             if view.code(ind.id) == POS or (outcome == "insufficient" and view.code(ind.id) != NEG):
                 prefill.extend(k for k in ind.maps_to if k not in prefill)
-    return {"to": list(rs.route.get("to", [])), "confirm": prefill if outcome != "negative" else []}
+    return {"to": to if outcome != "negative" else [], "confirm": prefill}
 
 
 # --- public API ---------------------------------------------------------------------------

@@ -188,6 +188,11 @@ def build(data: dict[str, Any], where: str, params: Mapping[str, Any] | None = N
         rs.otherwise = data.get("otherwise")
     else:
         raise RuleSetError("a rule set needs a decision or outcomes", where)
+    if rs.route and "when" in rs.route:
+        rs.route_when = parser.parse(rs.route["when"], "route.when")
+        unknown = [k for k in rs.route.get("confirm", []) if not isinstance(k, str)]
+        if unknown:
+            raise RuleSetError("route.confirm lists indicator keys", where)
     for name in rs.report:
         if name not in rs.dimensions and name not in rs.terms:
             raise RuleSetError(f"report names unknown dimension or term {name!r}", where)

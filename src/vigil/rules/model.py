@@ -97,6 +97,7 @@ class RuleSet:
     notes: str | None = None
     extends: str | None = None
     route: dict[str, Any] | None = None
+    route_when: Node | None = None
     triage: dict[str, Any] | None = None
     unverified: tuple[str, ...] = ()
     #: words for the outcomes of a boolean rule set, when not positive/negative/insufficient
