@@ -400,7 +400,7 @@ def bootstrap(
     if nboot < 1:
         raise InputError(f"number of bootstrap replicates must be positive, got {nboot}")
     h = _validate(histories)
-    a = (1.0 - level) / 2.0
+    a = round((1.0 - level) / 2.0, 12)
     return bootstrap_stepwise(h, nboot=nboot, pthresh=pthresh, alpha=(a, 1.0 - a), seed=seed, rng=rng)
 
 

@@ -53,7 +53,6 @@ __all__ = [
 class HierarchicalFit:
     """One fitted hierarchical model."""
 
-    generators: tuple[int, ...]  # maximal terms (interactions of order >= 2 and lone mains)
     terms: tuple[int, ...]  # every term, intercept first
     minus_infinity: tuple[int, ...]  # terms fixed at minus infinity (no observed overlap)
     n_params: int  # every term, including intercept and those at minus infinity
@@ -65,6 +64,11 @@ class HierarchicalFit:
     aic: float = math.nan
     bic: float = math.nan
     converged: bool = False
+
+    @property
+    def generators(self) -> tuple[int, ...]:
+        """Maximal terms (interactions of order >= 2 and main effects in none)."""
+        return generators_of(self.terms)
 
     @property
     def estimate(self) -> float:
@@ -105,25 +109,33 @@ def hierarchical_models(n_lists: int, max_order: int) -> tuple[tuple[int, ...], 
     order at most ``max_order``, as sorted tuples of its interaction terms (order >= 2)."""
     max_order = min(max_order, n_lists - 1) if n_lists > 1 else 1
     by_order = {k: [c for c in range(1, 1 << n_lists) if popcount(c) == k] for k in range(2, max_order + 1)}
-    base = 1 | sum(1 << (1 << i) for i in range(n_lists))  # bit c set: term c is in the model
+    # bit c of a family is set when term c is in the model; a term may enter once all its
+    # subsets one list smaller are in
+    need = {
+        c: sum(1 << (c & ~(1 << i)) for i in range(n_lists) if c >> i & 1)
+        for k in by_order
+        for c in by_order[k]
+    }
+    base = 1 | sum(1 << (1 << i) for i in range(n_lists))
     out: list[tuple[int, ...]] = []
 
-    def rec(k: int, fam: int, terms: list[int]) -> None:
+    def rec(k: int, fam: int, terms: tuple[int, ...]) -> None:
         if k > max_order:
-            out.append(tuple(terms))
+            out.append(terms)
             return
-        allowed = [
-            c for c in by_order[k] if all(fam >> (c & ~(1 << i)) & 1 for i in range(n_lists) if c >> i & 1)
-        ]
-        n = len(allowed)
-        for mask in range(1 << n):
-            chosen = [allowed[i] for i in range(n) if mask >> i & 1]
-            f = fam
-            for c in chosen:
-                f |= 1 << c
-            rec(k + 1, f, terms + chosen)
+        allowed = [c for c in by_order[k] if fam & need[c] == need[c]]
 
-    rec(2, base, [])
+        def choose(i: int, f: int, chosen: tuple[int, ...]) -> None:
+            if i == len(allowed):
+                rec(k + 1, f, chosen)
+                return
+            choose(i + 1, f, chosen)
+            c = allowed[i]
+            choose(i + 1, f | 1 << c, (*chosen, c))
+
+        choose(0, fam, terms)
+
+    rec(2, base, ())
     return tuple(out)
 
 
@@ -159,57 +171,55 @@ def _fit_batch(
     all_terms: tuple[int, ...],
     level_terms: FloatArray,
 ) -> list[HierarchicalFit]:
-    """Fit ``models`` (interaction terms) on counts ``y`` (cells 1..2^t-1) in one batch."""
+    """Fit ``models`` (their interaction terms, hierarchical) on counts ``y`` (cells 1..2^t-1)."""
     d = design(n_lists, all_terms)
     col = {s: i for i, s in enumerate(all_terms)}
-    K = y.size
+    P = d.n_terms
     n_obs = float(y.sum())
     log_n = math.log(n_obs)
-    nstar = level_terms
-    fits: list[HierarchicalFit] = []
-    rows: list[int] = []
-    act_rows: list[np.ndarray] = []
-    kept_rows: list[np.ndarray] = []
-    cells = d.cells
-    for m in models:
-        terms = tuple(closure(m, n_lists))
-        sparse = [s for s in terms if s and nstar[s] == 0]
-        kept = np.ones(K, dtype=bool)
-        for s in sparse:
-            kept &= (cells & s) != s
-        act = np.zeros(d.n_terms, dtype=bool)
-        for s in terms:
-            if s not in sparse:
-                act[col[s]] = True
-        n_act = int(act.sum())
-        # identifiable unless the estimable terms are every kept cell plus the intercept
-        code = 2 if n_act >= int(kept.sum()) + 1 else 0
-        fit = HierarchicalFit(generators_of(terms), terms, tuple(sparse), len(terms), code, n_obs)
-        fits.append(fit)
-        if code == 0:
-            rows.append(len(fits) - 1)
-            act_rows.append(act)
-            kept_rows.append(kept)
-    if not rows:
+    n = len(models)
+    member = np.zeros((n, P), dtype=bool)
+    member[:, : 1 + n_lists] = True  # intercept and main effects
+    for i, m in enumerate(models):
+        member[i, [col[c] for c in m]] = True
+    terms_arr = np.asarray(all_terms, dtype=np.int64)
+    sparse_col = (level_terms[terms_arr] == 0) & (terms_arr != 0)
+    sparse = member & sparse_col[None, :]
+    kept = ~((sparse.astype(np.float64) @ d.X.T) > 0)  # cells containing no sparse term
+    active = member & ~sparse
+    n_params = member.sum(axis=1)
+    # identifiable unless the estimable terms are every kept cell plus the intercept
+    codes = np.where(active.sum(axis=1) >= kept.sum(axis=1) + 1, 2, 0)
+    fits = [
+        HierarchicalFit(
+            tuple(terms_arr[member[i]].tolist()),
+            tuple(terms_arr[sparse[i]].tolist()),
+            int(n_params[i]),
+            int(codes[i]),
+            n_obs,
+        )
+        for i in range(n)
+    ]
+    rows = np.flatnonzero(codes == 0)
+    if rows.size == 0:
         return fits
-    active = np.array(act_rows)
-    kept_m = np.array(kept_rows)
-    Y = np.broadcast_to(y, (len(rows), K))
-    r = irls(d, Y, active, kept_m, max_iter=60)
-    zero = (y == 0)[None, :] & kept_m
+    Y = np.broadcast_to(y, (rows.size, y.size))
+    r = irls(d, Y, active[rows], kept[rows], max_iter=60)
+    zero = (y == 0)[None, :] & kept[rows]
     tiny = np.where(zero, r.mu, np.inf).min(axis=1)
-    for k, i in enumerate(rows):
+    se = np.sqrt(np.maximum(r.var_intercept, 0.0))
+    for k, i in enumerate(rows.tolist()):
         f = fits[i]
         # A converged fit whose zero cells all keep clearly positive means is a strictly positive
         # table with the observed margins: the MLE exists. Otherwise solve the LP.
         if not (r.converged[k] and tiny[k] > 1e-6):
-            X = d.X[kept_m[k]][:, active[k]]
-            f.check = check_design(X, y[kept_m[k]])
+            X = d.X[kept[i]][:, active[i]]
+            f.check = check_design(X, y[kept[i]])
             if f.check:
                 continue
         f.converged = bool(r.converged[k])
         f.log_dark = float(r.beta[k, 0])
-        f.se_log_dark = float(math.sqrt(max(r.var_intercept[k], 0.0)))
+        f.se_log_dark = float(se[k])
         f.loglik = float(r.loglik[k])
         f.bic = f.n_params * log_n - 2.0 * f.loglik
         f.aic = 2.0 * f.n_params - 2.0 * f.loglik
