@@ -130,8 +130,21 @@ def report_nodes(rs: RuleSet) -> dict[str, Node]:
     }
 
 
+class _Resolver:
+    """Term lookup shared by both contexts: a triage's overrides first, then the rule set's own."""
+
+    overrides: Mapping[tuple[str, str], Node] | None
+
+    def term(self, ref: Term) -> Node:
+        if self.overrides:
+            found = self.overrides.get((ref.owner.id, ref.name))
+            if found is not None:
+                return found
+        return ref.owner.terms[ref.name]
+
+
 @dataclass
-class ScalarCtx:
+class ScalarCtx(_Resolver):
     """One encoded record; node states computed in plain Python and memoised."""
 
     ruleset: RuleSet
@@ -152,16 +165,9 @@ class ScalarCtx:
             self.memo[key] = node.scalar(self)
         return self.memo[key]
 
-    def term(self, ref: Term) -> Node:
-        if self.overrides:
-            found = self.overrides.get((ref.owner.id, ref.name))
-            if found is not None:
-                return found
-        return ref.owner.terms[ref.name]
-
 
 @dataclass
-class BatchCtx:
+class BatchCtx(_Resolver):
     """Columns of many records; node states computed as numpy int8 arrays and memoised."""
 
     ruleset: RuleSet
@@ -185,13 +191,6 @@ class BatchCtx:
         if key not in self.memo:
             self.memo[key] = node.batch(self)
         return self.memo[key]
-
-    def term(self, ref: Term) -> Node:
-        if self.overrides:
-            found = self.overrides.get((ref.owner.id, ref.name))
-            if found is not None:
-                return found
-        return ref.owner.terms[ref.name]
 
 
 @dataclass

@@ -26,7 +26,7 @@ import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -296,77 +296,66 @@ def _join_unknowns(nodes: Sequence[Node], view: View) -> list[Ask]:
 
 
 @dataclass(eq=False)
-class All(Node):
+class _Junction(Node):
+    """Kleene AND (``decisive`` NEG, i.e. min) or OR (``decisive`` POS, i.e. max) of its items."""
+
     items: tuple[Node, ...]
     label: str | None = None
+    decisive: ClassVar[int]
 
     def scalar(self, ctx: View) -> int:
-        out = POS
+        pick = min if self.decisive == NEG else max
+        out = POS - self.decisive
         for c in self.items:
-            out = min(out, ctx.state(c))
-            if out == NEG:
+            out = pick(out, ctx.state(c))
+            if out == self.decisive:
                 break
         return out
 
     def batch(self, ctx: Batch) -> Array:
+        combine = np.minimum if self.decisive == NEG else np.maximum
         out = ctx.state(self.items[0]).copy()
         for c in self.items[1:]:
-            np.minimum(out, ctx.state(c), out=out)
+            combine(out, ctx.state(c), out=out)
         return out
 
     def children(self) -> Sequence[Node]:
         return self.items
 
+    def text(self, view: View, state: int) -> str:
+        raise NotImplementedError  # pragma: no cover - All and AnyOf override it
+
     def explain(self, view: View) -> str:
         state = view.state(self)
+        text = self.text(view, state)
+        return f"{self.label} {state_name(state)}: {text}" if self.label else text
+
+    def unknowns(self, view: View) -> list[Ask]:
+        return _join_unknowns(self.items, view) if view.state(self) == UNK else []
+
+
+class All(_Junction):
+    decisive = NEG
+
+    def text(self, view: View, state: int) -> str:
         if state == POS:
             parts = [c.explain(view) for c in self.items]
         elif state == NEG:
             parts = [next(c for c in self.items if view.state(c) == NEG).explain(view)]
         else:
             parts = [c.explain(view) for c in self.items if view.state(c) == UNK]
-        text = " and ".join(parts)
-        return f"{self.label} {state_name(state)}: {text}" if self.label else text
-
-    def unknowns(self, view: View) -> list[Ask]:
-        return _join_unknowns(self.items, view) if view.state(self) == UNK else []
+        return " and ".join(parts)
 
 
-@dataclass(eq=False)
-class AnyOf(Node):
-    items: tuple[Node, ...]
-    label: str | None = None
+class AnyOf(_Junction):
+    decisive = POS
 
-    def scalar(self, ctx: View) -> int:
-        out = NEG
-        for c in self.items:
-            out = max(out, ctx.state(c))
-            if out == POS:
-                break
-        return out
-
-    def batch(self, ctx: Batch) -> Array:
-        out = ctx.state(self.items[0]).copy()
-        for c in self.items[1:]:
-            np.maximum(out, ctx.state(c), out=out)
-        return out
-
-    def children(self) -> Sequence[Node]:
-        return self.items
-
-    def explain(self, view: View) -> str:
-        state = view.state(self)
+    def text(self, view: View, state: int) -> str:
         if state == POS:
-            text = next(c for c in self.items if view.state(c) == POS).explain(view)
-        elif state == UNK:
-            text = " or ".join(c.explain(view) for c in self.items if view.state(c) == UNK)
-        else:
-            parts = list(dict.fromkeys(c.explain(view) for c in self.items))
-            text = "none of: " + "; ".join(parts)
-        return f"{self.label} {state_name(state)}: {text}" if self.label else text
-
-    def unknowns(self, view: View) -> list[Ask]:
-        return _join_unknowns(self.items, view) if view.state(self) == UNK else []
+            return next(c for c in self.items if view.state(c) == POS).explain(view)
+        if state == UNK:
+            return " or ".join(c.explain(view) for c in self.items if view.state(c) == UNK)
+        return "none of: " + "; ".join(dict.fromkeys(c.explain(view) for c in self.items))
 
 
 @dataclass(eq=False)
