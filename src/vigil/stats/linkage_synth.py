@@ -49,13 +49,14 @@ class Noise:
     missing_given_name: float = 0.02
     wrong_nationality: float = 0.01
     duplicate: float = 0.04  # the person entered twice in the same list
+    first_given_only: float = 0.25  # of a person with two given names, only the first written
 
 
 NOISE_LEVELS: dict[str, Noise] = {
-    "none": Noise(0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
-    "low": Noise(0.02, 0.05, 0.01, 0.02, 0.01, 0.01, 0.04, 0.01, 0.005, 0.02),
+    "none": Noise(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    "low": Noise(0.02, 0.05, 0.01, 0.02, 0.01, 0.01, 0.04, 0.01, 0.005, 0.02, 0.1),
     "moderate": Noise(),
-    "high": Noise(0.15, 0.3, 0.06, 0.08, 0.06, 0.08, 0.18, 0.05, 0.03, 0.08),
+    "high": Noise(0.15, 0.3, 0.06, 0.08, 0.06, 0.08, 0.18, 0.05, 0.03, 0.08, 0.5),
 }
 
 # --------------------------------------------------------------------------- name table
@@ -301,6 +302,7 @@ class _Person:
     region: _Region
     sex: str
     given: tuple[str, ...]
+    second_given: tuple[str, ...] | None  # a second given name (Ana Maria, Thi Lan...)
     family: tuple[str, ...]
     dob: date
     nationality: str
@@ -402,7 +404,9 @@ def generate(
 def _person(rng: random.Random, heterogeneity: float) -> _Person:
     region = rng.choice(_REGIONS)
     sex = "F" if rng.random() < 0.55 else "M"
-    given = rng.choice(region.female if sex == "F" else region.male)
+    pool = region.female if sex == "F" else region.male
+    given = rng.choice(pool)
+    second = rng.choice([g for g in pool if g != given]) if rng.random() < 0.3 else None
     family = rng.choice(region.family)
     identified = date(2024, 1, 1) + timedelta(days=rng.randrange(365))
     age_days = rng.randint(15 * 365, 55 * 365)
@@ -411,6 +415,7 @@ def _person(rng: random.Random, heterogeneity: float) -> _Person:
         region=region,
         sex=sex,
         given=given,
+        second_given=second,
         family=family,
         dob=identified - timedelta(days=age_days),
         nationality=region.nationality,
@@ -457,6 +462,8 @@ def _record(
     rng: random.Random, person: _Person, spec: ListSpec, index: int, lag: int, noise: Noise
 ) -> dict[str, str]:
     given = "" if rng.random() < noise.missing_given_name else _spelling(rng, person.given, noise)
+    if given and person.second_given and rng.random() >= noise.first_given_only:
+        given = f"{given} {_spelling(rng, person.second_given, noise)}"
     family = _spelling(rng, person.family, noise)
     if rng.random() < noise.name_order:
         given, family = family, given
