@@ -103,8 +103,11 @@ def render(result: MSEResult, console: Console) -> None:
     )
     if result.ci_bootstrap is not None:
         summary.add_row(
-            f"{pct} interval, bootstrap BCa ({result.settings.get('nboot')} replicates)",
+            f"{pct} interval, bootstrap BCa",
             f"{_n(result.ci_bootstrap[0])} – {_n(result.ci_bootstrap[1])}",
+        )
+        summary.add_row(
+            "bootstrap replicates (seed)", f"{result.settings.get('nboot')} ({result.settings.get('seed')})"
         )
     method = result.method
     if method == "stepwise":
