@@ -141,7 +141,7 @@ def test_lonely_psu_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         ("strata: stype\nweight: pw\n", ["--mean", "api00"], "unknown key 'weight'"),
         ("strata: stype\nweights: name\n", ["--mean", "api00"], "column name"),
         ("strata: [stype\n", ["--mean", "api00"], "not valid YAML"),
-        ("strata: stype\nweights: pw\n", ["--mean", "acs.k3"], "--na-rm"),
+        ("strata: stype\nweights: pw\n", ["--mean", "acs.k3", "--no-na-rm"], "--na-rm"),
     ],
 )
 def test_errors_are_one_line_exit_2(
@@ -170,25 +170,20 @@ def test_missing_files(apistrat: tuple[Path, Path], capsys: pytest.CaptureFixtur
     assert code == 2 and "none.yaml: design file not found" in err
 
 
-def test_na_rm(apistrat: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_values_are_left_out_by_default_with_a_warning(
+    apistrat: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     data, design = apistrat
-    code, out, _ = _run(
-        [
-            "estimate",
-            "survey",
-            "--design",
-            str(design),
-            "--mean",
-            "acs.k3",
-            "--na-rm",
-            "--format",
-            "json",
-            str(data),
-        ],
-        capsys,
-    )
+    base = ["estimate", "survey", "--design", str(design), "--mean", "acs.k3"]
+    code, out, err = _run([*base, "--format", "json", str(data)], capsys)
     assert code == 0
-    assert json.loads(out)[0]["value"] > 0
+    assert "vigil: warning: mean of acs.k3: 103 row(s) with a missing value left out" in err
+    code, explicit, _ = _run([*base, "--na-rm", "--format", "json", str(data)], capsys)
+    assert code == 0 and explicit == out
+    frame = read_table(data)
+    spec = DesignSpec(strata=("stype",), weights="pw", fpc=("fpc",))
+    (result,) = estimate(frame, spec, [Mean("acs.k3")], na_rm=True)
+    assert json.loads(out)[0]["se"] == pytest.approx(result.se, rel=1e-12)
 
 
 def test_prop_without_level_gives_every_level(

@@ -65,7 +65,10 @@ def survey(
         help="Strata with one PSU: fail, remove, certainty, adjust or average (R's options).",
     ),
     na_rm: bool = typer.Option(
-        False, "--na-rm", help="Drop rows with a missing analysis value (R's na.rm=TRUE)."
+        True,
+        "--na-rm/--no-na-rm",
+        help="Leave out rows with a missing analysis value, with a warning (R's na.rm=TRUE); "
+        "--no-na-rm makes them an error.",
     ),
     output_format: str = typer.Option("table", "--format", metavar="table|json", help="Output."),
     sheet: str | None = typer.Option(
@@ -88,9 +91,9 @@ def survey(
     for kind, texts in (("mean", mean), ("total", total), ("ratio", ratio), ("prop", prop)):
         statistics += [parse_statistic(kind, text, frame.columns) for text in texts]
     compiled = SurveyDesign.from_frame(frame, spec, data_source=str(data))
+    results = compiled.estimate(statistics, by=by or None, lonely_psu=lonely_psu, na_rm=na_rm)
     for note in compiled.warnings:
         print(f"vigil: warning: {note}", file=sys.stderr)
-    results = compiled.estimate(statistics, by=by or None, lonely_psu=lonely_psu, na_rm=na_rm)
     if output_format == "json":
         print(json.dumps([item.to_dict() for item in results], indent=2))
     else:

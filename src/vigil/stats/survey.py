@@ -682,6 +682,11 @@ class SurveyDesign:
                 "a missing value; drop them with na_rm=True (--na-rm)",
                 row_place(self.data_source, row),
             )
+        if missing.any():
+            self.warnings.append(
+                f"{statistic.statistic} of {statistic.label}: {int(missing.sum())} row(s) with a "
+                "missing value left out (R's na.rm=TRUE)"
+            )
         keep = ~missing if missing.any() else None
 
         levels = self._used_levels()
