@@ -240,3 +240,50 @@ def test_case_reference_is_unique_and_opaque(users):
     refs = {make_case(users["caseworker"], doc=f"R{i}").reference for i in range(20)}
     assert len(refs) == 20
     assert Case.objects.filter(reference__in=refs).count() == 20
+
+
+def test_screening_api(users, cases):
+    c = client_for(users["inspector"])
+    case = cases["a_inspector"]
+    r = c.post(
+        "/api/screenings/",
+        {
+            "case": case.pk,
+            "ruleset": "ilo-ec-2009-adult-labour",
+            "age": 30,
+            "answers": {"DR01": True, "DR08": True},
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["ruleset_version"] and body["determination"]["fired"] == ["DR01", "DR08"]
+    assert body["outcome"] == body["determination"]["outcome"] and body["determination"]["ask_next"]
+    sid = body["id"]
+    r = c.patch(
+        f"/api/screenings/{sid}/",
+        {"answers": {"EX01": True, "EX04": True, "CD01": True, "CD02": True}},
+        format="json",
+    )
+    assert r.status_code == 200 and r.json()["outcome"] == "positive", r.content
+    assert r.json()["answers"]["DR01"] is True
+    r = c.patch(f"/api/screenings/{sid}/", {"answers": {"CD02": None}}, format="json")
+    assert "CD02" not in r.json()["answers"]
+    bad = c.patch(f"/api/screenings/{sid}/", {"answers": {"NOPE99": True}}, format="json")
+    assert bad.status_code == 400 and bad["Content-Type"] == PROBLEM
+    bad = c.post("/api/screenings/", {"case": case.pk, "ruleset": "palermo-2000"}, format="json")
+    assert bad.status_code == 400
+    assert client_for(users["inspector_b"]).get(f"/api/screenings/{sid}/").status_code == 404
+    assert client_for(users["analyst"]).get("/api/screenings/").status_code == 403
+    assert (
+        AuditEntry.objects.filter(object_type="case", object_id=str(case.pk), detail__screening=sid).count()
+        >= 3
+    )
+
+
+def test_migrations_are_complete():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())

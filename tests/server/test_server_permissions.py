@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from tests.server.conftest import client_for, make_user
 
+from vigil.server.cases import screening as screening_service
 from vigil.server.cases.models import Consent, MigrationStage
 
 pytestmark = pytest.mark.django_db
@@ -35,15 +36,16 @@ ALL_CASES = {"a_caseworker", "a_inspector", "b"}
 def world(users, cases, orgs) -> dict[str, Any]:
     users = dict(users)
     users["national"] = make_user("national", "supervisor", orgs["a"], scope="all")
-    stages, consents = {}, {}
+    stages, consents, screenings = {}, {}, {}
     for key, case in cases.items():
+        screenings[key] = screening_service.start(case, "ilo-11", case.owner)
         stages[key] = MigrationStage.objects.create(
             case=case, stage="work", country="FRA", employer_or_recruiter=f"Employer of {key}"
         )
         consents[key] = Consent.objects.create(
             case=case, purpose="services", given=True, method="verbal", recorded_by=case.owner
         )
-    return {"users": users, "cases": cases, "stages": stages, "consents": consents}
+    return {"users": users, "cases": cases, "stages": stages, "consents": consents, "screenings": screenings}
 
 
 def identity_values(case) -> list[str]:
@@ -81,6 +83,7 @@ def test_list_endpoints(world, user_key):
         ("/api/persons/", world["cases"], lambda o: o.person_id),
         ("/api/stages/", world["stages"], lambda o: o.pk),
         ("/api/consents/", world["consents"], lambda o: o.pk),
+        ("/api/screenings/", world["screenings"], lambda o: o.pk),
     ]:
         r = c.get(url, {"page_size": 200})
         if user_key not in CASE_ROLES:
@@ -105,6 +108,7 @@ def test_detail_and_write_endpoints(world, user_key):
         case = world["cases"][key]
         stage = world["stages"][key]
         consent = world["consents"][key]
+        sc = world["screenings"][key]
         expect_read = detail_status(user_key, where, capability_ok=viewer)
         requests = [
             ("get", f"/api/cases/{case.pk}/", None, expect_read),
@@ -115,6 +119,8 @@ def test_detail_and_write_endpoints(world, user_key):
             ("patch", f"/api/persons/{case.person_id}/", {"phone": "000"}, expect_read),
             ("patch", f"/api/stages/{stage.pk}/", {"place": "Elsewhere"}, expect_read),
             ("post", f"/api/consents/{consent.pk}/withdraw/", {}, expect_read),
+            ("get", f"/api/screenings/{sc.pk}/", None, expect_read),
+            ("patch", f"/api/screenings/{sc.pk}/", {"answers": {"ILO11.01": True}}, expect_read),
             ("delete", f"/api/stages/{stage.pk}/", None, 204 if expect_read == 200 else expect_read),
         ]
         for method, url, body, expected in requests:
@@ -133,6 +139,8 @@ def test_detail_and_write_endpoints(world, user_key):
             format="json",
         )
         assert r.status_code == create_expect, (user_key, where, "consent", r.content[:200])
+        r = c.post("/api/screenings/", {"case": case.pk, "ruleset": "ilo-11"}, format="json")
+        assert r.status_code == create_expect, (user_key, where, "screening", r.content[:200])
         r = c.post("/api/cases/", {"person": case.person_id}, format="json")
         assert r.status_code == create_expect, (user_key, where, "case", r.content[:200])
         assert_no_leak(r, world, visible)

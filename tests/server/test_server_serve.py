@@ -37,9 +37,14 @@ def _env(**extra: str) -> dict[str, str]:
 
 def test_serve_demo_end_to_end(tmp_path):
     port = _free_port()
-    proc = subprocess.Popen([VIGIL, "serve", "--demo", "--port", str(port)],
-                            env=_env(VIGIL_DATA_DIR=str(tmp_path)), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [VIGIL, "serve", "--demo", "--port", str(port)],
+        env=_env(VIGIL_DATA_DIR=str(tmp_path)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -52,13 +57,16 @@ def test_serve_demo_end_to_end(tmp_path):
                     raise AssertionError(proc.stdout.read() if proc.stdout else "no output") from None
                 time.sleep(0.3)
         req = urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/auth/token/", method="POST",
+            f"http://127.0.0.1:{port}/api/auth/token/",
+            method="POST",
             data=json.dumps({"username": "supervisor", "password": DEMO_PASSWORD}).encode(),
-            headers={"Content-Type": "application/json"})
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=5) as r:
             token = json.load(r)["token"]
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/cases/",
-                                     headers={"Authorization": f"Token {token}"})
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/cases/", headers={"Authorization": f"Token {token}"}
+        )
         with urllib.request.urlopen(req, timeout=5) as r:
             assert json.load(r)["count"] > 0
     finally:
@@ -75,10 +83,18 @@ def test_serve_demo_refused_in_production(tmp_path):
     key = "k1:" + "A" * 43
     r = subprocess.run(
         [VIGIL, "serve", "--demo"],
-        env=_env(VIGIL_ENV="production", VIGIL_SECRET_KEY=secrets.token_urlsafe(60),
-                 VIGIL_ALLOWED_HOSTS="x.example", VIGIL_FIELD_KEYS=key, VIGIL_INDEX_KEY="B" * 43,
-                 VIGIL_DATA_DIR=str(tmp_path)),
-        capture_output=True, text=True, timeout=60)
+        env=_env(
+            VIGIL_ENV="production",
+            VIGIL_SECRET_KEY=secrets.token_urlsafe(60),
+            VIGIL_ALLOWED_HOSTS="x.example",
+            VIGIL_FIELD_KEYS=key,
+            VIGIL_INDEX_KEY="B" * 43,
+            VIGIL_DATA_DIR=str(tmp_path),
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2
     assert "refused when VIGIL_ENV=production" in r.stderr
     assert not (tmp_path / "vigil.sqlite3").exists()
@@ -90,7 +106,13 @@ def test_load_demo_is_synthetic_and_idempotent():
     assert first["cases"] == 12 and load_demo()["cases"] == 0
     assert Case.objects.count() == 12
     assert set(User.objects.values_list("username", flat=True)) >= {
-        "admin", "supervisor", "caseworker", "inspector", "shelter", "analyst"}
+        "admin",
+        "supervisor",
+        "caseworker",
+        "inspector",
+        "shelter",
+        "analyst",
+    }
     assert User.objects.get(username="shelter").role == "referral_receiver"
     assert User.objects.get(username="admin").is_staff
     assert all(p.given_name == "Demo" and p.family_name.startswith("Person-") for p in Person.objects.all())

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from vigil.server.accounts.models import Organisation, Scope
 from vigil.server.audit.models import AuditEntry
-from vigil.server.cases.models import Case, Consent, MigrationStage, Person
+from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 
 
 def _active(user: Any) -> bool:
@@ -56,6 +56,10 @@ def stages_for(user: Any) -> QuerySet[MigrationStage]:
 
 def consents_for(user: Any) -> QuerySet[Consent]:
     return Consent.objects.filter(case__in=cases_for(user))
+
+
+def screenings_for(user: Any) -> QuerySet[Screening]:
+    return Screening.objects.filter(case__in=cases_for(user))
 
 
 def organisations_for(user: Any) -> QuerySet[Organisation]:

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from vigil.server import scoping
 from vigil.server.accounts.models import Organisation
-from vigil.server.cases.models import Case, Consent, MigrationStage, Person
+from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 
 # HTCDS vic_TypeOfExploitation
 EXPLOITATION_TYPES = [
@@ -195,3 +195,42 @@ class MeSerializer(serializers.Serializer):
     scope = serializers.CharField()
     organisation = serializers.IntegerField(source="organisation_id", allow_null=True)
     capabilities = serializers.ListField(child=serializers.CharField())
+
+
+class ScreeningSerializer(serializers.ModelSerializer):
+    case = ScopedPrimaryKeyField(scoping.cases_for)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    answers = serializers.DictField(
+        child=serializers.BooleanField(allow_null=True),
+        required=False,
+        help_text=_(
+            "{indicator id: true | false | null}; on update merged into the stored answers "
+            "(null makes an indicator unknown again)."
+        ),
+    )
+
+    class Meta:
+        model = Screening
+        fields = (
+            "id",
+            "case",
+            "ruleset",
+            "ruleset_version",
+            "age",
+            "answers",
+            "outcome",
+            "determination",
+            "created_by",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("ruleset_version", "outcome", "determination", "created_at", "updated_at")
+
+    def validate_ruleset(self, value: str) -> str:
+        from vigil.server.cases.screening import screenable
+
+        if self.instance is not None and value != self.instance.ruleset:
+            raise serializers.ValidationError(_("The rule set of a screening cannot change."))
+        if value not in {rid for rid, _v, _t in screenable()}:
+            raise serializers.ValidationError(_("Not a rule set with interview questions."))
+        return value

@@ -10,6 +10,7 @@ router.register("persons", views.PersonViewSet, basename="person")
 router.register("cases", views.CaseViewSet, basename="case")
 router.register("stages", views.MigrationStageViewSet, basename="stage")
 router.register("consents", views.ConsentViewSet, basename="consent")
+router.register("screenings", views.ScreeningViewSet, basename="screening")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 
 app_name = "api"

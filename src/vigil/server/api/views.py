@@ -25,7 +25,8 @@ from vigil.server import scoping
 from vigil.server.accounts.models import CAPABILITIES, ApiToken
 from vigil.server.api import serializers as s
 from vigil.server.audit.log import record
-from vigil.server.cases.models import Case, Consent, MigrationStage, Person
+from vigil.server.cases import screening as screening_service
+from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 
 
 class HasCapability(permissions.BasePermission):
@@ -304,6 +305,63 @@ class ConsentViewSet(
             consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
             self.audit("consent_withdrawn", consent, purpose=consent.purpose)
         return Response(self.get_serializer(consent).data)
+
+
+@extend_schema_view(list=_CASE_FILTER)
+class ScreeningViewSet(
+    CaseChildViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+):
+    """Screenings: answers in, determination (computed by ``vigil.rules``) out."""
+
+    serializer_class = s.ScreeningSerializer
+    child_name = "screening"
+    scope = staticmethod(scoping.screenings_for)
+    capabilities = {**READ, "create": "case.edit", "update": "case.edit", "partial_update": "case.edit"}  # noqa: RUF012
+
+    def perform_create(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        with transaction.atomic():
+            try:
+                screening = screening_service.start(
+                    data["case"], data["ruleset"], self.request.user, age=data.get("age")
+                )
+                for indicator, value in (data.get("answers") or {}).items():
+                    screening_service.set_answer(screening, indicator, value)
+            except screening_service.ScreeningError as exc:
+                raise exceptions.ValidationError({"answers": str(exc)}) from None
+            screening.save()
+            serializer.instance = screening
+            self.audit("update", screening, change="screening started", ruleset=screening.ruleset)
+
+    def perform_update(self, serializer: Any) -> None:
+        screening: Screening = serializer.instance
+        data = serializer.validated_data
+        if not screening_service.is_current(screening):
+            raise exceptions.ValidationError(
+                {"ruleset_version": _("This screening used an older rule-set version; start a new one.")}
+            )
+        if data.get("case") and data["case"].pk != screening.case_id:
+            raise exceptions.ValidationError({"case": _("A screening cannot move to another case.")})
+        with transaction.atomic():
+            if "age" in data:
+                screening.age = data["age"]
+            try:
+                for indicator, value in (data.get("answers") or {}).items():
+                    screening_service.set_answer(screening, indicator, value)
+                screening_service.evaluate(screening)
+            except screening_service.ScreeningError as exc:
+                raise exceptions.ValidationError({"answers": str(exc)}) from None
+            screening.save()
+            self.audit(
+                "update",
+                screening,
+                change="screening answered",
+                indicators=sorted((data.get("answers") or {}).keys()),
+            )
 
 
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):

@@ -35,8 +35,14 @@ USERS = [
     ("analyst", Role.ANALYST, 0),
 ]
 
-STAGE_PLACES = [("NPL", "Kathmandu"), ("QAT", "Doha"), ("MDA", "Chisinau"), ("ITA", "Latina"),
-                ("THA", "Samut Sakhon"), ("FRA", "Lyon")]
+STAGE_PLACES = [
+    ("NPL", "Kathmandu"),
+    ("QAT", "Doha"),
+    ("MDA", "Chisinau"),
+    ("ITA", "Latina"),
+    ("THA", "Samut Sakhon"),
+    ("FRA", "Lyon"),
+]
 
 
 class DemoRefused(Exception):
@@ -48,15 +54,21 @@ def load_demo(n_cases: int = 12, seed: int = 7) -> dict[str, int]:
     """Create (once) the demo world. Refused in production."""
     if settings.PRODUCTION:
         raise DemoRefused("demo data and demo passwords are refused when VIGIL_ENV=production")
-    orgs = [Organisation.objects.get_or_create(name=name, defaults={"kind": kind, "country": "FRA"})[0]
-            for name, kind in ORGANISATIONS]
+    orgs = [
+        Organisation.objects.get_or_create(name=name, defaults={"kind": kind, "country": "FRA"})[0]
+        for name, kind in ORGANISATIONS
+    ]
     users: dict[str, User] = {}
     for username, role, org_index in USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, role=role, scope=DEFAULT_SCOPE[role],
-                        organisation=orgs[org_index] if org_index is not None else None,
-                        is_superuser=role == Role.ADMINISTRATOR)
+            user = User(
+                username=username,
+                role=role,
+                scope=DEFAULT_SCOPE[role],
+                organisation=orgs[org_index] if org_index is not None else None,
+                is_superuser=role == Role.ADMINISTRATOR,
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
         users[username] = user
@@ -66,30 +78,50 @@ def load_demo(n_cases: int = 12, seed: int = 7) -> dict[str, int]:
         for i in range(1, n_cases + 1):
             owner = users["inspector"] if i % 2 else users["caseworker"]
             person = Person.objects.create(
-                given_name="Demo", family_name=f"Person-{i:03d}", document_number=f"DEMO-{100000 + i}",
-                phone=f"+00 000 000 {i:03d}", address=f"{i} Example Street, Demo Town",
+                given_name="Demo",
+                family_name=f"Person-{i:03d}",
+                document_number=f"DEMO-{100000 + i}",
+                phone=f"+00 000 000 {i:03d}",
+                address=f"{i} Example Street, Demo Town",
                 narrative="Synthetic record for the demonstration. No real person.",
                 gender=rng.choice(["Feminine", "Masculine", "NonSpecifiedUnknown"]),
-                birth_year=rng.randint(1975, 2004), citizenship=rng.choice(["NPL", "MDA", "PHL", "IND"]),
-                organisation=owner.organisation, created_by=owner,
+                birth_year=rng.randint(1975, 2004),
+                citizenship=rng.choice(["NPL", "MDA", "PHL", "IND"]),
+                organisation=owner.organisation,
+                created_by=owner,
             )
             opened = date(2026, 1, 1) + timedelta(days=rng.randint(0, 300))
             case = Case.objects.create(
-                person=person, organisation=owner.organisation, owner=owner, opened_on=opened,
-                sector=rng.choice("AFCIT"), exploitation_types=["ForcedLabour"],
+                person=person,
+                organisation=owner.organisation,
+                owner=owner,
+                opened_on=opened,
+                sector=rng.choice("AFCIT"),
+                exploitation_types=["ForcedLabour"],
                 trafficking_status=rng.choice(["", "PossibleVictimOfTrafficking"]),
             )
             start = opened - timedelta(days=400)
             for n, stage in enumerate(["recruitment", "journey", "work"]):
                 country, place = STAGE_PLACES[(i + n) % len(STAGE_PLACES)]
                 MigrationStage.objects.create(
-                    case=case, stage=stage, start_date=start + timedelta(days=60 * n),
-                    end_date=start + timedelta(days=60 * n + 50), country=country, place=place,
-                    sector=case.sector, employer_or_recruiter=f"Demo Agency {i % 4 + 1}",
+                    case=case,
+                    stage=stage,
+                    start_date=start + timedelta(days=60 * n),
+                    end_date=start + timedelta(days=60 * n + 50),
+                    country=country,
+                    place=place,
+                    sector=case.sector,
+                    employer_or_recruiter=f"Demo Agency {i % 4 + 1}",
                 )
             if i % 3:
-                Consent.objects.create(case=case, purpose="services", given=True, method="verbal",
-                                       given_on=opened, recorded_by=owner)
+                Consent.objects.create(
+                    case=case,
+                    purpose="services",
+                    given=True,
+                    method="verbal",
+                    given_on=opened,
+                    recorded_by=owner,
+                )
             created += 1
         record("demo_loaded", object_type="system", via="cli", detail={"cases": created})
     return {"organisations": len(orgs), "users": len(users), "cases": created}

@@ -307,3 +307,32 @@ def has_consent(case: Case, purpose: str) -> bool:
     """The latest record for this purpose decides; none, refused or withdrawn means no."""
     latest = case.consents.filter(purpose=purpose).order_by("-given_on", "-id").first()
     return latest is not None and latest.in_force
+
+
+class Screening(models.Model):
+    """One interview against one rule set (the version is kept with it). The determination is
+    computed by ``vigil.rules`` from the answers; the server only stores it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="screenings")
+    ruleset = models.CharField(_("rule set"), max_length=64)
+    ruleset_version = models.CharField(_("rule-set version"), max_length=32)
+    age = models.DecimalField(
+        _("age at the interview"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    # {indicator id: true | false}; an indicator not in the dict is unknown.
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    determination = models.JSONField(_("determination"), default=dict, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=32, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("case", "-created_at", "-id")
+        verbose_name = _("screening")
+        verbose_name_plural = _("screenings")
+
+    def __str__(self) -> str:
+        return f"{self.ruleset} {self.ruleset_version} ({self.case_id})"

@@ -12,5 +12,7 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
     path("cases/<int:pk>/stages/", views.stage_add, name="stage-add"),
     path("cases/<int:pk>/consents/", views.consent_page, name="consent"),
+    path("cases/<int:pk>/screenings/", views.screening_start, name="screening-start"),
+    path("screenings/<int:pk>/", views.screening_page, name="screening"),
     path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
 ]

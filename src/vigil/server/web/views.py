@@ -3,6 +3,7 @@ every page that shows or changes a person or case writes an audit entry."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +21,8 @@ from django.views.decorators.http import require_POST
 from vigil.server import scoping
 from vigil.server.api.problems import problem_response
 from vigil.server.audit.log import record
-from vigil.server.cases.models import Case, Consent, Person, StaleEdit
+from vigil.server.cases import screening
+from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit
 from vigil.server.web.forms import CaseForm, ConsentForm, PersonForm, SearchForm, StageForm
 
 
@@ -211,6 +213,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stages": case.stages.all(),
             "consents": case.consents.all(),
             "version": case.version,
+            "screenings": case.screenings.select_related("created_by"),
+            "rulesets": screening.screenable(),
+            "default_ruleset": screening.DEFAULT_RULESET,
         },
         status=409 if stale else 200,
     )
@@ -294,3 +299,81 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         _audit(request, "consent_withdrawn", consent.case, consent=consent.pk, purpose=consent.purpose)
     messages.success(request, _("Consent withdrawn."))
     return redirect("web:consent", pk=consent.case_id)
+
+
+# --- screening -----------------------------------------------------------------------------------
+def _screening_or_404(request: HttpRequest, pk: int) -> Screening:
+    return get_object_or_404(scoping.screenings_for(request.user).select_related("case"), pk=pk)
+
+
+@_with_permission
+@require_POST
+def screening_start(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    if not scoping.can_edit_case(request.user, case):
+        raise PermissionDeniedPage
+    try:
+        with transaction.atomic():
+            s = screening.start(case, request.POST.get("ruleset", screening.DEFAULT_RULESET), request.user)
+            _audit(request, "update", case, change="screening started", screening=s.pk, ruleset=s.ruleset)
+    except screening.ScreeningError:
+        messages.error(request, _("Choose a rule set from the list."))
+        return redirect("web:case-detail", pk=case.pk)
+    return redirect("web:screening", pk=s.pk)
+
+
+def _answer_value(raw: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(raw or "")
+
+
+@_with_permission
+def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The interview, generated from the rule set's indicators; answers save on every change."""
+    s = _screening_or_404(request, pk)
+    rs = screening.ruleset_for(s)
+    current = screening.is_current(s)
+    can_edit = current and scoping.can_edit_case(request.user, s.case)
+    error = ""
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDeniedPage
+        try:
+            with transaction.atomic():
+                raw_age = (request.POST.get("age") or "").strip()
+                s.age = Decimal(raw_age) if raw_age else None
+                changed = []
+                for ind in rs.indicators:
+                    key = f"a-{ind.id}"
+                    if key in request.POST:
+                        value = _answer_value(request.POST.get(key))
+                        if s.answers.get(ind.id) != value:
+                            changed.append(ind.id)
+                        screening.set_answer(s, ind.id, value)
+                screening.evaluate(s)
+                s.save()
+                _audit(
+                    request, "update", s.case, change="screening answered", screening=s.pk, indicators=changed
+                )
+        except (screening.ScreeningError, InvalidOperation):
+            error = _("The age must be a number from 0 to 120.")
+        if request.htmx and not error:  # type: ignore[attr-defined]
+            return render(request, "vigil/_determination.html", _determination_context(s, rs))
+    else:
+        _audit(request, "view", s.case, page="screening", screening=s.pk)
+    context = {
+        "s": s,
+        "case": s.case,
+        "groups": screening.groups(rs),
+        "rs": rs,
+        "can_edit": can_edit,
+        "current": current,
+        "error": error,
+        **_determination_context(s, rs),
+    }
+    return render(request, "vigil/screening.html", context, status=400 if error else 200)
+
+
+def _determination_context(s: Screening, rs: Any) -> dict[str, Any]:
+    det = s.determination or {}
+    fired = [rs.by_id[i] for i in det.get("fired", []) if i in rs.by_id]
+    return {"det": det, "fired": fired, "ask_next": screening.ask_next_questions(rs, det), "s": s}

@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "organisation",
                 "verbose_name_plural": "organisations",
-                "ordering": ["name"],
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(

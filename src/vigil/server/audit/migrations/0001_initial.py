@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "audit entry",
                 "verbose_name_plural": "audit entries",
-                "ordering": ["id"],
+                "ordering": ("id",),
                 "indexes": [
                     models.Index(fields=["object_type", "object_id"], name="audit_audit_object__3eefc4_idx")
                 ],

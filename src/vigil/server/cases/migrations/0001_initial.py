@@ -127,7 +127,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "case",
                 "verbose_name_plural": "cases",
-                "ordering": ["-id"],
+                "ordering": ("-id",),
             },
         ),
         migrations.CreateModel(
@@ -198,7 +198,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "consent",
                 "verbose_name_plural": "consents",
-                "ordering": ["case", "purpose", "-given_on", "-id"],
+                "ordering": ("case", "purpose", "-given_on", "-id"),
             },
         ),
         migrations.CreateModel(
@@ -283,7 +283,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "migration stage",
                 "verbose_name_plural": "migration stages",
-                "ordering": ["case", "start_date", "id"],
+                "ordering": ("case", "start_date", "id"),
             },
         ),
         migrations.CreateModel(
@@ -382,7 +382,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "person",
                 "verbose_name_plural": "persons",
-                "ordering": ["-id"],
+                "ordering": ("-id",),
             },
         ),
         migrations.AddField(

@@ -1,0 +1,107 @@
+"""Screening: the server side. The rule sets and the decision live in ``vigil.rules``; this module
+only turns stored answers into a record, calls ``assess`` and keeps the determination."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from vigil.errors import VigilError
+from vigil.rules import RuleSet, assess, available, load_ruleset
+from vigil.server.cases.models import Screening
+
+DEFAULT_RULESET = "ilo-ec-2009-adult-labour"
+
+
+class ScreeningError(Exception):
+    """An answer or rule set the engine refuses; the message names the key, never a value."""
+
+
+@cache
+def screenable() -> tuple[tuple[str, str, str], ...]:
+    """(id, version, title) of the rule sets that have interview questions."""
+    out = []
+    for rid in available():
+        rs = load_ruleset(rid)
+        if any(i.question for i in rs.indicators):
+            out.append((rs.id, rs.version, rs.title))
+    return tuple(out)
+
+
+def ruleset_for(screening: Screening) -> RuleSet:
+    rs = load_ruleset(screening.ruleset)
+    return rs
+
+
+def is_current(screening: Screening) -> bool:
+    """False when the installed rule set has a newer version than the one this screening used:
+    the screening is then kept as it was decided and cannot be changed."""
+    return ruleset_for(screening).version == screening.ruleset_version
+
+
+@dataclass(frozen=True)
+class Group:
+    dimension: str
+    label: str
+    indicators: list[Any]
+
+
+def groups(rs: RuleSet) -> list[Group]:
+    """Indicators with a question, grouped by dimension in rule-set order."""
+    out: dict[str, Group] = {}
+    for ind in rs.indicators:
+        if not ind.question:
+            continue
+        dim = rs.dimensions.get(ind.dimension)
+        label = dim.label if dim is not None else ind.dimension
+        out.setdefault(ind.dimension, Group(ind.dimension, label, [])).indicators.append(ind)
+    return list(out.values())
+
+
+def record_of(screening: Screening) -> dict[str, Any]:
+    rec: dict[str, Any] = {"id": f"screening-{screening.pk}", "indicators": dict(screening.answers)}
+    if screening.age is not None:
+        rec["age"] = float(screening.age)
+    return rec
+
+
+def evaluate(screening: Screening) -> dict[str, Any]:
+    """Recompute and store the determination (the caller saves)."""
+    rs = ruleset_for(screening)
+    try:
+        det = assess(rs, record_of(screening)).to_dict()
+    except VigilError as exc:
+        raise ScreeningError(str(exc)) from None
+    screening.determination = det
+    screening.outcome = str(det.get("outcome", ""))
+    return det
+
+
+def start(case: Any, ruleset_id: str, user: Any, age: float | None = None) -> Screening:
+    try:
+        rs = load_ruleset(ruleset_id)
+    except VigilError as exc:
+        raise ScreeningError(str(exc)) from None
+    s = Screening(case=case, ruleset=rs.id, ruleset_version=rs.version, created_by=user, age=age)
+    s.save()
+    evaluate(s)
+    s.save(update_fields=["determination", "outcome"])
+    return s
+
+
+def set_answer(screening: Screening, indicator: str, value: bool | None) -> dict[str, Any]:
+    rs = ruleset_for(screening)
+    if indicator not in rs.by_id:
+        raise ScreeningError(f"unknown indicator {indicator[:20]!r} for {rs.id}")
+    answers = dict(screening.answers)
+    if value is None:
+        answers.pop(indicator, None)
+    else:
+        answers[indicator] = bool(value)
+    screening.answers = answers
+    return evaluate(screening)
+
+
+def ask_next_questions(rs: RuleSet, det: dict[str, Any], limit: int = 5) -> list[Any]:
+    return [rs.by_id[i] for i in det.get("ask_next", [])[:limit] if i in rs.by_id]
