@@ -556,7 +556,7 @@ class SurveyDesign:
                     Estimate(
                         statistic=statistic.statistic,
                         variable=statistic.label,
-                        domain=domains[d],
+                        domain=dict(domains[d]),
                         value=value,
                         se=se,
                         ci=(value - quantile * se, value + quantile * se),
