@@ -95,6 +95,7 @@ def test_rules_list_and_show(fmt: str) -> None:
         grades = {i["id"]: i["grade"] for i in data["indicators"]}
         assert grades["CD11"] == "S" and "VR07" not in grades
         assert data["rule"]["decision"] == {"choose": "policy"}
+        assert "recruitment" in data["rule"]["terms"]  # inherited from the adult list
     else:
         assert "verified: NO" in shown.stdout
 
@@ -103,3 +104,23 @@ def test_usage_error_exits_2_without_traceback() -> None:
     res = run("assess")
     assert res.returncode == 2
     assert "Traceback" not in res.stderr and "Missing" in res.stderr
+
+
+def test_jurisdiction_rule_set_file(tmp_path: Path) -> None:
+    variant = tmp_path / "xk-c138.yaml"
+    variant.write_text("id: xk-c138\nextends: c138-c182\nversion: '1999.1-xk'\ntitle: XK\n"
+                       "verified: false\nparams: {min_age: 14}\n")
+    rec = ('{"id": "k", "age": 14, "facts": {"worst_form": [], "hazardous": false, '
+           '"approved_training": false, "artistic_permit": false, "hours_per_week": 30, '
+           '"schooling_affected": true}}\n')
+    base = run("assess", "--ruleset", "c138-c182", "-", stdin=rec)
+    national = run("assess", "--ruleset", str(variant), "-", stdin=rec)
+    assert json.loads(base.stdout)["outcome"] == "BELOW_MINIMUM_AGE"
+    out = json.loads(national.stdout)
+    assert out["outcome"] == "NOT_CHILD_LABOUR" and out["version"] == "1999.1-xk"
+    shown = run("rules", "show", str(variant), "--format", "json")
+    detail = json.loads(shown.stdout)
+    assert detail["params"]["min_age"] == 14
+    assert detail["rule"]["otherwise"] == "BELOW_MINIMUM_AGE"  # inherited rule is shown
+    missing = run("assess", "--ruleset", str(tmp_path / "nope.yaml"), "-", stdin=rec)
+    assert missing.returncode == 2 and "no such rule-set file" in missing.stderr

@@ -23,8 +23,9 @@ from rich.table import Table
 from vigil.cli.main import app, rules_app
 from vigil.errors import InputError
 from vigil.io.records import read_columns
-from vigil.rules import assess_columns, available, load_ruleset, to_json
+from vigil.rules import assess_columns, available, load_file, load_ruleset, to_json
 from vigil.rules.engine import encode
+from vigil.rules.loader import merged_data
 from vigil.rules.model import RuleSet
 from vigil.rules.triage import load_triage, triage_columns
 
@@ -51,6 +52,13 @@ class OutFormat(str, Enum):
 class ShowFormat(str, Enum):
     text = "text"
     json = "json"
+
+
+def resolve_ruleset(ref: str, params: dict[str, Any] | None = None) -> RuleSet:
+    """A shipped rule set by id, or a jurisdiction's own YAML file by path."""
+    if ref.endswith((".yaml", ".yml")) or "/" in ref:
+        return load_file(ref, params)
+    return load_ruleset(ref, params)
 
 
 def _params(pairs: list[str] | None) -> dict[str, Any]:
@@ -85,7 +93,7 @@ def rules_list(fmt: Annotated[ShowFormat, typer.Option("--format")] = ShowFormat
 
 
 def ruleset_detail(rs: RuleSet) -> dict[str, Any]:
-    data = yaml.safe_load(Path(str(_path(rs))).read_text("utf-8"))
+    data = merged_data(rs)
     return {
         **ruleset_summary(rs),
         "source": rs.source,
@@ -105,19 +113,13 @@ def ruleset_detail(rs: RuleSet) -> dict[str, Any]:
     }
 
 
-def _path(rs: RuleSet) -> Path:
-    from vigil.rules.loader import sets_dir
-
-    return sets_dir() / f"{rs.id}.yaml"
-
-
 @rules_app.command("show")
 def rules_show(
     ruleset_id: Annotated[str, typer.Argument(metavar="ID")],
     fmt: Annotated[ShowFormat, typer.Option("--format")] = ShowFormat.text,
 ) -> None:
-    """Show a rule set: indicators, grades, the rule, its source and whether it is verified."""
-    rs = load_ruleset(ruleset_id)
+    """Show a rule set (id or YAML file): indicators, grades, the rule, its source, verified flag."""
+    rs = resolve_ruleset(ruleset_id)
     detail = ruleset_detail(rs)
     if fmt is ShowFormat.json:
         print(json.dumps(detail, indent=2, ensure_ascii=False))
@@ -208,7 +210,9 @@ def _det_csv(d: dict[str, Any]) -> str:
 @app.command("assess")
 def assess_cmd(
     input_path: Annotated[str, typer.Argument(metavar="INPUT", help="JSON Lines, CSV or XLSX; - for stdin")],
-    ruleset: Annotated[str, typer.Option("--ruleset", help="rule set id (vigil rules list)")],
+    ruleset: Annotated[
+        str, typer.Option("--ruleset", help="rule set id (vigil rules list) or a rule-set YAML file")
+    ],
     missing: Annotated[
         Missing, typer.Option(help="a key the record lacks is unknown or absent")
     ] = Missing.unknown,
@@ -220,7 +224,7 @@ def assess_cmd(
     input_format: Annotated[str | None, typer.Option("--input-format", help="jsonl, csv or xlsx")] = None,
 ) -> None:
     """Screen every record of INPUT with one rule set: one determination per record, in order."""
-    rs = load_ruleset(ruleset, _params(param))
+    rs = resolve_ruleset(ruleset, _params(param))
     with _progress("reading") as tick:
         cols = read_columns(input_path, lambda r: encode(rs, r), input_format, tick)
     with _progress("screening") as tick:

@@ -90,6 +90,15 @@ def _raw(ruleset_id: str, seen: tuple[str, ...] = ()) -> tuple[dict[str, Any], P
     return data, path
 
 
+def merged_data(rs: RuleSet) -> dict[str, Any]:
+    """The rule set's YAML after ``extends`` is applied (what ``vigil rules show`` prints)."""
+    if rs.path and Path(rs.path).is_file():
+        p = Path(rs.path)
+        data = _read(p)
+        return _merge(_raw(data["extends"])[0], data, p.name) if data.get("extends") else data
+    return _raw(rs.id)[0]
+
+
 def _patterns(spec: Any, where: str) -> tuple[Pattern, ...]:
     if not isinstance(spec, list) or not spec:
         raise RuleSetError("a grading is a non-empty list of patterns", where)
@@ -218,8 +227,12 @@ def _freeze(value: Any) -> Any:
 def load_file(path: str | Path, params: Mapping[str, Any] | None = None) -> RuleSet:
     """Load a rule set from any YAML file (a jurisdiction's own); ``extends`` names shipped ids."""
     p = Path(path)
+    if not p.is_file():
+        raise RuleSetError("no such rule-set file", str(path))
     data = _read(p)
     if data.get("extends"):
         parent, _ = _raw(data["extends"])
         data = _merge(parent, data, p.name)
-    return build(data, p.name, params)
+    rs = build(data, p.name, params)
+    rs.path = str(p)
+    return rs
