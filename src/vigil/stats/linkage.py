@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import csv
+import dataclasses
 import io
 import logging
 import math
@@ -598,7 +599,7 @@ def _comparisons(spec: ComparisonsSpec) -> list[Any]:
 
 
 def _link(records: NormalisedRecords, config: LinkageConfig, *, verbose: bool) -> LinkageResult:
-    from splink import Linker, SettingsCreator, block_on
+    from splink import Linker, SettingsCreator
     from splink.internals.exceptions import SplinkException
 
     notes: list[str] = []
@@ -629,18 +630,10 @@ def _link(records: NormalisedRecords, config: LinkageConfig, *, verbose: bool) -
                 max_pairs=training.max_pairs, seed=training.seed
             )
             for rule in training.em_blocking:
-                # A failed session (too few pairs, or an m probability driven to exactly 0,
-                # which Splink refuses) leaves the model half-updated: restore it.
-                snapshot = copy.deepcopy(linker._settings_obj)
-                try:
-                    linker.training.estimate_parameters_using_expectation_maximisation(
-                        block_on(*rule)
-                    )
-                except (SplinkException, ValueError, ZeroDivisionError):
-                    linker._settings_obj = snapshot
+                if not _train_em(linker, rule, training.max_iterations):
                     notes.append(
-                        f"EM training blocked on {', '.join(rule)} did not converge to usable "
-                        "estimates; skipped"
+                        f"EM training blocked on {', '.join(rule)} found no usable estimates; "
+                        "skipped"
                     )
             predictions = linker.inference.predict(
                 threshold_match_probability=config.threshold, warning_mode="never"
@@ -684,6 +677,35 @@ def _link(records: NormalisedRecords, config: LinkageConfig, *, verbose: bool) -
         probability_two_random_records_match=float(prior),
         notes=tuple(notes),
     )
+
+
+def _train_em(linker: Any, rule: tuple[str, ...], max_iterations: int) -> bool:
+    """One EM session blocked on ``rule``; ``False`` when no usable estimate came out.
+
+    EM drives the m probability of a level that true matches never show towards 0; past
+    1e-300 Splink refuses the value and the session fails half-way. The model is then
+    restored and the session rerun with fewer iterations (stopping EM earlier), and given up
+    when even that fails (e.g. the rule finds no pairs).
+    """
+    from splink import block_on
+    from splink.internals.exceptions import SplinkException
+
+    limits = [max_iterations] + [k for k in (10, 4, 2) if k < max_iterations]
+    for limit in limits:
+        snapshot = copy.deepcopy(linker._settings_obj)
+        settings = linker._settings_obj
+        settings.training_settings = dataclasses.replace(
+            settings.training_settings, max_iterations=limit
+        )
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
+        except (SplinkException, ValueError, ZeroDivisionError):
+            linker._settings_obj = snapshot
+            continue
+        finally:
+            linker._settings_obj.training_settings = snapshot.training_settings
+        return True
+    return False
 
 
 def _estimate_prior(
