@@ -358,10 +358,20 @@ def estimate_search(
     (MultipleSystemsEstimation ``estimate_population_bic``); ``models`` holds the ``top`` best
     (every valid model when ``exhaustive``) for comparison."""
     h = _validate(histories)
-    if h.n_lists > 8:
-        raise EstimationError("the exhaustive model search supports at most 8 lists")
+    notes: list[str] = []
+    if h.n_lists > 6:
+        raise EstimationError(
+            "the search over hierarchical models is available for at most six lists "
+            "(as MultipleSystemsEstimation); use the stepwise method"
+        )
     if max_order is not None and max_order < 1:
         raise InputError(f"maximum order must be at least 1, got {max_order}")
+    if h.n_lists == 6 and max_order is not None and max_order > 2:
+        notes.append(
+            f"six lists: maximum order reduced from {max_order} to 2 (order 3 would mean "
+            "3,702,013 models), as MultipleSystemsEstimation does"
+        )
+        max_order = 2
     s = search_models(
         h.n_lists,
         h.cell_counts(),
@@ -383,7 +393,7 @@ def estimate_search(
         "models_excluded_by_check": s.n_excluded,
         "models_skipped_by_bound": s.n_skipped,
     }
-    res.warnings = warnings + s.warnings
+    res.warnings = notes + warnings + s.warnings
     return res
 
 

@@ -11,7 +11,8 @@ the fitted cells) or ``AIC = 2 k - 2 log L``.
 Speed. All candidates share one design (every term up to ``max_order``) and are fitted together by
 the batched Newton solver of :mod:`vigil.stats.mse_models`, smallest models first. Since no model
 can have a larger likelihood than the saturated fit of the observed cells, a model with ``k`` terms
-has criterion at least ``penalty(k) - 2 log L_saturated``: once ``top`` valid models are known, every
+has criterion at least ``penalty(k) - 2 log L_max``, where ``L_max`` is the likelihood of the model
+with every term allowed (or of the saturated fit): once ``top`` valid models are known, every
 model whose bound exceeds the ``top``-th best criterion is skipped without changing the ranking of
 the first ``top``. ``exhaustive=True`` fits every model (for a full report).
 """
@@ -262,7 +263,13 @@ def search_models(
     nstar = superset_sums(y[None, :], n_lists)[0]
     sizes = np.array([1 + n_lists + len(m) for m in models])
     penalty_per = math.log(n_obs) if criterion == "bic" else 2.0
+    # No model fits better than a model containing it: the richest model allowed, when its MLE
+    # exists, bounds every log-likelihood more tightly than the saturated fit of the cells.
     floor_ll = _saturated_loglik(y)
+    richest = tuple(s for s in all_terms if popcount(s) > 1)
+    top_fit = _fit_batch(n_lists, y, [richest], all_terms, nstar)[0]
+    if top_fit.check == 0 and top_fit.converged:
+        floor_ll = min(floor_ll, top_fit.loglik + 1e-6 * abs(top_fit.loglik) + 1e-6)
     order = np.argsort(sizes, kind="stable")
     valid: list[HierarchicalFit] = []
     n_fitted = n_excluded = n_skipped = 0

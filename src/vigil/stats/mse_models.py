@@ -179,19 +179,6 @@ class IrlsResult:
     converged: BoolArray  # (B,)
 
 
-def _xlogy(y: FloatArray, mu: FloatArray) -> FloatArray:
-    out = np.zeros_like(y)
-    pos = y > 0
-    out[pos] = y[pos] * np.log(mu[pos])
-    return out
-
-
-def _deviance(y: FloatArray, mu: FloatArray, kept: FloatArray) -> FloatArray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        term = _xlogy(y, y) - _xlogy(y, np.where(mu > 0, mu, 1.0)) - (y - mu)
-    return np.asarray(2.0 * (term * kept).sum(axis=1))
-
-
 class _Compact:
     """Each row's active columns packed to the front (``p`` = most active columns in the batch).
 
@@ -277,36 +264,38 @@ def irls(
     keptf = kept.astype(np.float64)
     c = _Compact(d, active)
     every = np.arange(B)
+    # deviance = 2 (const - sum y eta + sum mu) over kept cells, eta = log mu
+    yk = y * keptf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        const = np.where(yk > 0, yk * np.log(np.where(yk > 0, yk, 1.0)), 0.0).sum(1) - yk.sum(1)
     if beta_start is None:
         beta = np.zeros((B, c.p))
-        mu = np.where(kept, y + 0.1, 0.0)
+        eta = np.log(y + 0.1) * keptf
         has_prev = np.zeros(B, dtype=bool)
     else:
         beta = c.pack(np.asarray(beta_start, dtype=np.float64))
-        mu = np.where(kept, np.exp(c.eta(beta, every)), 0.0)
+        eta = c.eta(beta, every) * keptf
         has_prev = np.ones(B, dtype=bool)
-    dev = _deviance(y, mu, keptf)
+    mu = np.exp(eta) * keptf
+    dev = 2.0 * (const - (yk * eta).sum(1) + mu.sum(1))
     iters = np.zeros(B, dtype=np.int64)
     conv = np.zeros(B, dtype=bool)
     todo = every
 
-    def evaluate(
-        b: FloatArray, rows: IntArray, yy: FloatArray, kf: FloatArray
-    ) -> tuple[FloatArray, FloatArray]:
-        m = np.where(kf > 0, np.exp(c.eta(b, rows)), 0.0)
-        return m, _deviance(yy, m, kf)
+    def evaluate(b: FloatArray, rows: IntArray, kf: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        e = c.eta(b, rows) * kf
+        m = np.exp(e) * kf
+        return e, m, 2.0 * (const[rows] - (yk[rows] * e).sum(1) + m.sum(1))
 
     for _ in range(max_iter):
         if todo.size == 0:
             break
-        m, yy, kf = mu[todo], y[todo], keptf[todo]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            eta = np.where(kf > 0, np.log(np.where(kf > 0, m, 1.0)), 0.0)
-            w = m * kf
+        m, e, kf = mu[todo], eta[todo], keptf[todo]
+        with np.errstate(invalid="ignore", over="ignore"):
             # X'W z with z = eta + (y - mu) / mu, written without the division
-            r = c.gradient(w * eta + (yy - m) * kf, todo)
-            b = _solve(c.hessians(w, todo), r)
-            mnew, dnew = evaluate(b, todo, yy, kf)
+            r = c.gradient(m * e + yk[todo] - m, todo)
+            b = _solve(c.hessians(m, todo), r)
+            enew, mnew, dnew = evaluate(b, todo, kf)
             # step halving: never accept a step that increases the deviance
             prev = has_prev[todo]
             dold = dev[todo]
@@ -318,26 +307,26 @@ def irls(
                 if not fix.any():
                     break
                 b[fix] = 0.5 * (b[fix] + bprev[fix])
-                mnew[fix], dnew[fix] = evaluate(b[fix], todo[fix], yy[fix], kf[fix])
+                enew[fix], mnew[fix], dnew[fix] = evaluate(b[fix], todo[fix], kf[fix])
                 bad = fix & (~np.isfinite(dnew) | (dnew > dold + 1e-10 * (np.abs(dold) + 1.0)))
         ok = np.isfinite(b).all(axis=1) & np.isfinite(dnew)
         done = ok & (np.abs(dnew - dold) / (np.abs(dnew) + 0.1) < tol)
         upd = todo[ok]
-        beta[upd], mu[upd], dev[upd] = b[ok], mnew[ok], dnew[ok]
+        beta[upd], eta[upd], mu[upd], dev[upd] = b[ok], enew[ok], mnew[ok], dnew[ok]
         has_prev[upd] = True
         iters[todo] += 1
         conv[todo[done]] = True
         # rows that broke down numerically stop where they were (not converged)
         todo = todo[ok & ~done]
+    beta[~has_prev] = 0.0  # no step taken: no coefficients to report
     if want_variance:
         e0 = np.zeros((B, c.p))
         e0[:, 0] = 1.0  # the intercept is always the first active column
         v = _solve(c.hessians(mu * keptf, every), e0)[:, 0]
     else:
         v = np.full(B, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ll = (_xlogy(y, np.where(mu > 0, mu, 1.0)) - mu - _lgamma1(y)) * keptf
-    return IrlsResult(c.unpack(beta), mu, v, dev, ll.sum(axis=1), iters, conv)
+    ll = (yk * eta).sum(1) - mu.sum(1) - (_lgamma1(y) * keptf).sum(1)
+    return IrlsResult(c.unpack(beta), mu, v, dev, ll, iters, conv)
 
 
 def _irls_one(
@@ -355,43 +344,48 @@ def _irls_one(
     k = kept[0]
     X = np.ascontiguousarray(d.X[k][:, cols])
     yk = y[0, k]
-    ones = np.ones((1, yk.size))
+    pos = yk > 0
+    # deviance = 2 (sum y log y - sum y - y.eta + sum mu), with eta = log mu
+    const = float(yk[pos] @ np.log(yk[pos]) - yk.sum())
     if beta_start is None:
         b = np.zeros(cols.size)
-        m = yk + 0.1
+        eta = np.log(yk + 0.1)
         has_prev = False
     else:
         b = np.asarray(beta_start, dtype=np.float64)[0, cols]
-        m = np.exp(np.clip(X @ b, -_LOG_MAX, _LOG_MAX))
+        eta = np.clip(X @ b, -_LOG_MAX, _LOG_MAX)
         has_prev = True
-    dev = float(_deviance(yk[None, :], m[None, :], ones)[0])
+    m = np.exp(eta)
+    dev = 2.0 * (const - float(yk @ eta) + float(m.sum()))
     it = 0
     conv = False
     for it in range(1, max_iter + 1):  # noqa: B007
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            eta = np.log(m)
-            H = (X.T * m) @ X
-            r = X.T @ (m * eta + yk - m)
-            try:
-                bn = np.linalg.solve(H, r)
-            except np.linalg.LinAlgError:
-                bn = np.linalg.lstsq(H, r, rcond=None)[0]
-            mn = np.exp(np.clip(X @ bn, -_LOG_MAX, _LOG_MAX))
-            dn = float(_deviance(yk[None, :], mn[None, :], ones)[0])
-            if has_prev:
-                for _halving in range(50):
-                    if np.isfinite(dn) and dn <= dev + 1e-10 * (abs(dev) + 1.0):
-                        break
-                    bn = 0.5 * (bn + b)
-                    mn = np.exp(np.clip(X @ bn, -_LOG_MAX, _LOG_MAX))
-                    dn = float(_deviance(yk[None, :], mn[None, :], ones)[0])
-        if not (np.isfinite(bn).all() and np.isfinite(dn)):
+        H = (X.T * m) @ X
+        r = X.T @ (m * eta + yk - m)
+        try:
+            bn = np.linalg.solve(H, r)
+        except np.linalg.LinAlgError:
+            bn = np.linalg.lstsq(H, r, rcond=None)[0]
+        etan = np.clip(X @ bn, -_LOG_MAX, _LOG_MAX)
+        mn = np.exp(etan)
+        dn = 2.0 * (const - float(yk @ etan) + float(mn.sum()))
+        if has_prev:
+            for _halving in range(50):
+                if math.isfinite(dn) and dn <= dev + 1e-10 * (abs(dev) + 1.0):
+                    break
+                bn = 0.5 * (bn + b)
+                etan = np.clip(X @ bn, -_LOG_MAX, _LOG_MAX)
+                mn = np.exp(etan)
+                dn = 2.0 * (const - float(yk @ etan) + float(mn.sum()))
+        if not (math.isfinite(dn) and np.isfinite(bn).all()):
             break
         done = abs(dn - dev) / (abs(dn) + 0.1) < tol
-        b, m, dev, has_prev = bn, mn, dn, True
+        b, eta, m, dev, has_prev = bn, etan, mn, dn, True
         if done:
             conv = True
             break
+    if not has_prev:  # not even one step: report the start as fitted values
+        b = np.zeros(cols.size)
     beta = np.zeros((1, d.n_terms))
     beta[0, cols] = b
     mu = np.zeros((1, y.shape[1]))
@@ -402,8 +396,7 @@ def _irls_one(
             v = float(np.linalg.inv((X.T * m) @ X)[0, 0])
         except np.linalg.LinAlgError:
             v = float(np.linalg.pinv((X.T * m) @ X)[0, 0])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ll = float((_xlogy(yk[None, :], m[None, :]) - m - _lgamma1(yk[None, :])).sum())
+    ll = float(yk @ eta - m.sum() - _lgamma1(yk).sum())
     return IrlsResult(
         beta,
         mu,
