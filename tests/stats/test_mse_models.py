@@ -228,3 +228,24 @@ def test_aic_search_prefers_larger_models_than_bic() -> None:
     assert aic.method == "aic"
     assert aic.models[0].aic <= bic.models[0].aic
     assert aic.n_params >= bic.n_params
+
+
+def test_six_list_search_is_capped_at_order_two() -> None:
+    h = load("UKdat").select_lists(["LA", "NG", "PF", "GO", "GP", "NCA"])
+    res = estimate_search(h, max_order=3, top=3)
+    assert res.settings["max_order"] == 2
+    assert any("reduced from 3 to 2" in w for w in res.warnings)
+    # Silverman, Chan & Vincent (2024): UK six lists, max order 2 -> 12,350
+    assert res.estimate == pytest.approx(12350, abs=1)
+
+
+def test_more_than_six_lists_refused_by_search() -> None:
+    with pytest.raises(EstimationError, match="at most six lists"):
+        estimate_search(load("NewOrl"))
+
+
+def test_main_effects_bootstrap() -> None:
+    res = estimate(load("NewOrl_5"), method="main", nboot=200, seed=1)
+    assert res.terms == []
+    assert res.ci_bootstrap is not None
+    assert res.ci_bootstrap[0] < res.estimate < res.ci_bootstrap[1]
