@@ -253,3 +253,17 @@ def test_bad_list_arguments(tmp_path: Path, args: list[str], message: str) -> No
     with pytest.raises(InputError, match=message) as err:
         apply_list_arguments(cfg, args, tmp_path)
     assert err.value.place is not None and err.value.place.startswith("argument")
+
+
+def test_documented_example_config_is_valid() -> None:
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "lists.yaml"
+    cfg = load_config(example)
+    assert cfg.list_names == ("police", "labour_inspectorate", "ngo", "hotline")
+    assert cfg.lists[3].delimiter == ";" and cfg.lists[3].columns is not None
+    assert cfg.lists[1].date_format("date_of_birth") == "%d.%m.%Y"
+    # the documented defaults are the defaults
+    defaults = config_from_mapping({"lists": {"a": "a.csv", "b": "b.csv"}})
+    assert cfg.blocking == defaults.blocking
+    assert cfg.training == defaults.training
+    assert cfg.comparisons == defaults.comparisons
+    assert cfg.threshold == defaults.threshold
