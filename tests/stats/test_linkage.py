@@ -257,3 +257,24 @@ def test_spark_backend_without_pyspark_is_a_clear_error(monkeypatch: pytest.Monk
     with pytest.raises(InputError, match="needs the pyspark package") as err:
         link_records(rows, replace(config, backend="spark"))
     assert err.value.place == "t.yaml, key backend"
+
+
+def test_spark_schema_is_explicit() -> None:
+    from vigil.stats.linkage import _spark_schema
+
+    schema = _spark_schema()
+    assert schema.startswith("unique_id bigint, list_name string, row bigint, given_name string")
+    assert "birth_year int," in schema and schema.endswith("date_of_identification date")
+
+
+def test_verbose_shows_splink_log_and_quiet_does_not(capsys: pytest.CaptureFixture[str]) -> None:
+    data = generate(60, 2, seed=9, noise="low")
+    link_records(data.rows, data.config())
+    assert "splink:" not in capsys.readouterr().err
+    link_records(data.rows, data.config(), verbose=True)
+    err = capsys.readouterr().err
+    assert "splink:" in err and "EM" in err
+    for name in data.list_names:  # the log carries no value from the lists
+        for row in data.rows[name]:
+            if row["family_name"] and len(row["family_name"]) > 4:
+                assert row["family_name"] not in err

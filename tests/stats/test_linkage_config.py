@@ -180,9 +180,19 @@ def _config(tmp_path: Path, police_csv: str, ngo_csv: str = "given_name,family_n
 
 def test_list_file_is_read_with_its_mapping(tmp_path: Path) -> None:
     cfg = _config(tmp_path, "\ufefffirst,last,dob,notes\nOlena,Kovalenko,31/01/1990,x\n\n")
-    rows = read_list_file(cfg.lists[0], cfg.source)
+    rows, numbers = read_list_file(cfg.lists[0], cfg.source)
     assert rows == [{"given_name": "Olena", "family_name": "Kovalenko", "date_of_birth": "31/01/1990"}]
-    assert read_list_file(cfg.lists[1]) == [{"given_name": "A", "family_name": "B"}]
+    assert numbers == [1]
+    assert read_list_file(cfg.lists[1]) == ([{"given_name": "A", "family_name": "B"}], [1])
+
+
+def test_blank_lines_are_skipped_but_counted(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, "first,last,dob\nA,B,31/01/1990\n\nC,D,1990-01-31\n")
+    rows, numbers = read_list_file(cfg.lists[0], cfg.source)
+    assert len(rows) == 2 and numbers == [1, 3]
+    with pytest.raises(InputError) as err:
+        link_lists(cfg)
+    assert err.value.place is not None and err.value.place.endswith("police.csv, row 3, column dob")
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ import dataclasses
 import io
 import logging
 import math
+import sys
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -196,11 +197,15 @@ class LinkageResult:
 # --------------------------------------------------------------------------- reading
 
 
-def read_list_file(spec: ListSpec, config_source: str = "lists.yaml") -> list[dict[str, str]]:
+def read_list_file(
+    spec: ListSpec, config_source: str = "lists.yaml"
+) -> tuple[list[dict[str, str]], list[int]]:
     """Read one list's CSV file (UTF-8, header row) into rows of the mapped columns.
 
     Returns one dict per data row, keyed by canonical field (``given_name``...), holding the
-    raw text. Errors name the file, and the configuration key when a mapped column is absent.
+    raw text, and the number of each row in the file (data rows counted from 1, header not
+    counted; blank lines are skipped but counted). Errors name the file, and the
+    configuration key when a mapped column is absent.
     """
     if spec.file is None:
         raise InputError("no file given for this list", f"{config_source}, key lists.{spec.name}")
@@ -231,6 +236,7 @@ def read_list_file(spec: ListSpec, config_source: str = "lists.yaml") -> list[di
     mapping = _column_mapping(spec, header, config_source)
     index = {h: i for i, h in enumerate(header)}
     rows: list[dict[str, str]] = []
+    numbers: list[int] = []
     try:
         for lineno, cells in enumerate(reader, start=1):
             if not any(c.strip() for c in cells):
@@ -241,11 +247,12 @@ def read_list_file(spec: ListSpec, config_source: str = "lists.yaml") -> list[di
                     f"{place}, row {lineno}",
                 )
             rows.append({fname: cells[index[col]] for fname, col in mapping.items()})
+            numbers.append(lineno)
     except csv.Error:
         raise InputError("malformed CSV", f"{place}, row {reader.line_num - 1}") from None
     if not rows:
         raise InputError("the list has no records", place)
-    return rows
+    return rows, numbers
 
 
 def _column_mapping(spec: ListSpec, header: Sequence[str], config_source: str) -> dict[str, str]:
@@ -268,20 +275,27 @@ def _column_mapping(spec: ListSpec, header: Sequence[str], config_source: str) -
 
 
 def normalise_list(
-    spec: ListSpec, rows: Sequence[Mapping[str, str | None]], place: str | None = None
+    spec: ListSpec,
+    rows: Sequence[Mapping[str, str | None]],
+    place: str | None = None,
+    row_numbers: Sequence[int] | None = None,
 ) -> dict[str, list[Any]]:
     """Normalise the rows of one list (dicts keyed by canonical field, raw text values).
 
     Returns columns keyed as ``RECORD_COLUMNS`` (without ``unique_id`` and ``list_name``).
-    A malformed value is an ``InputError`` at ``place, row N, column C`` (the list's own
-    column name), without the value.
+    ``row_numbers`` are the rows' numbers in their file (default 1, 2, ...). A malformed
+    value is an ``InputError`` at ``place, row N, column C`` (the list's own column name),
+    without the value.
     """
     where = place or (str(spec.file) if spec.file is not None else spec.name)
     source_col = dict(spec.columns) if spec.columns is not None else {f: f for f in FIELDS}
     out: dict[str, list[Any]] = {name: [] for name, _ in RECORD_COLUMNS[2:]}
     sex_map = dict(spec.values.get("sex", {}))
     nat_map = dict(spec.values.get("nationality", {}))
-    for i, row in enumerate(rows, start=1):
+    numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
+    if len(numbers) != len(rows):
+        raise ValueError("row_numbers must have one number per row")
+    for i, row in zip(numbers, rows, strict=True):
         current = ""
         try:
             current = "given_name"
@@ -341,8 +355,11 @@ def link_lists(
     if threshold is not None:
         config = config.with_threshold(threshold)
     _check_list_count(config)
-    rows = {spec.name: read_list_file(spec, config.source) for spec in config.lists}
-    return link_records(rows, config, verbose=verbose)
+    rows: dict[str, list[dict[str, str]]] = {}
+    numbers: dict[str, list[int]] = {}
+    for spec in config.lists:
+        rows[spec.name], numbers[spec.name] = read_list_file(spec, config.source)
+    return link_records(rows, config, verbose=verbose, row_numbers=numbers)
 
 
 def link_records(
@@ -350,11 +367,14 @@ def link_records(
     config: LinkageConfig,
     *,
     verbose: bool = False,
+    row_numbers: Mapping[str, Sequence[int]] | None = None,
 ) -> LinkageResult:
     """Link lists given in memory: ``{list name: [row dict keyed by canonical field]}``.
 
     The lists used, and their order in the capture histories, are those of ``config``; each
-    must be present in ``lists``. Values are raw text, as read from a file.
+    must be present in ``lists``. Values are raw text, as read from a file. ``row_numbers``
+    (per list, one per row) are the numbers reported in errors and in
+    ``LinkageResult.record_rows``; by default rows are numbered 1, 2, ...
     """
     _check_list_count(config)
     normalised: list[tuple[str, dict[str, list[Any]]]] = []
@@ -365,7 +385,8 @@ def link_records(
         if not rows:
             raise InputError("the list has no records", spec.name if spec.file is None
                              else str(spec.file))
-        normalised.append((spec.name, normalise_list(spec, rows)))
+        numbers = row_numbers.get(spec.name) if row_numbers is not None else None
+        normalised.append((spec.name, normalise_list(spec, rows, row_numbers=numbers)))
     records = _combine(normalised)
     return _link(records, config, verbose=verbose)
 
@@ -380,13 +401,24 @@ def _check_list_count(config: LinkageConfig) -> None:
 
 @contextlib.contextmanager
 def _splink_logging(verbose: bool) -> Iterator[None]:
-    """Silence Splink's logger (INFO chatter and EM diagnostics) unless ``verbose``."""
+    """Silence Splink's logger (INFO chatter and EM diagnostics) unless ``verbose``, when its
+    messages (parameter estimates and progress, no record values) go to stderr."""
     splink_logger = logging.getLogger("splink")
     old_level, old_propagate = splink_logger.level, splink_logger.propagate
-    splink_logger.setLevel(logging.INFO if verbose else logging.ERROR)
+    handler: logging.Handler | None = None
+    if verbose:
+        splink_logger.setLevel(logging.INFO)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("splink: %(message)s"))
+        splink_logger.addHandler(handler)
+        splink_logger.propagate = False
+    else:
+        splink_logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
+        if handler is not None:
+            splink_logger.removeHandler(handler)
         splink_logger.setLevel(old_level)
         splink_logger.propagate = old_propagate
 
@@ -419,13 +451,18 @@ def _db_api(config: LinkageConfig) -> Any:
     return cast(Any, SparkAPI)(spark_session=spark)
 
 
+_SPARK_TYPES = {"int64": "bigint", "int32": "int", "string": "string", "date32": "date"}
+
+
+def _spark_schema() -> str:
+    """DDL schema of the records table for Spark (explicit: columns may be all null)."""
+    return ", ".join(f"{name} {_SPARK_TYPES[t]}" for name, t in RECORD_COLUMNS)
+
+
 def _register(db_api: Any, config: LinkageConfig, records: NormalisedRecords) -> Any:
     if config.backend == "spark":
         spark = db_api.spark
-        ddl = ", ".join(
-            f"{name} {'bigint' if t == 'int64' else 'int' if t == 'int32' else t.rstrip('32')}"
-            for name, t in RECORD_COLUMNS
-        )
+        ddl = _spark_schema()
         names = [name for name, _ in RECORD_COLUMNS]
         data = list(zip(*(records.columns[n] for n in names), strict=True))
         frame = spark.createDataFrame(data, schema=ddl)
