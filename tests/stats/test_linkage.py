@@ -278,3 +278,24 @@ def test_verbose_shows_splink_log_and_quiet_does_not(capsys: pytest.CaptureFixtu
         for row in data.rows[name]:
             if row["family_name"] and len(row["family_name"]) > 4:
                 assert row["family_name"] not in err
+
+
+def test_backend_failure_is_an_estimation_error_without_data(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from splink.internals.exceptions import SplinkException
+    from splink.internals.linker_components.inference import LinkerInference
+
+    from vigil.errors import EstimationError
+
+    def failing_predict(self: object, *args: object, **kwargs: object) -> None:
+        raise SplinkException("Conversion error on value 'Secretname'")
+
+    monkeypatch.setattr(LinkerInference, "predict", failing_predict)
+    data = generate(40, 2, seed=1, noise="low")
+    with pytest.raises(EstimationError, match="record linkage failed") as err:
+        link_records(data.rows, data.config())
+    assert "Secretname" not in str(err.value) and "Secretname" not in capsys.readouterr().err
+    with pytest.raises(EstimationError):
+        link_records(data.rows, data.config(), verbose=True)
+    assert "Secretname" in capsys.readouterr().err  # only when asked for

@@ -683,10 +683,13 @@ def _link(records: NormalisedRecords, config: LinkageConfig, *, verbose: bool) -
             uids = cluster_table.column("unique_id").to_pylist()
             cids = cluster_table.column("cluster_id").to_pylist()
         except SplinkException as exc:
-            # Splink's message carries SQL (and the backend's error, which may quote data).
+            # Splink's message carries SQL and the backend's error, which may quote data:
+            # shown only when verbose output was asked for.
+            if verbose:
+                print(f"splink: {exc}", file=sys.stderr)
             raise EstimationError(
                 f"record linkage failed in the {config.backend} backend "
-                f"({type(exc.__cause__ or exc).__name__}); run with verbose logging to see why",
+                f"({type(exc.__cause__ or exc).__name__}); run with --verbose to see why",
                 config.source,
             ) from None
     renumber: dict[Hashable, int] = {}
