@@ -560,7 +560,8 @@ class Compare(Node):
         x = view.num(self.field)
         shown = "unknown" if math.isnan(x) else f"{x:g}"
         verdict = {POS: "yes", NEG: "no", UNK: "unknown"}[view.state(self)]
-        return f"{self.field} {shown} {self.op} {self.value:g}: {verdict}"
+        test = f"{self.field} {shown} {self.op} {self.value:g}"
+        return f"{self.label} ({test}): {verdict}" if self.label else f"{test}: {verdict}"
 
     def unknowns(self, view: View) -> list[Ask]:
         if view.state(self) != UNK:
