@@ -15,6 +15,7 @@ from vigil.rules.engine import (
     outcome_names,
     to_json,
 )
+from vigil.rules.columnar import columns_from_frame
 from vigil.rules.loader import available, load_file, load_ruleset
 from vigil.rules.model import Indicator, RuleSet
 
@@ -26,6 +27,7 @@ __all__ = [
     "assess_columns",
     "assess_many",
     "available",
+    "columns_from_frame",
     "load_file",
     "load_ruleset",
     "outcome_codes",
