@@ -164,3 +164,17 @@ def test_bootstrap_on_stepwise_space_with_zero_list_replicates() -> None:
     assert r.converged[0]
     assert np.isfinite(r.estimate[0])
     assert any("nobody on it" in w for w in r.warnings)
+
+
+def test_bic_bootstrap_close_to_published_interval() -> None:
+    """Silverman, Chan & Vincent (2024), Table 6: UK five lists, BIC over all models,
+    25,311 (11,168 - 56,052), the best 100 models refitted on each replicate. Another random
+    stream and, to keep the test short, 400 replicates: within 15%."""
+    h = read_capture_csv(REF / "UKdat_5.csv")
+    res = estimate(h, method="bic", max_order=4, nboot=400, seed=1234)
+    assert res.estimate == pytest.approx(25311.3, rel=1e-5)
+    assert res.ci_bootstrap is not None
+    assert res.ci_bootstrap[0] == pytest.approx(11168, rel=0.15)
+    assert res.ci_bootstrap[1] == pytest.approx(56052, rel=0.15)
+    assert res.settings["bootstrap_models"] == 100
+    assert len(res.models) == 20  # the comparison still shows the default 20

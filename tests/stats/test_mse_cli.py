@@ -100,7 +100,7 @@ def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
         (["--format", "xml"], "--format: must be table or json"),
         (["--method", "magic"], "--method: must be one of"),
         (["--threshold", "2"], "--threshold: must be between 0 and 1"),
-        (["--method", "bic", "--bootstrap", "10"], "stepwise method only"),
+        (["--bootstrap", "-3"], "--bootstrap: must be zero or positive"),
     ],
 )
 def test_bad_options_exit_2(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -126,3 +126,13 @@ def test_single_list_is_an_estimation_error(tmp_path: Path, capsys: pytest.Captu
     code, _, err = _run(["estimate", "mse", str(one)], capsys)
     assert code == 2
     assert "at least two lists" in err
+
+
+def test_bic_bootstrap_json(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["estimate", "mse", "--method", "bic", "--max-order", "2", "--bootstrap", "50"]
+    code, out, _ = _run([*args, "--seed", "3", "--format", "json", str(REF / "NewOrl_5.csv")], capsys)
+    assert code == 0
+    d = json.loads(out)
+    assert d["settings"]["bootstrap_models"] == 100
+    lo, hi = d["ci_bootstrap"]
+    assert lo < d["estimate"] < hi

@@ -48,7 +48,9 @@ def mse(
         None, "--max-order", help="Highest interaction order for bic/aic (default by list count)."
     ),
     nboot: int = typer.Option(
-        0, "--bootstrap", help="Bootstrap replicates for the BCa interval (stepwise; 0 = none)."
+        0,
+        "--bootstrap",
+        help="Bootstrap replicates for the BCa interval that allows for model selection (0 = none).",
     ),
     seed: int | None = typer.Option(None, "--seed", help="Random seed of the bootstrap."),
     level: float = typer.Option(0.95, "--level", help="Confidence level of the intervals."),
@@ -106,9 +108,9 @@ def render(result: MSEResult, console: Console) -> None:
             f"{pct} interval, bootstrap BCa",
             f"{_n(result.ci_bootstrap[0])} – {_n(result.ci_bootstrap[1])}",
         )
-        summary.add_row(
-            "bootstrap replicates (seed)", f"{result.settings.get('nboot')} ({result.settings.get('seed')})"
-        )
+        over = result.settings.get("bootstrap_models")
+        runs = f"{result.settings.get('nboot')} (seed {result.settings.get('seed')})"
+        summary.add_row("bootstrap replicates", runs + (f", best {over} models" if over else ""))
     method = result.method
     if method == "stepwise":
         method += f" (p < {result.settings.get('pthresh')})"

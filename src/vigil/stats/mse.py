@@ -36,7 +36,10 @@ from vigil.errors import EstimationError, InputError
 from vigil.stats.capture import CaptureHistories
 from vigil.stats.mse_bootstrap import BootstrapResult, bootstrap_stepwise
 from vigil.stats.mse_hierarchical import (
+    DEFAULT_NTOP,
     HierarchicalFit,
+    SearchBootstrap,
+    bootstrap_search,
     fit_hierarchical,
     model_string,
     search_models,
@@ -117,6 +120,7 @@ class MSEResult:
     settings: dict[str, Any] = field(default_factory=dict)
     ci_bootstrap: tuple[float, float] | None = None
     bootstrap: BootstrapResult | None = field(default=None, repr=False)
+    search_bootstrap: SearchBootstrap | None = field(default=None, repr=False)
     models: list[ModelSummary] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -145,12 +149,13 @@ class MSEResult:
         }
         if self.ci_bootstrap is not None:
             out["ci_bootstrap"] = list(self.ci_bootstrap)
-            if self.bootstrap is not None:
+            boot = self.bootstrap or self.search_bootstrap
+            if boot is not None:
                 out["bootstrap"] = {
-                    "replicates": int(self.bootstrap.replicates.size),
-                    "seed": self.bootstrap.seed,
-                    "acceleration": self.bootstrap.acceleration,
-                    "bias_correction": self.bootstrap.bias_correction,
+                    "replicates": int(boot.replicates.size),
+                    "seed": boot.seed,
+                    "acceleration": boot.acceleration,
+                    "bias_correction": boot.bias_correction,
                 }
         if self.models:
             out["models"] = [m.to_dict() for m in self.models]
@@ -353,10 +358,18 @@ def estimate_search(
     top: int = 20,
     exhaustive: bool = False,
     level: float = 0.95,
+    nboot: int = 0,
+    ntop: int | None = None,
+    seed: int | None = None,
+    rng: np.random.Generator | None = None,
 ) -> MSEResult:
     """Best hierarchical model by BIC (or AIC) among all up to ``max_order``
     (MultipleSystemsEstimation ``estimate_population_bic``); ``models`` holds the ``top`` best
-    (every valid model when ``exhaustive``) for comparison."""
+    (every valid model when ``exhaustive``) for comparison.
+
+    ``nboot > 0`` adds the BCa bootstrap interval of Silverman, Chan & Vincent (2024): the
+    ``ntop`` best models on the data (default 20 for four lists, 100 for five or six, all for
+    fewer) are refitted on each replicate and the best of them by the criterion is taken."""
     h = _validate(histories)
     notes: list[str] = []
     if h.n_lists > 6:
@@ -372,18 +385,37 @@ def estimate_search(
             "3,702,013 models), as MultipleSystemsEstimation does"
         )
         max_order = 2
+    if nboot < 0:
+        raise InputError(f"number of bootstrap replicates must not be negative, got {nboot}")
+    n_top_boot = (DEFAULT_NTOP.get(h.n_lists, 100) if ntop is None else ntop) if nboot else 0
     s = search_models(
         h.n_lists,
         h.cell_counts(),
         max_order=max_order,
         criterion=criterion,
-        top=max(top, 1),
+        top=max(top, n_top_boot, 1),
         exhaustive=exhaustive,
     )
     if not s.models:
         raise EstimationError("no hierarchical model passed the existence/identifiability check")
     res, warnings = _from_fit(h, s.best, criterion, level)
-    res.models = [_summary(h, f, level) for f in s.models]
+    shown = s.models if exhaustive else s.models[: max(top, 1)]
+    res.models = [_summary(h, f, level) for f in shown]
+    if nboot:
+        a = round((1.0 - level) / 2.0, 12)
+        b = bootstrap_search(
+            h.n_lists,
+            h.cell_counts(),
+            s,
+            nboot=nboot,
+            ntop=n_top_boot,
+            alpha=(a, 1.0 - a),
+            seed=seed,
+            rng=rng,
+        )
+        res.ci_bootstrap = (b.limits[a], b.limits[1.0 - a])
+        res.search_bootstrap = b
+        warnings = warnings + b.warnings
     res.settings = {
         "max_order": s.max_order,
         "criterion": criterion,
@@ -393,6 +425,12 @@ def estimate_search(
         "models_excluded_by_check": s.n_excluded,
         "models_skipped_by_bound": s.n_skipped,
     }
+    if nboot:
+        res.settings.update(
+            {"nboot": nboot, "seed": seed, "bootstrap_models": res.search_bootstrap.n_models}
+            if res.search_bootstrap is not None
+            else {}
+        )
     res.warnings = notes + warnings + s.warnings
     return res
 
@@ -426,18 +464,25 @@ def estimate(
     top: int = 20,
 ) -> MSEResult:
     """One entry point: ``method`` "stepwise", "main", "bic" or "aic"; ``nboot > 0`` adds the
-    BCa bootstrap interval (stepwise and main only)."""
+    BCa bootstrap interval that accounts for model selection (the selection rerun on every
+    replicate; for bic/aic over the best models on the data)."""
     if method == "stepwise":
         res = estimate_stepwise(histories, threshold, level=level)
     elif method == "main":
         res = estimate_main(histories, level=level)
     elif method in ("bic", "aic"):
-        res = estimate_search(histories, max_order=max_order, criterion=method, top=top, level=level)
+        return estimate_search(
+            histories,
+            max_order=max_order,
+            criterion=method,
+            top=top,
+            level=level,
+            nboot=nboot,
+            seed=seed,
+        )
     else:
         raise InputError(f"unknown method {method!r} (stepwise, main, bic, aic)")
     if nboot > 0:
-        if method not in ("stepwise", "main"):
-            raise InputError("the bootstrap interval is available for the stepwise method only")
         b = bootstrap(
             histories,
             nboot=nboot,

@@ -40,8 +40,11 @@ from vigil.stats.mse_models import (
 )
 
 __all__ = [
+    "DEFAULT_NTOP",
     "HierarchicalFit",
+    "SearchBootstrap",
     "SearchResult",
+    "bootstrap_search",
     "fit_hierarchical",
     "generators_of",
     "hierarchical_models",
@@ -165,65 +168,131 @@ def _saturated_loglik(y: FloatArray) -> float:
     return float((pos * np.log(pos) - pos - gammaln(pos + 1.0)).sum())
 
 
+@dataclass
+class _RowFits:
+    """Fits of one model on one count vector per row (arrays over rows)."""
+
+    member: npt.NDArray[np.bool_]  # (n, P) terms of the model
+    sparse: npt.NDArray[np.bool_]  # (n, P) terms at minus infinity on that row's data
+    code: npt.NDArray[np.int64]  # (n,) check code (0 = fitted)
+    log_dark: FloatArray
+    se: FloatArray
+    loglik: FloatArray
+    converged: npt.NDArray[np.bool_]
+    n_params: npt.NDArray[np.int64]
+    beta: FloatArray  # (n, P) coefficients (0 for terms not fitted)
+
+    def criterion(self, name: str, n_obs: FloatArray) -> FloatArray:
+        pen = np.log(n_obs) if name == "bic" else np.full(n_obs.shape, 2.0)
+        out = self.n_params * pen - 2.0 * self.loglik
+        return np.asarray(np.where(self.code == 0, out, np.inf))
+
+
+def _fit_rows(
+    n_lists: int,
+    Y: FloatArray,
+    member: npt.NDArray[np.bool_],
+    all_terms: tuple[int, ...],
+    *,
+    want_variance: bool = True,
+    chunk: int = 8192,
+    beta_start: FloatArray | None = None,
+) -> _RowFits:
+    """Fit row ``i``'s model (``member[i]``) on counts ``Y[i]`` (cells 1..2^t-1), all rows at once.
+
+    Terms with no observed overlap in that row's data are set to minus infinity (cells dropped);
+    models failing the check get their code and no fit. ``beta_start`` (``(n, P)``) warm-starts
+    the Newton iterations (e.g. replicates from the fit to the data); results do not depend on it.
+    """
+    d = design(n_lists, all_terms)
+    n = Y.shape[0]
+    terms_arr = np.asarray(all_terms, dtype=np.int64)
+    nstar = superset_sums(Y, n_lists)[:, terms_arr]
+    sparse = member & (nstar == 0) & (terms_arr != 0)[None, :]
+    kept = ~((sparse.astype(np.float64) @ d.X.T) > 0)  # cells containing no sparse term
+    active = member & ~sparse
+    # identifiable unless the estimable terms are every kept cell plus the intercept
+    code = np.where(active.sum(axis=1) >= kept.sum(axis=1) + 1, 2, 0).astype(np.int64)
+    log_dark = np.full(n, np.nan)
+    se = np.full(n, np.nan)
+    loglik = np.full(n, np.nan)
+    conv = np.zeros(n, dtype=bool)
+    beta = np.zeros((n, len(all_terms)))
+    cache: dict[tuple[bytes, bytes, bytes], int] = {}
+    rows_all = np.flatnonzero(code == 0)
+    # chunks of similar model size: each solves systems only as large as its largest model
+    rows_all = rows_all[np.argsort(active[rows_all].sum(axis=1), kind="stable")]
+    for first in range(0, rows_all.size, chunk):
+        rows = rows_all[first : first + chunk]
+        start = None if beta_start is None else beta_start[rows]
+        r = irls(d, Y[rows], active[rows], kept[rows], start, max_iter=60, want_variance=want_variance)
+        zero = (Y[rows] == 0) & kept[rows]
+        tiny = np.where(zero, r.mu, np.inf).min(axis=1)
+        # A converged fit whose zero cells all keep clearly positive means is a strictly
+        # positive table with the observed margins: the MLE exists. Otherwise solve the LP.
+        for k in np.flatnonzero(~(r.converged & (tiny > 1e-6))).tolist():
+            i = int(rows[k])
+            key = (
+                np.packbits(Y[i] > 0).tobytes(),
+                np.packbits(active[i]).tobytes(),
+                np.packbits(kept[i]).tobytes(),
+            )
+            if key not in cache:
+                X = d.X[kept[i]][:, active[i]]
+                cache[key] = check_design(X, Y[i][kept[i]])
+            code[i] = cache[key]
+        good = code[rows] == 0
+        log_dark[rows[good]] = r.beta[good, 0]
+        se[rows[good]] = np.sqrt(np.maximum(r.var_intercept[good], 0.0))
+        loglik[rows[good]] = r.loglik[good]
+        conv[rows[good]] = r.converged[good]
+        beta[rows[good]] = r.beta[good]
+    n_params = member.sum(axis=1).astype(np.int64)
+    return _RowFits(member, sparse, code, log_dark, se, loglik, conv, n_params, beta)
+
+
+def _membership(
+    models: Sequence[tuple[int, ...]], all_terms: tuple[int, ...], n_lists: int
+) -> npt.NDArray[np.bool_]:
+    col = {s: i for i, s in enumerate(all_terms)}
+    member = np.zeros((len(models), len(all_terms)), dtype=bool)
+    member[:, : 1 + n_lists] = True  # intercept and main effects
+    for i, m in enumerate(models):
+        member[i, [col[c] for c in m]] = True
+    return member
+
+
 def _fit_batch(
     n_lists: int,
     y: FloatArray,
     models: Sequence[tuple[int, ...]],
     all_terms: tuple[int, ...],
-    level_terms: FloatArray,
+    level_terms: FloatArray | None = None,
 ) -> list[HierarchicalFit]:
     """Fit ``models`` (their interaction terms, hierarchical) on counts ``y`` (cells 1..2^t-1)."""
-    d = design(n_lists, all_terms)
-    col = {s: i for i, s in enumerate(all_terms)}
-    P = d.n_terms
+    member = _membership(models, all_terms, n_lists)
+    Y = np.broadcast_to(y, (len(models), y.size))
+    f = _fit_rows(n_lists, Y, member, all_terms)
     n_obs = float(y.sum())
     log_n = math.log(n_obs)
-    n = len(models)
-    member = np.zeros((n, P), dtype=bool)
-    member[:, : 1 + n_lists] = True  # intercept and main effects
-    for i, m in enumerate(models):
-        member[i, [col[c] for c in m]] = True
     terms_arr = np.asarray(all_terms, dtype=np.int64)
-    sparse_col = (level_terms[terms_arr] == 0) & (terms_arr != 0)
-    sparse = member & sparse_col[None, :]
-    kept = ~((sparse.astype(np.float64) @ d.X.T) > 0)  # cells containing no sparse term
-    active = member & ~sparse
-    n_params = member.sum(axis=1)
-    # identifiable unless the estimable terms are every kept cell plus the intercept
-    codes = np.where(active.sum(axis=1) >= kept.sum(axis=1) + 1, 2, 0)
-    fits = [
-        HierarchicalFit(
+    fits = []
+    for i in range(len(models)):
+        h = HierarchicalFit(
             tuple(terms_arr[member[i]].tolist()),
-            tuple(terms_arr[sparse[i]].tolist()),
-            int(n_params[i]),
-            int(codes[i]),
+            tuple(terms_arr[f.sparse[i]].tolist()),
+            int(f.n_params[i]),
+            int(f.code[i]),
             n_obs,
         )
-        for i in range(n)
-    ]
-    rows = np.flatnonzero(codes == 0)
-    if rows.size == 0:
-        return fits
-    Y = np.broadcast_to(y, (rows.size, y.size))
-    r = irls(d, Y, active[rows], kept[rows], max_iter=60)
-    zero = (y == 0)[None, :] & kept[rows]
-    tiny = np.where(zero, r.mu, np.inf).min(axis=1)
-    se = np.sqrt(np.maximum(r.var_intercept, 0.0))
-    for k, i in enumerate(rows.tolist()):
-        f = fits[i]
-        # A converged fit whose zero cells all keep clearly positive means is a strictly positive
-        # table with the observed margins: the MLE exists. Otherwise solve the LP.
-        if not (r.converged[k] and tiny[k] > 1e-6):
-            X = d.X[kept[i]][:, active[i]]
-            f.check = check_design(X, y[kept[i]])
-            if f.check:
-                continue
-        f.converged = bool(r.converged[k])
-        f.log_dark = float(r.beta[k, 0])
-        f.se_log_dark = float(se[k])
-        f.loglik = float(r.loglik[k])
-        f.bic = f.n_params * log_n - 2.0 * f.loglik
-        f.aic = 2.0 * f.n_params - 2.0 * f.loglik
+        if h.check == 0:
+            h.converged = bool(f.converged[i])
+            h.log_dark = float(f.log_dark[i])
+            h.se_log_dark = float(f.se[i])
+            h.loglik = float(f.loglik[i])
+            h.bic = h.n_params * log_n - 2.0 * h.loglik
+            h.aic = 2.0 * h.n_params - 2.0 * h.loglik
+        fits.append(h)
     return fits
 
 
@@ -306,3 +375,100 @@ def search_models(
     if any(not f.converged for f in valid):
         warnings.append("some model fits did not converge")
     return SearchResult(criterion, max_order, valid, len(models), n_fitted, n_excluded, n_skipped, warnings)
+
+
+# ---------------------------------------------------------------------- bootstrap
+#: Models kept for the bootstrap by number of lists (MultipleSystemsEstimation defaults).
+DEFAULT_NTOP = {2: 10**9, 3: 10**9, 4: 20, 5: 100, 6: 100}
+
+
+@dataclass
+class SearchBootstrap:
+    """BCa bootstrap of the model search restricted to the best models on the data."""
+
+    estimate: float
+    replicates: FloatArray = field(repr=False)
+    jackknife: FloatArray = field(repr=False)
+    acceleration: float
+    bias_correction: float
+    limits: dict[float, float]
+    n_models: int
+    seed: int | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _select(fits: _RowFits, n_rows: int, n_models: int, criterion: str, n_obs: FloatArray) -> FloatArray:
+    """For each data row, the estimate of its best valid model (NaN when none is valid)."""
+    crit = fits.criterion(criterion, np.repeat(n_obs, n_models)).reshape(n_rows, n_models)
+    est = (np.repeat(n_obs, n_models) + np.exp(fits.log_dark)).reshape(n_rows, n_models)
+    best = np.argmin(crit, axis=1)  # first of equal values, as R which.min
+    out = est[np.arange(n_rows), best]
+    return np.asarray(np.where(np.isfinite(crit.min(axis=1)), out, np.nan))
+
+
+def bootstrap_search(
+    n_lists: int,
+    cell_counts: npt.ArrayLike,
+    search: SearchResult,
+    *,
+    nboot: int = 1000,
+    ntop: int | None = None,
+    alpha: Sequence[float] = (0.025, 0.975),
+    seed: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> SearchBootstrap:
+    """BCa interval for the searched estimate, as MultipleSystemsEstimation
+    ``estimate_population_bic(nboot = ...)`` (Silverman, Chan & Vincent 2024).
+
+    Only the ``ntop`` best models on the data (default 20 for four lists, 100 for five or six,
+    all for fewer) are refitted on every multinomial replicate and on every delete-one
+    jackknife table; each replicate takes the estimate of its best model by the same criterion.
+    ``search`` must hold at least those models (``search_models(top=ntop)``).
+    """
+    from vigil.stats.mse_bootstrap import bca_limits  # here to keep the import graph acyclic
+
+    y = np.asarray(cell_counts, dtype=np.float64)[1:]
+    n_obs = float(y.sum())
+    ntop = DEFAULT_NTOP.get(n_lists, 100) if ntop is None else ntop
+    chosen = search.models[:ntop]
+    models = [tuple(s for s in f.terms if popcount(s) > 1) for f in chosen]
+    all_terms = tuple(
+        closure([c for c in range(1, 1 << n_lists) if popcount(c) <= search.max_order], n_lists)
+    )
+    member = _membership(models, all_terms, n_lists)
+    M = len(models)
+    start = _fit_rows(n_lists, np.broadcast_to(y, (M, y.size)), member, all_terms, want_variance=False).beta
+    gen = rng if rng is not None else np.random.default_rng(seed)
+    boot = gen.multinomial(int(n_obs), y / n_obs, size=nboot).astype(np.float64)
+
+    def estimates(tables: FloatArray) -> FloatArray:
+        rows = tables.shape[0]
+        f = _fit_rows(
+            n_lists,
+            np.repeat(tables, M, axis=0),
+            np.tile(member, (rows, 1)),
+            all_terms,
+            want_variance=False,
+            beta_start=np.tile(start, (rows, 1)),
+        )
+        return _select(f, rows, M, search.criterion, tables.sum(axis=1))
+
+    reps = estimates(boot)
+    pos = np.flatnonzero(y > 0)
+    jack_tables = np.repeat(y[None, :], pos.size, axis=0)
+    jack_tables[np.arange(pos.size), pos] -= 1.0
+    jack = estimates(jack_tables)
+    w = y[pos]
+    warnings: list[str] = []
+    accel = 0.0
+    if np.isnan(jack).any():
+        warnings.append("a jackknife table had no valid model: acceleration set to 0")
+    else:
+        resid = (w @ jack) / w.sum() - jack
+        denom = float((w * resid**2).sum())
+        accel = float((w * resid**3).sum() / (6.0 * denom**1.5)) if denom > 0 else 0.0
+    if np.isnan(reps).any():
+        warnings.append(f"{int(np.isnan(reps).sum())} bootstrap replicate(s) had no valid model")
+    estimate = chosen[0].estimate
+    limits, z0 = bca_limits(reps, estimate, accel, alpha)
+    return SearchBootstrap(estimate, reps, jack, accel, z0, limits, M, seed, warnings)
