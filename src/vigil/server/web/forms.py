@@ -36,7 +36,7 @@ class PersonForm(forms.ModelForm):
 
 
 class CaseForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    """The template carries the version read as ``case-version`` (optimistic locking)."""
 
     class Meta:
         model = Case

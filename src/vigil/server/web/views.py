@@ -194,10 +194,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Saved."))
                 return redirect("web:case-detail", pk=case.pk)
             except StaleEdit:
+                # Show the stored version, not the refused input: the user re-applies the change.
                 stale = True
                 case.refresh_from_db()
+                form = CaseForm(instance=case, prefix="case")
     else:
-        form = CaseForm(instance=case, prefix="case", initial={"version": case.version})
+        form = CaseForm(instance=case, prefix="case")
     _audit(request, "view", case)
     _audit(request, "view", case.person)
     return render(

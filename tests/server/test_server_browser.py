@@ -1,0 +1,176 @@
+"""Browser walk with Playwright and Debian's chromium (never a downloaded browser).
+
+inspector logs in -> creates a case (intake) -> screens it (positive, answers saved by htmx)
+-> records consent -> edits and closes the case; a second user's stale save is refused.
+
+Screenshots of each step go to ``$VIGIL_SCREENSHOTS`` when set (``docs/img/cases`` for the docs),
+otherwise to a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.server.conftest import PASSWORD, make_user
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); "
+            ".ci/run does this. Browser tests are never skipped.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Any:
+    out = Path(os.environ.get("VIGIL_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def shot(page: Any, name: str, full_page: bool = True) -> None:
+        page.screenshot(path=str(out / f"{name}.png"), full_page=full_page)
+
+    return shot
+
+
+def login(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    try:
+        page.wait_for_url(f"{base}/cases/", timeout=15000)
+    except Exception:
+        raise AssertionError(f"login of {username} failed at {page.url}: {page.inner_text('main')}") from None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inspector_walk(browser, live_server, orgs, shots):
+    from vigil.server.cases.models import Case, Consent, Screening
+
+    make_user("inspector", "inspector", orgs["a"])
+    make_user("supervisor", "supervisor", orgs["a"])
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+
+    login(page, base, "inspector")
+    shots(page, "01-case-list")
+
+    # Intake
+    page.click("#nav-new-case")
+    page.fill("#id_person-given_name", "Sample")
+    page.fill("#id_person-family_name", "Walkthrough")
+    page.fill("#id_person-document_number", "WALK-0001")
+    page.fill("#id_person-narrative", "Synthetic: recruited for farm work, passport kept by the employer.")
+    page.select_option("#id_person-gender", "Feminine")
+    page.fill("#id_person-citizenship", "MDA")
+    page.select_option("#id_case-sector", "A")
+    shots(page, "02-intake")
+    page.click("#intake button[type=submit]")
+    page.wait_for_url(re.compile(r".*/cases/\d+/$"))
+    reference = page.inner_text("#case-reference")
+    assert reference.startswith("VG-")
+    case = Case.objects.get(reference=reference)
+    assert case.person.given_name == "Sample" and case.owner.username == "inspector"
+
+    # Add a migration stage with htmx
+    page.click("#stage-form summary")
+    page.select_option("#id_stage-stage", "recruitment")
+    page.fill("#id_stage-country", "MDA")
+    page.fill("#id_stage-place", "Chisinau")
+    page.fill("#id_stage-employer_or_recruiter", "Agency Demo")
+    page.click("#stage-form button[type=submit]")
+    page.wait_for_selector("#stage-table >> text=Chisinau")
+    shots(page, "03-case-detail")
+
+    # Screening: positive, saved as answered
+    page.select_option("#id_ruleset", "ilo-ec-2009-adult-labour")
+    page.click("#screening-start button[type=submit]")
+    page.wait_for_url(re.compile(r".*/screenings/\d+/$"))
+    page.fill("#id_age", "29")
+    for indicator in ["DR01", "DR08", "EX01", "EX04", "CD01", "CD02"]:
+        with page.expect_response(lambda r: "/screenings/" in r.url and r.request.method == "POST"):
+            page.check(f"input[name='a-{indicator}'][value=yes]")
+    page.wait_for_selector("#outcome >> text=positive")
+    page.locator("#q-CD02").scroll_into_view_if_needed()
+    shots(page, "04-screening-positive", full_page=False)
+    screening = Screening.objects.get(case=case)
+    assert screening.outcome == "positive" and screening.answers["CD02"] is True
+    assert float(screening.age) == 29
+
+    # Consent
+    page.goto(f"{base}/cases/{case.pk}/consents/")
+    page.select_option("#id_purpose", "referral")
+    page.check("#id_given")
+    page.select_option("#id_method", "written")
+    page.click("#consent-form button[type=submit]")
+    page.wait_for_selector("tr[data-purpose=referral] >> text=yes")
+    shots(page, "05-consent")
+    assert Consent.objects.get(case=case, purpose="referral").in_force
+
+    # A supervisor saves the case first; the inspector's stale save is refused with a message.
+    other = browser.new_context(locale="en-GB").new_page()
+    login(other, base, "supervisor")
+    other.goto(f"{base}/cases/{case.pk}/")
+    page.goto(f"{base}/cases/{case.pk}/")
+    other.select_option("#id_case-trafficking_status", "PossibleVictimOfTrafficking")
+    other.click("#case-form button[type=submit]")
+    other.wait_for_selector("text=Saved.")
+    page.select_option("#id_case-sector", "C")
+    page.click("#case-form button[type=submit]")
+    page.wait_for_selector("#stale")
+    shots(page, "06-stale-edit-refused")
+    case.refresh_from_db()
+    assert case.sector == "A" and case.trafficking_status == "PossibleVictimOfTrafficking"
+
+    # Close the case (from the refreshed form, now at the current version)
+    page.select_option("#id_case-status", "Closed")
+    page.fill("#id_case-closure_reason", "Safe: returned home with support")
+    page.click("#case-form button[type=submit]")
+    try:
+        page.wait_for_selector("text=Saved.", timeout=10000)
+    finally:
+        shots(page, "07-closed")
+    case.refresh_from_db()
+    assert case.status == "Closed" and case.version == 3
+
+    # French
+    page.select_option("select[name=language]", "fr")
+    page.click("form.lang button")
+    page.wait_for_selector("html[lang=fr]")
+    assert "Dossier" in page.inner_text("h1")
+    shots(page, "08-french")
+
+    csp_errors = [e for e in console_errors if "Content Security Policy" in e]
+    assert not csp_errors, csp_errors
+    context.close()
