@@ -141,6 +141,13 @@ def test_bad_config_names_file_and_key(path: str, value: Any, key: str, message:
     assert message in err.value.message
 
 
+def test_too_many_lists_is_refused() -> None:
+    doc = {"lists": {f"list{i}": f"l{i}.csv" for i in range(17)}}
+    with pytest.raises(InputError, match="at most 16 lists") as err:
+        config_from_mapping(doc)
+    assert err.value.place == "lists.yaml, key lists"
+
+
 def test_both_names_switched_off_is_refused() -> None:
     doc = _with("comparisons", {"given_name": False, "family_name": False})
     with pytest.raises(InputError, match="at least one name comparison"):

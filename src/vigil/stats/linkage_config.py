@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from vigil.errors import InputError
+from vigil.stats.capture import MAX_LISTS
 
 __all__ = [
     "BLOCKING_COLUMNS",
@@ -224,6 +225,8 @@ def config_from_mapping(
     lists_map = _mapping(top["lists"], source, "lists")
     if not lists_map:
         raise InputError("no list given", _at(source, "lists"))
+    if len(lists_map) > MAX_LISTS:
+        raise InputError(f"at most {MAX_LISTS} lists can be linked", _at(source, "lists"))
     lists = tuple(_list_spec(str(name), spec, source, base) for name, spec in lists_map.items())
     comparisons = _comparisons(top.get("comparisons"), source)
     blocking = (
