@@ -20,7 +20,7 @@ from scipy.special import ndtr, ndtri
 
 from vigil.stats.capture import read_capture_csv
 from vigil.stats.mse import bootstrap, estimate, estimate_stepwise
-from vigil.stats.mse_bootstrap import _to_cells, bca_limits, quantile_type8
+from vigil.stats.mse_bootstrap import _to_cells, bca_limits, bootstrap_stepwise, quantile_type8
 from vigil.stats.mse_models import check_identifiability, closure, design, irls
 from vigil.stats.mse_stepwise import space_for, stepwise_batch
 
@@ -178,3 +178,14 @@ def test_bic_bootstrap_close_to_published_interval() -> None:
     assert res.ci_bootstrap[1] == pytest.approx(56052, rel=0.15)
     assert res.settings["bootstrap_models"] == 100
     assert len(res.models) == 20  # the comparison still shows the default 20
+
+
+def test_netherlands_bimodal_bootstrap_matches_r() -> None:
+    """estimation-background.md: SparseMSE on Ned_5 gave BCa 95% 47,393 - 162,846 with a 10%
+    limit of 107,092 (a wide, bimodal bootstrap distribution). 1,000 replicates, other stream."""
+    h = read_capture_csv(REF / "Ned_5.csv")
+    b = bootstrap(h, nboot=1000, seed=SEED)
+    b10 = bootstrap_stepwise(h, nboot=1000, seed=SEED, alpha=(0.1,))
+    assert b.limits[0.025] == pytest.approx(47393, rel=0.05)
+    assert b.limits[0.975] == pytest.approx(162846, rel=0.05)
+    assert b10.limits[0.1] == pytest.approx(107092, rel=0.05)
