@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -299,3 +300,34 @@ def test_backend_failure_is_an_estimation_error_without_data(
     with pytest.raises(EstimationError):
         link_records(data.rows, data.config(), verbose=True)
     assert "Secretname" in capsys.readouterr().err  # only when asked for
+
+
+def test_read_truth_records(tmp_path: Path) -> None:
+    from vigil.stats.linkage_synth import read_truth_records
+
+    good = tmp_path / "truth_records.csv"
+    good.write_text("list,row,person\npolice,1,7\nngo,2,7\n", encoding="utf-8")
+    assert read_truth_records(good) == {("police", 1): "7", ("ngo", 2): "7"}
+    with pytest.raises(InputError, match="file not found"):
+        read_truth_records(tmp_path / "missing.csv")
+    bad_header = tmp_path / "h.csv"
+    bad_header.write_text("list,person\npolice,7\n", encoding="utf-8")
+    with pytest.raises(InputError, match="list, row and person"):
+        read_truth_records(bad_header)
+    bad_row = tmp_path / "r.csv"
+    bad_row.write_text("list,row,person\npolice,first,7\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a row number") as err:
+        read_truth_records(bad_row)
+    assert err.value.place == f"{bad_row}, row 1, column row"
+
+
+def test_synthetic_lists_round_trip_through_files(tmp_path: Path) -> None:
+    from vigil.stats.linkage import link_lists, load_config
+
+    data = generate(80, 3, seed=8, noise="low")
+    config = load_config(data.write(tmp_path))
+    assert config.list_names == data.list_names
+    result = link_lists(config)
+    # rows read back from the files are the generated rows, in order
+    quality = evaluate_linkage(result.record_clusters, data.true_labels(result))
+    assert quality.f1 >= 0.9, quality.summary()
