@@ -136,3 +136,20 @@ def test_bic_bootstrap_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert d["settings"]["bootstrap_models"] == 100
     lo, hi = d["ci_bootstrap"]
     assert lo < d["estimate"] < hi
+
+
+def test_fixed_model(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(REF / "NewOrl.csv")
+    code, out, _ = _run(
+        ["estimate", "mse", "--method", "fixed", "--terms", "D:E", "--format", "json", path], capsys
+    )
+    assert code == 0
+    d = json.loads(out)
+    assert d["terms"] == ["D:E"]
+    assert d["estimate"] == pytest.approx(1183.7, rel=1e-4)
+    code, _, err = _run(["estimate", "mse", "--method", "fixed", path], capsys)
+    assert code == 2
+    assert "--terms" in err
+    code, _, err = _run(["estimate", "mse", "--method", "fixed", "--terms", "A:Q", path], capsys)
+    assert code == 2
+    assert "unknown list 'Q'" in err

@@ -25,10 +25,10 @@ from rich.table import Table
 from vigil.cli.main import estimate_app
 from vigil.errors import InputError
 from vigil.stats.capture import read_capture_csv
-from vigil.stats.mse import DEFAULT_PTHRESH, MSEResult, estimate
+from vigil.stats.mse import DEFAULT_PTHRESH, MSEResult, estimate, estimate_fixed
 
 _FORMATS = ("table", "json")
-_METHODS = ("stepwise", "main", "bic", "aic")
+_METHODS = ("stepwise", "main", "bic", "aic", "fixed")
 
 
 @estimate_app.command("mse")
@@ -39,7 +39,11 @@ def mse(
     method: str = typer.Option(
         "stepwise",
         "--method",
-        help="stepwise (SparseMSE), main (main effects only), bic or aic (search over hierarchical models).",
+        help="stepwise (SparseMSE), main (main effects only), bic or aic (search over "
+        "hierarchical models), fixed (the model given by --terms).",
+    ),
+    terms: str = typer.Option(
+        "", "--terms", help="For --method fixed: interactions, e.g. 'LA:NG,PF:NCA,LA:NG:PF'."
     ),
     threshold: float = typer.Option(
         DEFAULT_PTHRESH, "--threshold", help="Stepwise p-value threshold (0 = main effects only)."
@@ -67,6 +71,14 @@ def mse(
     if not 0.0 <= threshold <= 1.0:
         raise InputError(f"must be between 0 and 1, found {threshold}", "--threshold")
     histories = read_capture_csv(file)
+    if method == "fixed":
+        if not terms.strip():
+            raise InputError("give the model's interactions, e.g. --terms A:B,B:C", "--terms")
+        if nboot:
+            raise InputError("no bootstrap for a fixed model (nothing is selected)", "--bootstrap")
+        result = estimate_fixed(histories, [t for t in terms.split(",") if t.strip()], level=level)
+        _output(result, output_format)
+        return
     result = estimate(
         histories,
         method=method,
@@ -77,6 +89,10 @@ def mse(
         level=level,
         top=top,
     )
+    _output(result, output_format)
+
+
+def _output(result: MSEResult, output_format: str) -> None:
     if output_format == "json":
         print(json.dumps(result.to_dict(), indent=2))
         return
@@ -116,6 +132,8 @@ def render(result: MSEResult, console: Console) -> None:
         method += f" (p < {result.settings.get('pthresh')})"
     elif method in ("bic", "aic"):
         method += f" (max order {result.settings.get('max_order')})"
+    elif method == "fixed":
+        method += f" {result.settings.get('model')}"
     summary.add_row("method", method)
     summary.add_row("interactions", " ".join(result.terms) or "none (main effects only)")
     if result.empty_overlaps:
