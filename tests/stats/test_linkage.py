@@ -43,10 +43,11 @@ def test_pairwise_and_cluster_quality_on_moderate_noise(
 ) -> None:
     data, result = moderate
     quality = evaluate_linkage(result.record_clusters, data.true_labels(result))
-    assert quality.f1 >= 0.9, quality.summary()
-    assert quality.precision >= 0.88, quality.summary()
-    assert quality.recall >= 0.85, quality.summary()
-    assert quality.cluster_f1 >= 0.85, quality.summary()
+    # measured: F1 0.971, precision 0.99, recall 0.95, cluster F1 0.94
+    assert quality.f1 >= 0.93, quality.summary()
+    assert quality.precision >= 0.9, quality.summary()
+    assert quality.recall >= 0.9, quality.summary()
+    assert quality.cluster_f1 >= 0.88, quality.summary()
     assert quality.true_pairs > 100  # the test is not vacuous: many people are on several lists
 
 
@@ -55,8 +56,9 @@ def test_linked_capture_histories_close_to_truth(
 ) -> None:
     data, result = moderate
     gap = compare_capture_histories(result.capture_histories, data.truth)
-    assert abs(gap["total_relative_error"]) <= 0.08, gap
-    assert gap["l1_share"] <= 0.2, gap
+    # measured: +2.4% people, l1 0.053
+    assert abs(gap["total_relative_error"]) <= 0.06, gap
+    assert gap["l1_share"] <= 0.15, gap
     # every list keeps about its true number of people (duplicates removed, not merged away)
     true_totals = data.truth.list_totals()
     for name, total in result.capture_histories.list_totals().items():
