@@ -19,7 +19,7 @@ from scipy.special import ndtr, ndtri
 
 from vigil.stats.capture import CaptureHistories
 from vigil.stats.mse_models import FloatArray
-from vigil.stats.mse_stepwise import _Checker, space_for, stepwise_batch
+from vigil.stats.mse_stepwise import PairModelChecker, space_for, stepwise_batch
 
 __all__ = ["BootstrapResult", "bca_limits", "bootstrap_stepwise", "quantile_type8"]
 
@@ -85,7 +85,7 @@ def _to_cells(h: CaptureHistories, counts: npt.NDArray[np.int64]) -> FloatArray:
 
 
 def _estimates(
-    h: CaptureHistories, cells: FloatArray, pthresh: float, chk: _Checker, start: FloatArray
+    h: CaptureHistories, cells: FloatArray, pthresh: float, chk: PairModelChecker, start: FloatArray
 ) -> tuple[FloatArray, list[str]]:
     est = np.empty(cells.shape[0])
     warnings: list[str] = []
@@ -114,7 +114,7 @@ def bootstrap_stepwise(
         raise ValueError("nboot must be at least 1")
     h = histories.tidy()
     gen = rng if rng is not None else np.random.default_rng(seed)
-    chk = _Checker(space_for(h.n_lists))
+    chk = PairModelChecker(space_for(h.n_lists))
     counts = h.counts
     n = int(counts.sum())
     cells = _to_cells(h, counts[None, :])

@@ -14,10 +14,12 @@ Extended MLE. A term whose *sufficient statistic* (people on all its lists) is z
 likelihood estimate minus infinity. As SparseMSE ``buildmodel`` and MultipleSystemsEstimation
 ``fit_hier_model`` do, such a term gets no column and every cell containing it is dropped.
 
-Fitting. :func:`irls` fits many models (or one model on many count vectors) at once: the
-``X'WX`` matrices of the whole batch come from one matrix product with the precomputed cell-wise
-outer products of the design rows, and the Newton systems are solved in one batched call. Models
-are distinguished by masks of active columns and kept cells, so they share the design.
+Fitting. :func:`irls` fits many models (or one model on many count vectors) at once. Models
+are distinguished by masks of active columns and kept cells, so they share the design. Because
+``X[c, s] = [s ⊆ c]``, the products never need ``X``: ``X'v`` for every term is the superset sum
+(zeta transform) of ``v`` over the cells, ``X'WX[s, u]`` is the superset sum of the weights at
+``s | u`` and ``X b`` is a subset sum, each ``t 2^t`` additions per row. Each row's active
+columns are packed, and the Newton systems of the batch are solved in one call.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linprog
+from scipy.special import gammaln
 
 __all__ = [
     "CHECK_MESSAGES",
@@ -433,8 +436,6 @@ def _solve(H: FloatArray, r: FloatArray) -> FloatArray:
 
 
 def _lgamma1(y: FloatArray) -> FloatArray:
-    from scipy.special import gammaln
-
     return np.asarray(gammaln(y + 1.0))
 
 

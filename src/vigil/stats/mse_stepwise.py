@@ -37,7 +37,7 @@ from vigil.stats.mse_models import (
     superset_sums,
 )
 
-__all__ = ["StepwiseBatch", "StepwiseSpace", "space_for", "stepwise_batch"]
+__all__ = ["PairModelChecker", "StepwiseBatch", "StepwiseSpace", "space_for", "stepwise_batch"]
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def _pvalues(nstar: FloatArray, lam: FloatArray) -> FloatArray:
     return np.asarray(np.minimum(lower, upper))
 
 
-class _Checker:
+class PairModelChecker:
     """Cached SparseMSE ``checkident`` for pair models: key = (positive cells, pairs in model)."""
 
     def __init__(self, space: StepwiseSpace) -> None:
@@ -137,7 +137,7 @@ def stepwise_batch(
     n_lists: int,
     pthresh: float = 0.02,
     *,
-    checker: _Checker | None = None,
+    checker: PairModelChecker | None = None,
     beta_start: FloatArray | None = None,
 ) -> StepwiseBatch:
     """Run the stepwise selection on each row of ``counts`` (``(B, 2**t - 1)``, cell codes 1..).
@@ -153,7 +153,7 @@ def stepwise_batch(
     B, K = y.shape
     P = d.n_terms
     t = n_lists
-    chk = checker if checker is not None else _Checker(sp)
+    chk = checker if checker is not None else PairModelChecker(sp)
     warnings: list[str] = []
 
     support = y > 0
