@@ -249,3 +249,27 @@ def test_main_effects_bootstrap() -> None:
     assert res.terms == []
     assert res.ci_bootstrap is not None
     assert res.ci_bootstrap[0] < res.estimate < res.ci_bootstrap[1]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_search_validity_equals_exact_check_on_sparse_tables(seed: int) -> None:
+    """The search's shortcut (a converged fit with clearly positive means certifies existence)
+    excludes exactly the models that the linear program rejects."""
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(2.0, size=15)
+    counts[rng.random(15) < 0.45] = 0
+    counts[:4] = np.maximum(counts[:4], 1)  # singletons (codes 1, 2, 4 and 3) kept positive
+    codes = np.arange(1, 16)
+    keep = counts > 0
+    pat = ((codes[keep][:, None] >> np.arange(4)) & 1).astype(int)
+    h = CaptureHistories.from_arrays(["A", "B", "C", "D"], pat, counts[keep])
+    res = estimate_search(h, max_order=3, exhaustive=True)
+    valid = {m.model for m in res.models}
+    cells = h.cell_counts()
+    n_invalid = 0
+    for m in hierarchical_models(4, 3):
+        ok = check_identifiability(4, cells, list(m), drop_empty_main_effects=True) == 0
+        n_invalid += not ok
+        assert ok == (model_string(closure(m, 4)) in valid), m
+    assert res.settings["models_excluded_by_check"] + len(valid) <= 113
+    assert n_invalid > 0

@@ -230,7 +230,10 @@ def _fit_rows(
         tiny = np.where(zero, r.mu, np.inf).min(axis=1)
         # A converged fit whose zero cells all keep clearly positive means is a strictly
         # positive table with the observed margins: the MLE exists. Otherwise solve the LP.
-        for k in np.flatnonzero(~(r.converged & (tiny > 1e-6))).tolist():
+        # (Where the MLE does not exist, Newton stops with the escaping means below about
+        # tol * deviance = 1e-10 * deviance; the margin asked for is a thousand times that.)
+        floor = np.maximum(1e-6, 1e-7 * (np.abs(r.deviance) + 1.0))
+        for k in np.flatnonzero(~(r.converged & (tiny > floor))).tolist():
             i = int(rows[k])
             key = (
                 np.packbits(Y[i] > 0).tobytes(),
