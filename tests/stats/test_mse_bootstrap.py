@@ -95,7 +95,7 @@ def _slow_stepwise(cells_full: np.ndarray, t: int, pthresh: float = 0.02) -> flo
         model.append(best[1])
 
 
-@pytest.mark.parametrize(("dataset", "n"), [("NewOrl_5", 25), ("UKdat_5", 8)])
+@pytest.mark.parametrize(("dataset", "n"), [("NewOrl_5", 25), ("UKdat_5", 8), ("NewOrl", 3)])
 def test_batched_replicates_equal_direct_selection(dataset: str, n: int) -> None:
     """The lock-step batch (warm starts, cached and shortcut checks) changes nothing."""
     h = read_capture_csv(REF / f"{dataset}.csv")
