@@ -153,3 +153,13 @@ def test_fixed_model(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(["estimate", "mse", "--method", "fixed", "--terms", "A:Q", path], capsys)
     assert code == 2
     assert "unknown list 'Q'" in err
+
+
+def test_top_zero_lists_every_model(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["estimate", "mse", "--method", "aic", "--max-order", "2", "--top", "0", "--format", "json"]
+    code, out, _ = _run([*args, str(REF / "UKdat_4.csv")], capsys)
+    assert code == 0
+    d = json.loads(out)
+    assert len(d["models"]) == 64  # all 2^6 pairwise models on four lists pass the check
+    aics = [m["aic"] for m in d["models"]]
+    assert aics == sorted(aics)

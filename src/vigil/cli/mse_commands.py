@@ -58,7 +58,9 @@ def mse(
     ),
     seed: int | None = typer.Option(None, "--seed", help="Random seed of the bootstrap."),
     level: float = typer.Option(0.95, "--level", help="Confidence level of the intervals."),
-    top: int = typer.Option(10, "--top", help="Models shown in the bic/aic comparison."),
+    top: int = typer.Option(
+        10, "--top", help="Models shown in the bic/aic comparison (0 = every valid model)."
+    ),
     output_format: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
     """Estimate the total population, the people on no list included, with its intervals."""

@@ -365,7 +365,7 @@ def estimate_search(
 ) -> MSEResult:
     """Best hierarchical model by BIC (or AIC) among all up to ``max_order``
     (MultipleSystemsEstimation ``estimate_population_bic``); ``models`` holds the ``top`` best
-    (every valid model when ``exhaustive``) for comparison.
+    (every valid model when ``exhaustive`` or ``top <= 0``) for comparison.
 
     ``nboot > 0`` adds the BCa bootstrap interval of Silverman, Chan & Vincent (2024): the
     ``ntop`` best models on the data (default 20 for four lists, 100 for five or six, all for
@@ -387,6 +387,8 @@ def estimate_search(
         max_order = 2
     if nboot < 0:
         raise InputError(f"number of bootstrap replicates must not be negative, got {nboot}")
+    if top <= 0:  # show every model: fit them all
+        exhaustive = True
     n_top_boot = (DEFAULT_NTOP.get(h.n_lists, 100) if ntop is None else ntop) if nboot else 0
     s = search_models(
         h.n_lists,

@@ -85,14 +85,30 @@ def _to_cells(h: CaptureHistories, counts: npt.NDArray[np.int64]) -> FloatArray:
 
 
 def _estimates(
-    h: CaptureHistories, cells: FloatArray, pthresh: float, chk: PairModelChecker, start: FloatArray
+    h: CaptureHistories,
+    cells: FloatArray,
+    pthresh: float,
+    chk: PairModelChecker,
+    start: FloatArray,
+    what: str,
 ) -> tuple[FloatArray, list[str]]:
-    est = np.empty(cells.shape[0])
-    warnings: list[str] = []
-    for i in range(0, cells.shape[0], CHUNK):
+    n = cells.shape[0]
+    est = np.empty(n)
+    zero_list = np.zeros(n, dtype=bool)
+    conv = np.zeros(n, dtype=bool)
+    for i in range(0, n, CHUNK):
         r = stepwise_batch(cells[i : i + CHUNK], h.n_lists, pthresh, checker=chk, beta_start=start)
         est[i : i + CHUNK] = r.estimate
-        warnings.extend(r.warnings)
+        zero_list[i : i + CHUNK] = r.zero_list
+        conv[i : i + CHUNK] = r.converged
+    warnings: list[str] = []
+    if zero_list.any():
+        warnings.append(
+            f"{int(zero_list.sum())} of {n} {what} had a list with nobody on it: its main effect "
+            "was set to minus infinity (the limit that R's glm drifts towards)"
+        )
+    if not conv.all():
+        warnings.append(f"{int((~conv).sum())} of {n} {what} did not converge")
     return est, warnings
 
 
@@ -121,15 +137,15 @@ def bootstrap_stepwise(
     estimate = float(stepwise_batch(cells, h.n_lists, pthresh, checker=chk).estimate[0])
     start = stepwise_batch(cells, h.n_lists, 0.0).beta[0]  # main effects: warm start
     boot_counts = gen.multinomial(n, counts / n, size=nboot).astype(np.int64)
-    reps, w_boot = _estimates(h, _to_cells(h, boot_counts), pthresh, chk, start)
+    reps, w_boot = _estimates(h, _to_cells(h, boot_counts), pthresh, chk, start, "bootstrap replicates")
     # delete-one jackknife, once per distinct pattern
     jack_counts = np.repeat(counts[None, :], counts.size, axis=0) - np.eye(counts.size, dtype=np.int64)
-    jack, w_jack = _estimates(h, _to_cells(h, jack_counts), pthresh, chk, start)
+    jack, w_jack = _estimates(h, _to_cells(h, jack_counts), pthresh, chk, start, "jackknife tables")
     w = counts.astype(np.float64)
     resid = (w @ jack) / w.sum() - jack
     denom = float((w * resid**2).sum())
     accel = float((w * resid**3).sum() / (6.0 * denom**1.5)) if denom > 0 else 0.0
-    warnings = sorted(set(w_boot)) + sorted(set(w_jack))
+    warnings = w_boot + w_jack
     if np.isnan(reps).any():
         warnings.append(f"{int(np.isnan(reps).sum())} bootstrap replicate(s) gave no estimate")
     limits, z0 = bca_limits(reps, estimate, accel, alpha)

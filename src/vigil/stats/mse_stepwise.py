@@ -88,6 +88,7 @@ class StepwiseBatch:
     converged: BoolArray  # (B,)
     mu: FloatArray = field(repr=False)  # (B, K) fitted values
     beta: FloatArray = field(repr=False)  # (B, P) coefficients (0 for terms not in the model)
+    zero_list: BoolArray = field(repr=False)  # (B,) some list has nobody on it
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -277,5 +278,6 @@ def stepwise_batch(
         converged=conv,
         mu=mu,
         beta=beta,
+        zero_list=zero_lists.any(axis=1),
         warnings=warnings,
     )
