@@ -66,16 +66,27 @@ def login(page: Any, base: str, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     try:
-        page.wait_for_url(f"{base}/cases/", timeout=15000)
+        page.wait_for_url(re.compile(r".*/(cases|referrals)/$"), timeout=15000)
     except Exception:
         raise AssertionError(f"login of {username} failed at {page.url}: {page.inner_text('main')}") from None
 
 
 @pytest.mark.django_db(transaction=True)
 def test_inspector_walk(browser, live_server, orgs, shots):
+    from vigil.server.accounts.models import Organisation
     from vigil.server.cases.models import Case, Consent, Screening
+    from vigil.server.referrals.models import Referral, ServiceProvider
 
     make_user("inspector", "inspector", orgs["a"])
+    shelter_org = Organisation.objects.create(name="Safe House", kind="shelter")
+    make_user("shelter", "referral_receiver", shelter_org)
+    ServiceProvider.objects.create(
+        organisation=shelter_org,
+        name="Safe House: emergency shelter",
+        service_type="shelter",
+        languages="en,ro",
+        capacity=6,
+    )
     make_user("supervisor", "supervisor", orgs["a"])
     base = live_server.url
     context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
@@ -94,6 +105,8 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.fill("#id_person-narrative", "Synthetic: recruited for farm work, passport kept by the employer.")
     page.select_option("#id_person-gender", "Feminine")
     page.fill("#id_person-citizenship", "MDA")
+    page.fill("#id_person-birth_year", "1994")
+    page.fill("#id_person-primary_language", "ro")
     page.select_option("#id_case-sector", "A")
     shots(page, "02-intake")
     page.click("#intake button[type=submit]")
@@ -138,6 +151,30 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     shots(page, "05-consent")
     assert Consent.objects.get(case=case, purpose="referral").in_force
 
+    # Referral to the shelter, sharing the default minimum (given name, language, gender, year)
+    page.goto(f"{base}/cases/{case.pk}/")
+    page.click("#referral-form summary")
+    page.fill("#id_reason", "Safe accommodation tonight")
+    shots(page, "06-referral-form")
+    page.click("#referral-form button[type=submit]")
+    page.wait_for_selector("text=Referral sent.")
+    ref = Referral.objects.get(case=case)
+    assert ref.shared_fields == ["birth_year", "gender", "given_name", "primary_language"]
+
+    # The shelter accepts and sees only the shared fields
+    shelter = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB").new_page()
+    login(shelter, base, "shelter")
+    shelter.wait_for_selector(f"#referral-{ref.pk}")
+    card = shelter.inner_text(f"#referral-{ref.pk}")
+    assert "Sample" in card and reference in card
+    assert "Walkthrough" not in card and "WALK-0001" not in card and "passport" not in card
+    shelter.click(f"#referral-{ref.pk} button.accept")
+    shelter.wait_for_selector("text=Referral updated.")
+    shots(shelter, "07-shelter-accepts")
+    ref.refresh_from_db()
+    assert ref.status == "accepted"
+    assert shelter.goto(f"{base}/cases/{case.pk}/").status == 403
+
     # A supervisor saves the case first; the inspector's stale save is refused with a message.
     other = browser.new_context(locale="en-GB").new_page()
     login(other, base, "supervisor")
@@ -149,7 +186,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.select_option("#id_case-sector", "C")
     page.click("#case-form button[type=submit]")
     page.wait_for_selector("#stale")
-    shots(page, "06-stale-edit-refused")
+    shots(page, "08-stale-edit-refused")
     case.refresh_from_db()
     assert case.sector == "A" and case.trafficking_status == "PossibleVictimOfTrafficking"
 
@@ -160,7 +197,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     try:
         page.wait_for_selector("text=Saved.", timeout=10000)
     finally:
-        shots(page, "07-closed")
+        shots(page, "09-closed")
     case.refresh_from_db()
     assert case.status == "Closed" and case.version == 3
 
@@ -169,7 +206,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.click("form.lang button")
     page.wait_for_selector("html[lang=fr]")
     assert "Dossier" in page.inner_text("h1")
-    shots(page, "08-french")
+    shots(page, "10-french")
 
     csp_errors = [e for e in console_errors if "Content Security Policy" in e]
     assert not csp_errors, csp_errors

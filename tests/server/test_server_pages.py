@@ -24,7 +24,8 @@ def test_login_page_and_login(users):
     r = c.get("/login/")
     assert r.status_code == 200 and b'name="password"' in r.content
     r = c.post("/login/", {"username": "caseworker", "password": PASSWORD})
-    assert r.status_code == 302 and r["Location"] == "/cases/"
+    assert r.status_code == 302 and r["Location"] == "/"
+    assert c.get("/").url == "/cases/"
     assert c.get("/cases/").status_code == 200
 
 

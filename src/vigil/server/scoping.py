@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from vigil.server.accounts.models import Organisation, Scope
 from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
+from vigil.server.referrals.models import Referral, ServiceProvider
 
 
 def _active(user: Any) -> bool:
@@ -60,6 +61,31 @@ def consents_for(user: Any) -> QuerySet[Consent]:
 
 def screenings_for(user: Any) -> QuerySet[Screening]:
     return Screening.objects.filter(case__in=cases_for(user))
+
+
+def referrals_for(user: Any) -> QuerySet[Referral]:
+    """Sent: referrals of cases the user sees. Received: referrals to a service of the user's
+    organisation, for referral receivers (who see only what each referral shares)."""
+    if not _active(user):
+        return Referral.objects.none()
+    q: Q | None = None
+    if user.can("case.view"):
+        q = Q(case__in=cases_for(user))
+    if user.can("referral.receive") and user.organisation_id:
+        received = Q(provider__organisation_id=user.organisation_id)
+        q = received if q is None else q | received
+    return Referral.objects.none() if q is None else Referral.objects.filter(q)
+
+
+def received_referrals_for(user: Any) -> QuerySet[Referral]:
+    if not (_active(user) and user.can("referral.receive") and user.organisation_id):
+        return Referral.objects.none()
+    return Referral.objects.filter(provider__organisation_id=user.organisation_id)
+
+
+def providers_for(user: Any) -> QuerySet[ServiceProvider]:
+    """The service directory: every signed-in user sees the active providers."""
+    return ServiceProvider.objects.filter(active=True) if _active(user) else ServiceProvider.objects.none()
 
 
 def organisations_for(user: Any) -> QuerySet[Organisation]:

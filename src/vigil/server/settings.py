@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "vigil.server.accounts",
     "vigil.server.audit",
     "vigil.server.cases",
+    "vigil.server.referrals",
     "vigil.server.web",
 ]
 
@@ -128,7 +129,7 @@ ROOT_URLCONF = "vigil.server.urls"
 WSGI_APPLICATION = "vigil.server.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:case-list"
+LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
 TEMPLATES = [

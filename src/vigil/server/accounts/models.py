@@ -55,10 +55,20 @@ class Scope(models.TextChoices):
 
 # What each role may do. Which records it may do it on is the user's scope (see scoping.py).
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.CASEWORKER: frozenset({"case.view", "case.create", "case.edit", "consent.record"}),
-    Role.INSPECTOR: frozenset({"case.view", "case.create", "case.edit", "consent.record"}),
+    Role.CASEWORKER: frozenset(
+        {"case.view", "case.create", "case.edit", "consent.record", "referral.create"}
+    ),
+    Role.INSPECTOR: frozenset({"case.view", "case.create", "case.edit", "consent.record", "referral.create"}),
     Role.SUPERVISOR: frozenset(
-        {"case.view", "case.create", "case.edit", "consent.record", "consent.override", "audit.view"}
+        {
+            "case.view",
+            "case.create",
+            "case.edit",
+            "consent.record",
+            "consent.override",
+            "audit.view",
+            "referral.create",
+        }
     ),
     # Sees only what a referral shares (referrals app); no direct case access.
     Role.REFERRAL_RECEIVER: frozenset({"referral.receive"}),

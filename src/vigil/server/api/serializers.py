@@ -8,6 +8,7 @@ from rest_framework import serializers
 from vigil.server import scoping
 from vigil.server.accounts.models import Organisation
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
+from vigil.server.referrals.models import SHAREABLE, Referral, ServiceProvider
 
 # HTCDS vic_TypeOfExploitation
 EXPLOITATION_TYPES = [
@@ -234,3 +235,63 @@ class ScreeningSerializer(serializers.ModelSerializer):
         if value not in {rid for rid, _v, _t in screenable()}:
             raise serializers.ValidationError(_("Not a rule set with interview questions."))
         return value
+
+
+class ServiceProviderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceProvider
+        fields = ("id", "name", "organisation", "service_type", "area", "languages", "capacity")
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    case = ScopedPrimaryKeyField(scoping.cases_for)
+    case_reference = serializers.CharField(source="case.reference", read_only=True)
+    provider = ScopedPrimaryKeyField(scoping.providers_for)
+    shared_fields = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(SHAREABLE)), required=False
+    )
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text=_("Only without consent to referral, for roles that may override: why."),
+    )
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    shared = serializers.SerializerMethodField(
+        help_text=_("The values of the shared fields; empty once consent to referral is withdrawn.")
+    )
+
+    class Meta:
+        model = Referral
+        fields = (
+            "id",
+            "case",
+            "case_reference",
+            "provider",
+            "status",
+            "reason",
+            "shared_fields",
+            "shared",
+            "consent_overridden",
+            "override_reason",
+            "created_by",
+            "created_at",
+            "decided_at",
+            "decline_reason",
+            "completed_at",
+        )
+        read_only_fields = (
+            "status",
+            "consent_overridden",
+            "created_at",
+            "decided_at",
+            "decline_reason",
+            "completed_at",
+        )
+
+    def get_shared(self, obj: Referral) -> dict[str, Any]:
+        return obj.shared_data()
+
+
+class ReferralDecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)

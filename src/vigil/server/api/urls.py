@@ -11,6 +11,8 @@ router.register("cases", views.CaseViewSet, basename="case")
 router.register("stages", views.MigrationStageViewSet, basename="stage")
 router.register("consents", views.ConsentViewSet, basename="consent")
 router.register("screenings", views.ScreeningViewSet, basename="screening")
+router.register("providers", views.ServiceProviderViewSet, basename="provider")
+router.register("referrals", views.ReferralViewSet, basename="referral")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 
 app_name = "api"

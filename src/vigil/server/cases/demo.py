@@ -72,6 +72,23 @@ def load_demo(n_cases: int = 12, seed: int = 7) -> dict[str, int]:
             user.set_password(DEMO_PASSWORD)
             user.save()
         users[username] = user
+    from vigil.server.referrals.models import ServiceProvider
+
+    for name, org_index, kind, langs, capacity in [
+        ("Demo Safe House: emergency shelter", 2, "shelter", "en,fr,ro,ne", 12),
+        ("Demo Legal Aid: labour claims", 7, "legal", "en,fr", None),
+        ("Demo NGO: psychosocial support", 1, "psychosocial", "en,fr,tl", 30),
+    ]:
+        ServiceProvider.objects.get_or_create(
+            name=name,
+            defaults={
+                "organisation": orgs[org_index],
+                "service_type": kind,
+                "area": "Demo Region",
+                "languages": langs,
+                "capacity": capacity,
+            },
+        )
     created = 0
     if not Case.objects.filter(reference__startswith="VG-").exists():
         rng = random.Random(seed)

@@ -14,5 +14,8 @@ urlpatterns = [
     path("cases/<int:pk>/consents/", views.consent_page, name="consent"),
     path("cases/<int:pk>/screenings/", views.screening_start, name="screening-start"),
     path("screenings/<int:pk>/", views.screening_page, name="screening"),
+    path("cases/<int:pk>/referrals/", views.referral_create, name="referral-create"),
+    path("referrals/", views.referral_inbox, name="referral-inbox"),
+    path("referrals/<int:pk>/<str:action>/", views.referral_decide, name="referral-decide"),
     path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
 ]

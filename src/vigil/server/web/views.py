@@ -22,7 +22,9 @@ from vigil.server import scoping
 from vigil.server.api.problems import problem_response
 from vigil.server.audit.log import record
 from vigil.server.cases import screening
-from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit
+from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit, has_consent
+from vigil.server.referrals import services as referral_services
+from vigil.server.referrals.models import DEFAULT_SHARED, SHAREABLE
 from vigil.server.web.forms import CaseForm, ConsentForm, PersonForm, SearchForm, StageForm
 
 
@@ -97,7 +99,11 @@ class LogoutView(auth_views.LogoutView):
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("web:case-list" if request.user.is_authenticated else "web:login")
+    if not request.user.is_authenticated:
+        return redirect("web:login")
+    if request.user.can("referral.receive") and not request.user.can("case.view"):  # type: ignore[union-attr]
+        return redirect("web:referral-inbox")
+    return redirect("web:case-list")
 
 
 def _with_permission(view: Any) -> Any:
@@ -218,6 +224,13 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "screenings": case.screenings.select_related("created_by"),
             "rulesets": screening.screenable(),
             "default_ruleset": screening.DEFAULT_RULESET,
+            "referrals": case.referrals.select_related("provider"),
+            "providers": scoping.providers_for(request.user).select_related("organisation"),
+            "shareable": list(SHAREABLE.items()),
+            "default_shared": DEFAULT_SHARED,
+            "can_refer": can_edit and request.user.can("referral.create"),  # type: ignore[union-attr]
+            "can_override": request.user.can("consent.override"),  # type: ignore[union-attr]
+            "referral_consent": has_consent(case, "referral"),
         },
         status=409 if stale else 200,
     )
@@ -379,3 +392,73 @@ def _determination_context(s: Screening, rs: Any) -> dict[str, Any]:
     det = s.determination or {}
     fired = [rs.by_id[i] for i in det.get("fired", []) if i in rs.by_id]
     return {"det": det, "fired": fired, "ask_next": screening.ask_next_questions(rs, det), "s": s}
+
+
+# --- referrals -----------------------------------------------------------------------------------
+@_with_permission
+@require_POST
+def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    if not (request.user.can("referral.create") and scoping.can_edit_case(request.user, case)):  # type: ignore[union-attr]
+        raise PermissionDeniedPage
+    provider = scoping.providers_for(request.user).filter(pk=request.POST.get("provider") or 0).first()
+    if provider is None:
+        messages.error(request, _("Choose a service."))
+        return redirect(reverse("web:case-detail", args=[case.pk]) + "#referrals")
+    try:
+        referral_services.create(
+            case,
+            provider,
+            request.user,
+            shared_fields=request.POST.getlist("shared"),
+            reason=request.POST.get("reason", ""),
+            override_reason=request.POST.get("override_reason", ""),
+            via="web",
+            request=request,
+        )
+        messages.success(request, _("Referral sent."))
+    except referral_services.ReferralError as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("web:case-detail", args=[case.pk]) + "#referrals")
+
+
+def _display(name: str, value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    if name == "gender" and value in Person.Gender.values:
+        return str(Person.Gender(value).label)
+    return str(value)
+
+
+@_with_permission
+def referral_inbox(request: HttpRequest) -> HttpResponse:
+    """Referrals received by the user's organisation, with only what each one shares."""
+    _require(request, "referral.receive")
+    refs = list(
+        scoping.received_referrals_for(request.user)
+        .select_related("case", "case__person", "provider")
+        .order_by("-id")[:200]
+    )
+    rows = []
+    for ref in refs:
+        data = ref.shared_data()
+        referral_services.audit_shared_view(ref, request.user, data, via="web", request=request)
+        rows.append((ref, [(SHAREABLE[k], _display(k, v)) for k, v in data.items()]))
+    return render(request, "vigil/referral_inbox.html", {"rows": rows})
+
+
+@_with_permission
+@require_POST
+def referral_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    _require(request, "referral.receive")
+    ref = get_object_or_404(scoping.received_referrals_for(request.user), pk=pk)
+    if action not in {"accept", "decline", "complete"}:
+        raise Http404
+    try:
+        referral_services.decide(
+            ref, action, request.user, reason=request.POST.get("reason", ""), via="web", request=request
+        )
+        messages.success(request, _("Referral updated."))
+    except referral_services.ReferralError as exc:
+        messages.error(request, str(exc))
+    return redirect("web:referral-inbox")

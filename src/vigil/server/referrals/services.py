@@ -1,0 +1,127 @@
+"""Referral workflow: create (consent-gated), accept, decline, complete. Each step is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigil.server.audit.log import record
+from vigil.server.cases.models import Case, has_consent
+from vigil.server.referrals.models import SHAREABLE, Referral, ServiceProvider
+
+
+class ReferralError(Exception):
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def create(
+    case: Case,
+    provider: ServiceProvider,
+    user: Any,
+    *,
+    shared_fields: list[str],
+    reason: str = "",
+    override_reason: str = "",
+    via: str = "",
+    request: Any = None,
+) -> Referral:
+    unknown = [f for f in shared_fields if f not in SHAREABLE]
+    if unknown:
+        raise ReferralError(_("These fields cannot be shared: %s") % ", ".join(unknown), "shared_fields")
+    if not provider.active:
+        raise ReferralError(_("This service is not active."), "provider")
+    consented = has_consent(case, "referral")
+    overridden = False
+    if not consented:
+        if not override_reason.strip():
+            raise ReferralError(
+                _(
+                    "The person has not consented to referral. Record consent, or (with the permission) "
+                    "give a reason to override."
+                ),
+                "consent",
+            )
+        if not user.can("consent.override"):
+            raise ReferralError(_("Your role cannot override a missing consent."), "consent")
+        overridden = True
+    with transaction.atomic():
+        ref = Referral.objects.create(
+            case=case,
+            provider=provider,
+            created_by=user,
+            reason=reason,
+            shared_fields=sorted(set(shared_fields)),
+            consent_overridden=overridden,
+            override_reason=override_reason.strip() if overridden else "",
+        )
+        if overridden:
+            record(
+                "consent_override",
+                user=user,
+                obj=case,
+                via=via,
+                request=request,
+                reason=ref.override_reason,
+                detail={"referral": ref.pk, "purpose": "referral"},
+            )
+        record(
+            "referral",
+            user=user,
+            obj=case,
+            via=via,
+            request=request,
+            detail={"referral": ref.pk, "provider": provider.pk, "shared": ref.shared_fields},
+        )
+    return ref
+
+
+_TRANSITIONS = {
+    "accept": ({Referral.Status.PENDING}, Referral.Status.ACCEPTED),
+    "decline": ({Referral.Status.PENDING}, Referral.Status.DECLINED),
+    "complete": ({Referral.Status.ACCEPTED}, Referral.Status.COMPLETED),
+}
+
+
+def decide(
+    ref: Referral, action: str, user: Any, *, reason: str = "", via: str = "", request: Any = None
+) -> Referral:
+    allowed_from, to = _TRANSITIONS[action]
+    if ref.status not in allowed_from:
+        message = _("This referral is %(status)s: that step is not possible now.")
+        raise ReferralError(message % {"status": ref.get_status_display()}, "status")
+    if action == "decline" and not reason.strip():
+        raise ReferralError(_("Say why the referral is declined."), "reason")
+    with transaction.atomic():
+        ref.status = to
+        now = timezone.now()
+        if action in {"accept", "decline"}:
+            ref.decided_by, ref.decided_at = user, now
+        if action == "decline":
+            ref.decline_reason = reason.strip()
+        if action == "complete":
+            ref.completed_at = now
+        ref.save()
+        record(
+            f"referral_{to}", user=user, obj=ref.case, via=via, request=request, detail={"referral": ref.pk}
+        )
+    return ref
+
+
+def audit_shared_view(
+    ref: Referral, user: Any, data: dict[str, Any], *, via: str, request: Any = None
+) -> None:
+    """A receiver reading shared fields is a read of the person: audited."""
+    if data:
+        record(
+            "view",
+            user=user,
+            obj=ref.case,
+            via=via,
+            request=request,
+            detail={"referral": ref.pk, "shared": sorted(data)},
+        )

@@ -1,0 +1,200 @@
+"""Referrals: consent gate and override, shared fields only, receiver workflow, audit, scoping."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from tests.server.conftest import client_for
+
+from vigil.server.audit.models import AuditEntry
+from vigil.server.cases.models import Consent
+from vigil.server.referrals.models import Referral, ServiceProvider
+
+pytestmark = pytest.mark.django_db
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def providers(orgs):
+    return {
+        "a": ServiceProvider.objects.create(
+            organisation=orgs["a"], name="Shelter A", service_type="shelter", languages="en,fr", capacity=5
+        ),
+        "b": ServiceProvider.objects.create(
+            organisation=orgs["b"], name="Shelter B", service_type="shelter", languages="ro", capacity=8
+        ),
+    }
+
+
+def consent(case, user, purpose="referral"):
+    return Consent.objects.create(case=case, purpose=purpose, given=True, method="written", recorded_by=user)
+
+
+def test_referral_needs_consent_or_an_audited_override(users, cases, providers):
+    case = cases["a_caseworker"]
+    body = {"case": case.pk, "provider": providers["b"].pk, "shared_fields": ["given_name"]}
+    r = client_for(users["caseworker"]).post("/api/referrals/", body, format="json")
+    assert r.status_code == 409 and r["Content-Type"] == PROBLEM
+    assert r.json()["type"].endswith("/consent-required")
+    r = client_for(users["caseworker"]).post(
+        "/api/referrals/", {**body, "override_reason": "urgent"}, format="json"
+    )
+    assert r.status_code == 409  # a caseworker may not override
+    r = client_for(users["supervisor"]).post(
+        "/api/referrals/", {**body, "override_reason": "imminent danger"}, format="json"
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["consent_overridden"] is True
+    entry = AuditEntry.objects.get(action="consent_override")
+    assert entry.reason == "imminent danger" and entry.object_id == str(case.pk)
+    assert entry.actor_username == "supervisor"
+
+
+def test_receiver_sees_only_shared_fields_and_works_the_referral(users, cases, providers):
+    case = cases["a_caseworker"]
+    consent(case, users["caseworker"])
+    sender = client_for(users["caseworker"])
+    r = sender.post(
+        "/api/referrals/",
+        {
+            "case": case.pk,
+            "provider": providers["b"].pk,
+            "shared_fields": ["given_name", "phone"],
+            "reason": "safe housing",
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    rid = r.json()["id"]
+    receiver = client_for(users["referral_receiver_b"])
+    listing = receiver.get("/api/referrals/")
+    assert listing.status_code == 200 and listing.json()["count"] == 1
+    item = listing.json()["results"][0]
+    person = case.person
+    assert item["shared"] == {"given_name": person.given_name, "phone": person.phone}
+    text = listing.content.decode()
+    for secret in (person.family_name, person.document_number, person.address, person.narrative):
+        assert secret not in text
+    assert AuditEntry.objects.filter(
+        action="view", actor_username="referral_receiver_b", object_id=str(case.pk)
+    ).exists()
+    # the receiver has no access to the case or person themselves
+    assert receiver.get(f"/api/cases/{case.pk}/").status_code == 403
+    assert receiver.get(f"/api/persons/{person.pk}/").status_code == 403
+    # workflow
+    assert receiver.post(f"/api/referrals/{rid}/complete/", {}, format="json").status_code == 400
+    assert sender.post(f"/api/referrals/{rid}/accept/", {}, format="json").status_code == 403
+    other = client_for(users["referral_receiver"])  # org A: not the receiving organisation
+    assert other.post(f"/api/referrals/{rid}/accept/", {}, format="json").status_code == 404
+    assert other.get(f"/api/referrals/{rid}/").status_code == 404
+    r = receiver.post(f"/api/referrals/{rid}/accept/", {}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "accepted"
+    r = receiver.post(f"/api/referrals/{rid}/complete/", {}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "completed"
+    assert sender.get(f"/api/referrals/{rid}/").json()["status"] == "completed"
+    # consent withdrawn: nothing shared any more
+    Consent.objects.filter(case=case).update(withdrawn_on="2026-06-01")
+    assert receiver.get(f"/api/referrals/{rid}/").json()["shared"] == {}
+
+
+def test_decline_needs_a_reason(users, cases, providers):
+    case = cases["a_caseworker"]
+    consent(case, users["caseworker"])
+    rid = (
+        client_for(users["caseworker"])
+        .post("/api/referrals/", {"case": case.pk, "provider": providers["b"].pk}, format="json")
+        .json()["id"]
+    )
+    receiver = client_for(users["referral_receiver_b"])
+    assert receiver.post(f"/api/referrals/{rid}/decline/", {}, format="json").status_code == 400
+    r = receiver.post(f"/api/referrals/{rid}/decline/", {"reason": "no capacity"}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "declined"
+    assert Referral.objects.get(pk=rid).shared_fields == [
+        "birth_year",
+        "gender",
+        "given_name",
+        "primary_language",
+    ]
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "caseworker",
+        "inspector",
+        "supervisor",
+        "referral_receiver",
+        "analyst",
+        "administrator",
+        "caseworker_b",
+        "referral_receiver_b",
+    ],
+)
+def test_referral_matrix(users, cases, providers, role):
+    """Who sees which referral: senders in scope of the case, receivers of the service's org."""
+    refs = {}
+    for key in ("a_caseworker", "a_inspector"):
+        consent(cases[key], cases[key].owner)
+        refs[key] = Referral.objects.create(
+            case=cases[key], provider=providers["b"], shared_fields=["given_name"]
+        )
+    consent(cases["b"], cases["b"].owner)
+    refs["b"] = Referral.objects.create(
+        case=cases["b"], provider=providers["a"], shared_fields=["given_name"]
+    )
+    expected = {
+        "caseworker": {"a_caseworker", "a_inspector"},
+        "inspector": {"a_inspector"},
+        "supervisor": {"a_caseworker", "a_inspector"},
+        "caseworker_b": {"b"},
+        "referral_receiver": {"b"},
+        "referral_receiver_b": {"a_caseworker", "a_inspector"},
+    }
+    c = client_for(users[role])
+    r = c.get("/api/referrals/")
+    if role in ("analyst", "administrator"):
+        assert r.status_code == 403
+        return
+    assert {x["id"] for x in r.json()["results"]} == {refs[k].pk for k in expected[role]}
+    for key, ref in refs.items():
+        assert c.get(f"/api/referrals/{ref.pk}/").status_code == (200 if key in expected[role] else 404)
+    # creation: only case roles, only on cases they may edit
+    r = c.post(
+        "/api/referrals/", {"case": cases["a_inspector"].pk, "provider": providers["a"].pk}, format="json"
+    )
+    if role.startswith("referral_receiver"):
+        assert r.status_code == 403
+    elif "a_inspector" in expected[role]:
+        assert r.status_code == 201
+    else:
+        assert r.status_code == 400  # the case is not among those the user can see
+
+
+def test_referral_pages(users, cases, providers):
+    case = cases["a_caseworker"]
+    consent(case, users["caseworker"])
+    sender = Client()
+    sender.force_login(users["caseworker"])
+    r = sender.post(
+        f"/cases/{case.pk}/referrals/",
+        {"provider": providers["b"].pk, "shared": ["given_name", "primary_language"]},
+    )
+    assert r.status_code == 302
+    ref = Referral.objects.get(case=case)
+    receiver = Client()
+    receiver.force_login(users["referral_receiver_b"])
+    assert receiver.get("/").url == "/referrals/"
+    html = receiver.get("/referrals/").content.decode()
+    assert case.person.given_name in html and case.reference in html
+    assert case.person.family_name not in html and case.person.document_number not in html
+    assert receiver.post(f"/referrals/{ref.pk}/accept/").status_code == 302
+    ref.refresh_from_db()
+    assert ref.status == "accepted"
+    assert receiver.get(f"/cases/{case.pk}/").status_code == 403
+    page = sender.get(f"/cases/{case.pk}/").content.decode()
+    assert "Shelter B" in page and "Accepted" in page
+
+
+def test_provider_directory(users, providers):
+    r = client_for(users["analyst"]).get("/api/providers/", {"language": "ro"})
+    assert r.status_code == 200 and [p["name"] for p in r.json()["results"]] == ["Shelter B"]
