@@ -206,7 +206,7 @@ def test_search_checks_models_like_check_extended_mle() -> None:
     h = load("Artificial_3")
     res = estimate_search(h, max_order=2, exhaustive=True)
     counts = h.cell_counts()
-    valid = {m.model for m in res.models}
+    valid = {m.model for m in res.models if m.check == 0}
     for m in hierarchical_models(3, 2):
         code = check_identifiability(3, counts, list(m), drop_empty_main_effects=True)
         assert (code == 0) == (model_string(closure(m, 3)) in valid)
@@ -217,6 +217,7 @@ def test_exhaustive_search_agrees_with_pruned_search() -> None:
     pruned = estimate_search(h, max_order=3, top=5)
     full = estimate_search(h, max_order=3, exhaustive=True)
     assert len(full.models) > len(pruned.models)
+    assert all(m.check == 0 for m in pruned.models)
     assert [m.model for m in full.models[:5]] == [m.model for m in pruned.models]
     assert full.estimate == pytest.approx(pruned.estimate)
 
@@ -264,7 +265,7 @@ def test_search_validity_equals_exact_check_on_sparse_tables(seed: int) -> None:
     pat = ((codes[keep][:, None] >> np.arange(4)) & 1).astype(int)
     h = CaptureHistories.from_arrays(["A", "B", "C", "D"], pat, counts[keep])
     res = estimate_search(h, max_order=3, exhaustive=True)
-    valid = {m.model for m in res.models}
+    valid = {m.model for m in res.models if m.check == 0}
     cells = h.cell_counts()
     n_invalid = 0
     for m in hierarchical_models(4, 3):
@@ -273,3 +274,15 @@ def test_search_validity_equals_exact_check_on_sparse_tables(seed: int) -> None:
         assert ok == (model_string(closure(m, 4)) in valid), m
     assert res.settings["models_excluded_by_check"] + len(valid) <= 113
     assert n_invalid > 0
+
+
+def test_full_report_lists_excluded_models_with_their_codes() -> None:
+    res = estimate_search(load("Artificial_3"), max_order=2, top=0)
+    assert len(res.models) == 8
+    codes = sorted(m.check for m in res.models)
+    assert codes == [0, 0, 0, 0, 1, 1, 1, 2]
+    excluded = [m for m in res.models if m.check]
+    assert all(np.isnan(m.estimate) for m in excluded)
+    assert {m.model for m in excluded} == {"[12,3]", "[12,23]", "[12,13]", "[12,13,23]"}
+    d = res.to_dict()
+    assert d["models"][-1]["estimate"] is None  # JSON has no NaN

@@ -100,7 +100,15 @@ def _output(result: MSEResult, output_format: str) -> None:
         return
     for note in result.warnings:
         print(f"vigil: warning: {note}", file=sys.stderr)
-    render(result, Console(highlight=False, soft_wrap=True, emoji=False, markup=False))
+    width = None if sys.stdout.isatty() else 120  # pipes and files: Rich would assume 80
+    render(result, Console(highlight=False, soft_wrap=True, emoji=False, markup=False, width=width))
+
+
+_CHECK_SHORT = {0: "ok", 1: "no MLE", 2: "unidentifiable", 3: "no MLE, unid."}
+
+
+def _f2(value: float) -> str:
+    return f"{value:.2f}" if math.isfinite(value) else "NA"
 
 
 def _n(value: float) -> str:
@@ -145,24 +153,32 @@ def render(result: MSEResult, console: Console) -> None:
     if result.models:
         crit = result.method.upper()
         table = Table(title=f"Models compared ({crit}, best first)", title_justify="left")
-        for name, justify in (
+        # the check column appears in the full report (--top 0), which lists excluded models
+        show_check = any(m.check for m in result.models)
+        columns = [
             ("model", "left"),
             ("params", "right"),
             ("estimate", "right"),
             (f"{pct} interval", "right"),
             ("AIC", "right"),
             ("BIC", "right"),
-        ):
-            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        ]
+        if show_check:
+            columns.append(("check", "left"))
+        for name, justify in columns:
+            table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
         for m in result.models:
-            table.add_row(
+            cells = [
                 m.model,
                 str(m.n_params),
                 _n(m.estimate),
-                f"{_n(m.ci_model[0])} – {_n(m.ci_model[1])}",
-                f"{m.aic:.2f}",
-                f"{m.bic:.2f}",
-            )
+                f"{_n(m.ci_model[0])} – {_n(m.ci_model[1])}" if m.check == 0 else "",
+                _f2(m.aic),
+                _f2(m.bic),
+            ]
+            if show_check:
+                cells.append(_CHECK_SHORT[m.check])
+            table.add_row(*cells)
         console.print(table)
         s = result.settings
         console.print(

@@ -337,13 +337,14 @@ def estimate_fixed(
 
 
 def _summary(h: CaptureHistories, f: HierarchicalFit, level: float) -> ModelSummary:
+    nan = math.nan
     return ModelSummary(
         model=model_string(f.terms),
         terms=[term_label(s, h.lists) for s in f.terms if popcount(s) > 1],
         minus_infinity=[term_label(s, h.lists) for s in f.minus_infinity],
         n_params=f.n_params,
-        estimate=f.estimate,
-        ci_model=f.interval(level),
+        estimate=f.estimate if f.check == 0 else nan,
+        ci_model=f.interval(level) if f.check == 0 else (nan, nan),
         aic=f.aic,
         bic=f.bic,
         check=f.check,
@@ -403,6 +404,8 @@ def estimate_search(
     res, warnings = _from_fit(h, s.best, criterion, level)
     shown = s.models if exhaustive else s.models[: max(top, 1)]
     res.models = [_summary(h, f, level) for f in shown]
+    if exhaustive:  # the full report also lists the models the check excluded (no estimate)
+        res.models += [_summary(h, f, level) for f in s.excluded]
     if nboot:
         a = round((1.0 - level) / 2.0, 12)
         b = bootstrap_search(

@@ -100,6 +100,7 @@ class SearchResult:
     n_excluded: int  # failed the existence/identifiability check
     n_skipped: int  # bound shows they cannot enter the top ``top``
     warnings: list[str] = field(default_factory=list)
+    excluded: list[HierarchicalFit] = field(default_factory=list)  # fitted, failed the check
 
     @property
     def best(self) -> HierarchicalFit:
@@ -345,6 +346,7 @@ def search_models(
     order = np.argsort(sizes, kind="stable")
     valid: list[HierarchicalFit] = []
     n_fitted = n_excluded = n_skipped = 0
+    excluded: list[HierarchicalFit] = []
     warnings: list[str] = []
     pos = 0
     batch = 256
@@ -367,6 +369,7 @@ def search_models(
         for f in fits:
             if f.check:
                 n_excluded += 1
+                excluded.append(f)
             else:
                 valid.append(f)
         batch = min(batch * 2, 4096)
@@ -377,7 +380,9 @@ def search_models(
         valid = valid[:top]
     if any(not f.converged for f in valid):
         warnings.append("some model fits did not converge")
-    return SearchResult(criterion, max_order, valid, len(models), n_fitted, n_excluded, n_skipped, warnings)
+    return SearchResult(
+        criterion, max_order, valid, len(models), n_fitted, n_excluded, n_skipped, warnings, excluded
+    )
 
 
 # ---------------------------------------------------------------------- bootstrap
