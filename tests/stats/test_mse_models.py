@@ -286,3 +286,11 @@ def test_full_report_lists_excluded_models_with_their_codes() -> None:
     assert {m.model for m in excluded} == {"[12,3]", "[12,23]", "[12,13]", "[12,13,23]"}
     d = res.to_dict()
     assert d["models"][-1]["estimate"] is None  # JSON has no NaN
+
+
+def test_stepwise_path_records_p_values_and_overlaps() -> None:
+    res = estimate_stepwise(load("Ned"))
+    assert [s["term"] for s in res.steps] == res.terms
+    assert all(s["p_value"] < 0.02 for s in res.steps)
+    assert {s["term"] for s in res.steps if s["overlap"] == 0} == set(res.empty_overlaps)
+    assert res.to_dict()["steps"][0]["term"] == "O:Z"

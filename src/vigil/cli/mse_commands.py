@@ -150,6 +150,19 @@ def render(result: MSEResult, console: Console) -> None:
         summary.add_row("  of which no overlap (−∞)", " ".join(result.empty_overlaps))
     summary.add_row("AIC / BIC", f"{result.aic:.2f} / {result.bic:.2f}")
     console.print(summary)
+    if result.steps:
+        path = Table(title="Stepwise path (order of entry)", title_justify="left")
+        path.add_column("interaction", no_wrap=True)
+        path.add_column("people on both lists", justify="right")
+        path.add_column("Poisson p-value", justify="right")
+        for step in result.steps:
+            p = step["p_value"]
+            path.add_row(
+                str(step["term"]),
+                str(step["overlap"]),
+                f"{p:.3g}" if isinstance(p, float) and math.isfinite(p) else "(full model)",
+            )
+        console.print(path)
     if result.models:
         crit = result.method.upper()
         table = Table(title=f"Models compared ({crit}, best first)", title_justify="left")

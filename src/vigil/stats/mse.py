@@ -122,6 +122,7 @@ class MSEResult:
     bootstrap: BootstrapResult | None = field(default=None, repr=False)
     search_bootstrap: SearchBootstrap | None = field(default=None, repr=False)
     models: list[ModelSummary] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)  # stepwise: term, p-value, overlap
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -159,6 +160,8 @@ class MSEResult:
                 }
         if self.models:
             out["models"] = [m.to_dict() for m in self.models]
+        if self.steps:
+            out["steps"] = [dict(step) for step in self.steps]
         return dict(_json(out))
 
 
@@ -256,6 +259,11 @@ def estimate_stepwise(
             f"lists {e.replace(':', ' and ')} have no one in common: their interaction is "
             "minus infinity (extended MLE) and the cells containing both are dropped"
         )
+    overlaps = cells[1:] @ (sp.pair_cells > 0)
+    steps = [
+        {"term": term_label(pair_code[j], h.lists), "p_value": p, "overlap": int(overlaps[j])}
+        for j, p in zip(order, r.pvalues[0], strict=True)
+    ]
     log_dark = float(r.log_dark[0])
     se = float(math.sqrt(max(r.var_log_dark[0], 0.0)))
     n = h.n_observed
@@ -278,6 +286,7 @@ def estimate_stepwise(
         n_params=k,
         check=code,
         settings={"pthresh": pthresh} if method == "stepwise" else {},
+        steps=steps,
         warnings=warnings,
     )
 

@@ -18,6 +18,7 @@ across the batch.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
@@ -82,6 +83,7 @@ class StepwiseBatch:
     var_log_dark: FloatArray  # (B,) its variance (inverse Fisher information)
     n_observed: FloatArray  # (B,)
     order: list[list[int]]  # pair indices in the order they entered
+    pvalues: list[list[float]]  # the p-value of each when it entered (NaN: pthresh = 1 full model)
     empty: BoolArray  # (B, n_pairs) pairs in the model with no observed overlap
     loglik: FloatArray  # (B,)
     n_params: npt.NDArray[np.int64]  # (B,) estimated parameters (intercept, mains, pairs)
@@ -174,6 +176,7 @@ def stepwise_batch(
     empty = np.zeros((B, sp.n_pairs), dtype=bool)
     nstar = y @ sp.pair_cells
     order: list[list[int]] = [[] for _ in range(B)]
+    pvals: list[list[float]] = [[] for _ in range(B)]
     # Existence/identifiability, R semantics: the check's model keeps the main effect columns and
     # drops only the cells of empty pairs; ``ck_*`` track that model, ``active``/``kept`` the fit.
     ck_cols = np.zeros((B, P), dtype=bool)
@@ -190,9 +193,10 @@ def stepwise_batch(
     def keys(b: int) -> bytes:
         return np.packbits(support[b]).tobytes()
 
-    def add(b: int, j: int) -> None:
+    def add(b: int, j: int, p: float = math.nan) -> None:
         included[b, j] = True
         order[b].append(j)
+        pvals[b].append(p)
         if nstar[b, j] == 0:
             empty[b, j] = True
             drop = sp.pair_cells[:, j] == 0
@@ -247,7 +251,7 @@ def stepwise_batch(
         for k, b in enumerate(rows):
             bi = int(b)
             if ok[k]:
-                add(bi, int(cand[k]))
+                add(bi, int(cand[k]), float(pbest[live][k]))
                 nxt.append(bi)
                 continue
             # slow path: exact checks (cached), candidates in order of p-value then index
@@ -257,7 +261,7 @@ def stepwise_batch(
             key = keys(bi)
             for jj in cands.tolist():
                 if chk(support[bi], key, [*order[bi], jj]) == 0:
-                    add(bi, jj)
+                    add(bi, jj, float(pk[jj]))
                     nxt.append(bi)
                     break
         todo = np.asarray(nxt, dtype=np.int64)
@@ -272,6 +276,7 @@ def stepwise_batch(
         var_log_dark=var0,
         n_observed=y.sum(axis=1),
         order=order,
+        pvalues=pvals,
         empty=empty,
         loglik=ll.sum(axis=1),
         n_params=active.sum(axis=1).astype(np.int64),
