@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +33,12 @@ import yaml
 from vigil.errors import InputError
 from vigil.io.tables import columns_list, row_place
 
+if TYPE_CHECKING:
+    from vigil.stats.survey_replicates import ReplicateSpec
+
 DESIGN_KEYS: tuple[str, ...] = ("ids", "strata", "weights", "fpc", "nest")
+# keys that make a design file a replicate-weight design (vigil.stats.survey_replicates)
+REPLICATE_MARKERS: tuple[str, ...] = ("type", "repweights", "replicates")
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -99,8 +104,9 @@ class DesignColumns:
     places: dict[str, str] = field(default_factory=dict)
 
 
-def load_design(path: str | Path) -> DesignSpec:
-    """Read and validate a design YAML file."""
+def load_design(path: str | Path) -> DesignSpec | ReplicateSpec:
+    """Read and validate a design YAML file (a replicate-weight design when it has ``type``,
+    ``repweights`` or ``replicates``: see :mod:`vigil.stats.survey_replicates`)."""
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
@@ -118,7 +124,7 @@ def load_design(path: str | Path) -> DesignSpec:
     return parse_design(content, source=str(path))
 
 
-def parse_design(content: Any, source: str = "design") -> DesignSpec:
+def parse_design(content: Any, source: str = "design") -> DesignSpec | ReplicateSpec:
     """Validate a design given as a mapping (the parsed YAML) and return a :class:`DesignSpec`."""
     if content is None:
         raise InputError("design file is empty; it needs at least 'ids' and 'weights'", source)
@@ -127,10 +133,15 @@ def parse_design(content: Any, source: str = "design") -> DesignSpec:
             f"a design must be a mapping with keys {', '.join(DESIGN_KEYS)}; found {type(content).__name__}",
             source,
         )
+    if any(key in content for key in REPLICATE_MARKERS):
+        from vigil.stats.survey_replicates import parse_replicate_design
+
+        return parse_replicate_design(content, source)
     for key in content:
         if key not in DESIGN_KEYS:
             raise InputError(
-                f"unknown key {key!r}; allowed keys are {', '.join(DESIGN_KEYS)}",
+                f"unknown key {key!r}; allowed keys are {', '.join(DESIGN_KEYS)} "
+                "(replicate-weight designs: see 'type', 'repweights' and 'replicates')",
                 f"{source}, key {key!r}",
             )
     ids = _column_list(content.get("ids"), "ids", source, allow_one=True)

@@ -52,7 +52,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeAlias, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +62,9 @@ from scipy.stats import norm
 from vigil.errors import EstimationError, InputError
 from vigil.io.tables import columns_list, row_place
 from vigil.stats.design import DesignColumns, DesignSpec, design_columns
+
+if TYPE_CHECKING:
+    from vigil.stats.survey_replicates import ReplicateSpec
 
 LonelyPSU: TypeAlias = Literal["fail", "remove", "certainty", "adjust", "average"]
 LONELY_PSU_CHOICES: tuple[str, ...] = get_args(LonelyPSU)
@@ -330,9 +333,20 @@ class SurveyDesign:
 
     @classmethod
     def from_frame(
-        cls, frame: pl.DataFrame, spec: DesignSpec, data_source: str | Path | None = None
+        cls,
+        frame: pl.DataFrame,
+        spec: DesignSpec | ReplicateSpec,
+        data_source: str | Path | None = None,
     ) -> SurveyDesign:
-        """Validate ``spec`` against ``frame`` and compile the design."""
+        """Validate ``spec`` against ``frame`` and compile the design.
+
+        A :class:`~vigil.stats.survey_replicates.ReplicateSpec` (a design file with
+        ``type``/``repweights`` or ``replicates``) gives a replicate-weight design.
+        """
+        if not isinstance(spec, DesignSpec):
+            from vigil.stats.survey_replicates import ReplicateDesign
+
+            return ReplicateDesign.build(frame, spec, data_source)
         return cls(frame, design_columns(spec, frame, data_source), spec, data_source)
 
     # .. construction ..
@@ -656,14 +670,15 @@ class SurveyDesign:
             )
         return indicator, missing
 
-    def _one(
-        self,
-        statistic: Statistic,
-        domain_codes: IntArray,
-        n_domains: int,
-        lonely: str,
-        na_rm: bool,
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def _analysis_values(
+        self, statistic: Statistic, na_rm: bool
+    ) -> tuple[FloatArray, FloatArray | None, BoolArray | None]:
+        """The statistic's variable(s) as floats (NaN where missing) and the rows kept.
+
+        ``keep`` is None when no value is missing; otherwise missing values are an error
+        unless ``na_rm``, when they are left out with a warning.
+        """
+        x: FloatArray | None
         if isinstance(statistic, Ratio):
             y = self._numeric(statistic.numerator, statistic)
             x = self._numeric(statistic.denominator, statistic)
@@ -688,6 +703,17 @@ class SurveyDesign:
                 "missing value left out (R's na.rm=TRUE)"
             )
         keep = ~missing if missing.any() else None
+        return y, x, keep
+
+    def _one(
+        self,
+        statistic: Statistic,
+        domain_codes: IntArray,
+        n_domains: int,
+        lonely: str,
+        na_rm: bool,
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        y, x, keep = self._analysis_values(statistic, na_rm)
 
         levels = self._used_levels()
         finest = self._stages[levels[-1]]
@@ -829,7 +855,7 @@ def _source_name(source: str | Path | None) -> str:
 
 def estimate(
     frame: pl.DataFrame,
-    design: DesignSpec | SurveyDesign | Mapping[str, Any],
+    design: DesignSpec | ReplicateSpec | SurveyDesign | Mapping[str, Any],
     statistics: Sequence[Statistic],
     *,
     by: str | Sequence[str] | None = None,
