@@ -185,45 +185,60 @@ class IrlsResult:
 class _Compact:
     """Each row's active columns packed to the front (``p`` = most active columns in the batch).
 
-    Small models then solve small systems; padding columns get an identity block.
+    Small models then solve small systems; padding columns get an identity block. Products use
+    superset sums over the ``W = 2^t`` term codes plus one slot ``W`` that stays zero, so that
+    padding entries gather zeros; gathers are flat ``take`` calls.
     """
 
     def __init__(self, d: Design, active: BoolArray) -> None:
         B = active.shape[0]
         self.n_lists = d.n_lists
+        self.W = 1 << d.n_lists
         self.order = np.argsort(~active, axis=1, kind="stable")[:, : max(int(active.sum(1).max()), 1)]
         self.p = self.order.shape[1]
         cm = np.take_along_axis(active, self.order, axis=1)
         self.cmf = cm.astype(np.float64)
         codes = np.asarray(d.terms, dtype=np.int64)[self.order]
-        pad = 1 << d.n_lists  # an extra slot that padding columns write to
-        self.codes = np.where(cm, codes, 0)
-        self.codes_pad = np.where(cm, codes, pad)
+        self.codes = np.where(cm, codes, self.W)  # padding reads and writes the zero slot
         both = cm[:, :, None] & cm[:, None, :]
-        self.ors = np.where(both, codes[:, :, None] | codes[:, None, :], 0).reshape(B, -1)
+        self.ors = np.where(both, codes[:, :, None] | codes[:, None, :], self.W).reshape(B, -1)
         self.diag = np.arange(self.p)
         self.P = d.n_terms
 
+    def _zeta(self, v: FloatArray) -> FloatArray:
+        """Superset sums of ``v`` (cells 1..W-1) at every code, plus the zero slot ``W``."""
+        n = v.shape[0]
+        out = np.zeros((n, self.W + 1))
+        out[:, 1 : self.W] = v
+        body = out[:, : self.W]
+        for i in range(self.n_lists):
+            view = body.reshape(n, -1, 2, 1 << i)  # splits one axis: a view, not a copy
+            view[:, :, 0, :] += view[:, :, 1, :]
+        return out
+
+    def _flat(self, index: IntArray) -> IntArray:
+        n = index.shape[0]
+        return np.asarray(index + (np.arange(n) * (self.W + 1))[:, None])
+
     def hessians(self, w: FloatArray, rows: IntArray) -> FloatArray:
-        cmf = self.cmf[rows]
-        z = superset_sums(w, self.n_lists)
-        H = np.take_along_axis(z, self.ors[rows], axis=1).reshape(-1, self.p, self.p)
-        H *= cmf[:, :, None] * cmf[:, None, :]
-        H[:, self.diag, self.diag] += 1.0 - cmf
+        z = self._zeta(w)
+        H = z.ravel().take(self._flat(self.ors[rows])).reshape(-1, self.p, self.p)
+        H[:, self.diag, self.diag] += 1.0 - self.cmf[rows]
         return H
 
     def gradient(self, v: FloatArray, rows: IntArray) -> FloatArray:
-        z = superset_sums(v, self.n_lists)
-        return np.asarray(np.take_along_axis(z, self.codes[rows], axis=1) * self.cmf[rows])
+        z = self._zeta(v)
+        return np.asarray(z.ravel().take(self._flat(self.codes[rows])))
 
     def eta(self, b: FloatArray, rows: IntArray) -> FloatArray:
         n = b.shape[0]
-        full = np.zeros((n, (1 << self.n_lists) + 1))
-        np.put_along_axis(full, self.codes_pad[rows], b * self.cmf[rows], axis=1)
+        full = np.zeros((n, self.W + 1))
+        full.ravel()[self._flat(self.codes[rows])] = b * self.cmf[rows]
+        body = full[:, : self.W]
         for i in range(self.n_lists):
-            v = full[:, : 1 << self.n_lists].reshape(n, -1, 2, 1 << i)
-            v[:, :, 1, :] += v[:, :, 0, :]
-        return np.clip(full[:, 1 : 1 << self.n_lists], -_LOG_MAX, _LOG_MAX)
+            view = body.reshape(n, -1, 2, 1 << i)
+            view[:, :, 1, :] += view[:, :, 0, :]
+        return np.clip(full[:, 1 : self.W], -_LOG_MAX, _LOG_MAX)
 
     def pack(self, beta: FloatArray) -> FloatArray:
         return np.asarray(np.take_along_axis(beta, self.order, axis=1) * self.cmf)
