@@ -175,6 +175,27 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     assert ref.status == "accepted"
     assert shelter.goto(f"{base}/cases/{case.pk}/").status == 403
 
+    # A follow-up: removal from the workplace verified
+    from datetime import date
+
+    from vigil.server.followups.models import FollowUp
+
+    page.goto(f"{base}/cases/{case.pk}/")
+    page.select_option("#id_fu-kind", "removal")
+    page.fill("#id_fu-due_on", date.today().isoformat())
+    page.click("#followup-form button[type=submit]")
+    page.wait_for_selector("text=Follow-up scheduled.")
+    fu = FollowUp.objects.get(case=case)
+    page.click(f"#followup-{fu.pk} summary")
+    page.select_option(f"#id_done{fu.pk}-outcome", "in_services")
+    page.select_option(f"#id_done{fu.pk}-removal_verified", "true")
+    page.click(f"#followup-{fu.pk} .followup-done button[type=submit]")
+    page.wait_for_selector("text=Follow-up recorded.")
+    page.locator("#followups").scroll_into_view_if_needed()
+    shots(page, "08-follow-up-done", full_page=False)
+    fu.refresh_from_db()
+    assert fu.outcome == "in_services" and fu.removal_verified is True
+
     # A supervisor saves the case first; the inspector's stale save is refused with a message.
     other = browser.new_context(locale="en-GB").new_page()
     login(other, base, "supervisor")
@@ -186,7 +207,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.select_option("#id_case-sector", "C")
     page.click("#case-form button[type=submit]")
     page.wait_for_selector("#stale")
-    shots(page, "08-stale-edit-refused")
+    shots(page, "09-stale-edit-refused")
     case.refresh_from_db()
     assert case.sector == "A" and case.trafficking_status == "PossibleVictimOfTrafficking"
 
@@ -197,7 +218,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     try:
         page.wait_for_selector("text=Saved.", timeout=10000)
     finally:
-        shots(page, "09-closed")
+        shots(page, "10-closed")
     case.refresh_from_db()
     assert case.status == "Closed" and case.version == 3
 
@@ -206,7 +227,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.click("form.lang button")
     page.wait_for_selector("html[lang=fr]")
     assert "Dossier" in page.inner_text("h1")
-    shots(page, "10-french")
+    shots(page, "11-french")
 
     csp_errors = [e for e in console_errors if "Content Security Policy" in e]
     assert not csp_errors, csp_errors

@@ -14,6 +14,7 @@ from tests.server.conftest import client_for, make_user
 
 from vigil.server.cases import screening as screening_service
 from vigil.server.cases.models import Consent, MigrationStage
+from vigil.server.followups.models import FollowUp
 
 pytestmark = pytest.mark.django_db
 
@@ -36,16 +37,24 @@ ALL_CASES = {"a_caseworker", "a_inspector", "b"}
 def world(users, cases, orgs) -> dict[str, Any]:
     users = dict(users)
     users["national"] = make_user("national", "supervisor", orgs["a"], scope="all")
-    stages, consents, screenings = {}, {}, {}
+    stages, consents, screenings, followups = {}, {}, {}, {}
     for key, case in cases.items():
         screenings[key] = screening_service.start(case, "ilo-11", case.owner)
+        followups[key] = FollowUp.objects.create(case=case, due_on="2026-01-01")
         stages[key] = MigrationStage.objects.create(
             case=case, stage="work", country="FRA", employer_or_recruiter=f"Employer of {key}"
         )
         consents[key] = Consent.objects.create(
             case=case, purpose="services", given=True, method="verbal", recorded_by=case.owner
         )
-    return {"users": users, "cases": cases, "stages": stages, "consents": consents, "screenings": screenings}
+    return {
+        "users": users,
+        "cases": cases,
+        "stages": stages,
+        "consents": consents,
+        "screenings": screenings,
+        "followups": followups,
+    }
 
 
 def identity_values(case) -> list[str]:
@@ -84,6 +93,7 @@ def test_list_endpoints(world, user_key):
         ("/api/stages/", world["stages"], lambda o: o.pk),
         ("/api/consents/", world["consents"], lambda o: o.pk),
         ("/api/screenings/", world["screenings"], lambda o: o.pk),
+        ("/api/followups/", world["followups"], lambda o: o.pk),
     ]:
         r = c.get(url, {"page_size": 200})
         if user_key not in CASE_ROLES:
@@ -109,6 +119,7 @@ def test_detail_and_write_endpoints(world, user_key):
         stage = world["stages"][key]
         consent = world["consents"][key]
         sc = world["screenings"][key]
+        fu = world["followups"][key]
         expect_read = detail_status(user_key, where, capability_ok=viewer)
         requests = [
             ("get", f"/api/cases/{case.pk}/", None, expect_read),
@@ -120,6 +131,9 @@ def test_detail_and_write_endpoints(world, user_key):
             ("patch", f"/api/stages/{stage.pk}/", {"place": "Elsewhere"}, expect_read),
             ("post", f"/api/consents/{consent.pk}/withdraw/", {}, expect_read),
             ("get", f"/api/screenings/{sc.pk}/", None, expect_read),
+            ("get", f"/api/followups/{fu.pk}/", None, expect_read),
+            ("patch", f"/api/followups/{fu.pk}/", {"due_on": "2026-02-01"}, expect_read),
+            ("post", f"/api/followups/{fu.pk}/complete/", {"outcome": "safe"}, expect_read),
             ("patch", f"/api/screenings/{sc.pk}/", {"answers": {"ILO11.01": True}}, expect_read),
             ("delete", f"/api/stages/{stage.pk}/", None, 204 if expect_read == 200 else expect_read),
         ]

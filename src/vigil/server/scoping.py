@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from vigil.server.accounts.models import Organisation, Scope
 from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
+from vigil.server.followups.models import FollowUp
 from vigil.server.referrals.models import Referral, ServiceProvider
 
 
@@ -86,6 +87,10 @@ def received_referrals_for(user: Any) -> QuerySet[Referral]:
 def providers_for(user: Any) -> QuerySet[ServiceProvider]:
     """The service directory: every signed-in user sees the active providers."""
     return ServiceProvider.objects.filter(active=True) if _active(user) else ServiceProvider.objects.none()
+
+
+def followups_for(user: Any) -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(case__in=cases_for(user))
 
 
 def organisations_for(user: Any) -> QuerySet[Organisation]:

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "vigil.server.audit",
     "vigil.server.cases",
     "vigil.server.referrals",
+    "vigil.server.followups",
     "vigil.server.web",
 ]
 

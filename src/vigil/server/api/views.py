@@ -4,7 +4,7 @@ person or case appends an audit entry."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from csp.decorators import csp_update
 from django.contrib.auth import authenticate
@@ -28,6 +28,7 @@ from vigil.server.api import serializers as s
 from vigil.server.audit.log import record
 from vigil.server.cases import screening as screening_service
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
+from vigil.server.followups import services as followup_services
 from vigil.server.referrals import services as referral_services
 from vigil.server.referrals.models import DEFAULT_SHARED, Referral
 
@@ -63,7 +64,7 @@ class AuditedViewSet(viewsets.GenericViewSet):
     """
 
     permission_classes = (permissions.IsAuthenticated, HasCapability)
-    capabilities: dict[str, str] = {**READ, **WRITE}  # noqa: RUF012
+    capabilities: ClassVar[dict[str, str]] = {**READ, **WRITE}
     audit_type = ""
 
     def audit(self, action_name: str, obj: Any = None, **detail: Any) -> None:
@@ -254,7 +255,7 @@ class MigrationStageViewSet(
     serializer_class = s.MigrationStageSerializer
     child_name = "stage"
     scope = staticmethod(scoping.stages_for)
-    capabilities = {  # noqa: RUF012
+    capabilities: ClassVar[dict[str, str]] = {
         **READ,
         "create": "case.edit",
         "update": "case.edit",
@@ -287,7 +288,11 @@ class ConsentViewSet(
     serializer_class = s.ConsentSerializer
     child_name = "consent"
     scope = staticmethod(scoping.consents_for)
-    capabilities = {**READ, "create": "consent.record", "withdraw": "consent.record"}  # noqa: RUF012
+    capabilities: ClassVar[dict[str, str]] = {
+        **READ,
+        "create": "consent.record",
+        "withdraw": "consent.record",
+    }
 
     def perform_create(self, serializer: Any) -> None:
         with transaction.atomic():
@@ -323,7 +328,12 @@ class ScreeningViewSet(
     serializer_class = s.ScreeningSerializer
     child_name = "screening"
     scope = staticmethod(scoping.screenings_for)
-    capabilities = {**READ, "create": "case.edit", "update": "case.edit", "partial_update": "case.edit"}  # noqa: RUF012
+    capabilities: ClassVar[dict[str, str]] = {
+        **READ,
+        "create": "case.edit",
+        "update": "case.edit",
+        "partial_update": "case.edit",
+    }
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
@@ -497,6 +507,75 @@ class ConsentRequired(exceptions.APIException):
     status_code = 409
     default_code = "consent_required"
     default_detail = _lazy("The person has not consented to this.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("case", int),
+            OpenApiParameter("open", bool, description="Only follow-ups not done yet."),
+            OpenApiParameter("overdue", bool, description="Only open follow-ups past their due date."),
+        ]
+    )
+)
+class FollowUpViewSet(
+    CaseChildViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+):
+    """Scheduled check-ins; ``?overdue=true`` is the worklist."""
+
+    serializer_class = s.FollowUpSerializer
+    child_name = "followup"
+    scope = staticmethod(scoping.followups_for)
+    capabilities: ClassVar[dict[str, str]] = {
+        **READ,
+        "create": "case.edit",
+        "update": "case.edit",
+        "partial_update": "case.edit",
+        "complete": "case.edit",
+    }
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = super().get_queryset().order_by("due_on", "id")
+        params = self.request.query_params
+        if params.get("open") in {"true", "1"}:
+            qs = qs.filter(done_on__isnull=True)
+        if params.get("overdue") in {"true", "1"}:
+            qs = qs.filter(done_on__isnull=True, due_on__lt=timezone.localdate())
+        return qs
+
+    def perform_create(self, serializer: Any) -> None:
+        with transaction.atomic():
+            followup = serializer.save(created_by=self.request.user)
+            self.audit("update", followup, change="follow-up scheduled")
+
+    def perform_update(self, serializer: Any) -> None:
+        with transaction.atomic():
+            followup = serializer.save()
+            self.audit("update", followup, change="follow-up changed", fields=_changed(serializer))
+
+    @extend_schema(request=s.FollowUpCompleteSerializer, responses=s.FollowUpSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Any, pk: str | None = None) -> Response:
+        followup = self.get_object()
+        body = s.FollowUpCompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if followup.done_on is not None:
+            raise exceptions.ValidationError({"done_on": _("This follow-up is already done.")})
+        data = body.validated_data
+        with transaction.atomic():
+            followup_services.complete(followup, request.user, **data)
+            self.audit(
+                "update",
+                followup,
+                change="follow-up done",
+                outcome=followup.outcome,
+                retrafficking_risk=followup.retrafficking_risk,
+            )
+        return Response(self.get_serializer(followup).data)
 
 
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person
+from vigil.server.followups.models import FollowUp
 
 
 class DateInput(forms.DateInput):
@@ -83,3 +84,17 @@ class ConsentForm(forms.ModelForm):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Reference or document number"), required=False)
+
+
+class FollowUpForm(forms.ModelForm):
+    class Meta:
+        model = FollowUp
+        fields = ("kind", "due_on")
+        widgets = {"due_on": DateInput}  # noqa: RUF012
+
+
+class FollowUpDoneForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=FollowUp.Outcome.choices)
+    removal_verified = forms.NullBooleanField(label=_("Removal from the workplace verified"), required=False)
+    retrafficking_risk = forms.BooleanField(label=_("Risk of re-trafficking"), required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

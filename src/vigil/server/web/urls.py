@@ -17,5 +17,8 @@ urlpatterns = [
     path("cases/<int:pk>/referrals/", views.referral_create, name="referral-create"),
     path("referrals/", views.referral_inbox, name="referral-inbox"),
     path("referrals/<int:pk>/<str:action>/", views.referral_decide, name="referral-decide"),
+    path("cases/<int:pk>/followups/", views.followup_add, name="followup-add"),
+    path("followups/", views.followup_worklist, name="followup-worklist"),
+    path("followups/<int:pk>/done/", views.followup_done, name="followup-done"),
     path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
 ]

@@ -23,9 +23,19 @@ from vigil.server.api.problems import problem_response
 from vigil.server.audit.log import record
 from vigil.server.cases import screening
 from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit, has_consent
+from vigil.server.followups import services as followup_services
+from vigil.server.followups.models import FollowUp
 from vigil.server.referrals import services as referral_services
 from vigil.server.referrals.models import DEFAULT_SHARED, SHAREABLE
-from vigil.server.web.forms import CaseForm, ConsentForm, PersonForm, SearchForm, StageForm
+from vigil.server.web.forms import (
+    CaseForm,
+    ConsentForm,
+    FollowUpDoneForm,
+    FollowUpForm,
+    PersonForm,
+    SearchForm,
+    StageForm,
+)
 
 
 def _audit(request: HttpRequest, action: str, obj: Any, **detail: Any) -> None:
@@ -231,6 +241,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_refer": can_edit and request.user.can("referral.create"),  # type: ignore[union-attr]
             "can_override": request.user.can("consent.override"),  # type: ignore[union-attr]
             "referral_consent": has_consent(case, "referral"),
+            "followups": case.followups.select_related("done_by"),
+            "followup_form": FollowUpForm(prefix="fu"),
+            "outcomes": FollowUp.Outcome.choices,
+            "at_risk": case.followups.filter(retrafficking_risk=True).exists(),
         },
         status=409 if stale else 200,
     )
@@ -462,3 +476,82 @@ def referral_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except referral_services.ReferralError as exc:
         messages.error(request, str(exc))
     return redirect("web:referral-inbox")
+
+
+# --- follow-ups ----------------------------------------------------------------------------------
+@_with_permission
+@require_POST
+def followup_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    if not scoping.can_edit_case(request.user, case):
+        raise PermissionDeniedPage
+    form = FollowUpForm(request.POST, prefix="fu")
+    if form.is_valid():
+        with transaction.atomic():
+            fu = form.save(commit=False)
+            fu.case = case
+            fu.created_by = request.user
+            fu.save()
+            _audit(request, "update", case, change="follow-up scheduled", followup=fu.pk)
+        messages.success(request, _("Follow-up scheduled."))
+    else:
+        messages.error(request, _("Give a due date."))
+    return redirect(reverse("web:case-detail", args=[case.pk]) + "#followups")
+
+
+@_with_permission
+@require_POST
+def followup_done(request: HttpRequest, pk: int) -> HttpResponse:
+    fu = get_object_or_404(scoping.followups_for(request.user).select_related("case"), pk=pk)
+    if not scoping.can_edit_case(request.user, fu.case) or fu.done_on is not None:
+        raise PermissionDeniedPage
+    form = FollowUpDoneForm(request.POST, prefix=f"done{fu.pk}")
+    if form.is_valid():
+        with transaction.atomic():
+            followup_services.complete(fu, request.user, **form.cleaned_data)
+            _audit(
+                request,
+                "update",
+                fu.case,
+                change="follow-up done",
+                followup=fu.pk,
+                outcome=fu.outcome,
+                retrafficking_risk=fu.retrafficking_risk,
+            )
+        messages.success(request, _("Follow-up recorded."))
+    else:
+        messages.error(request, _("Choose an outcome."))
+    nxt = request.POST.get("next", "")
+    if nxt == "worklist":
+        return redirect("web:followup-worklist")
+    return redirect(reverse("web:case-detail", args=[fu.case_id]) + "#followups")
+
+
+@_with_permission
+def followup_worklist(request: HttpRequest) -> HttpResponse:
+    """Open follow-ups of the cases in scope, overdue first."""
+    _require(request, "case.view")
+    open_items = list(
+        scoping.followups_for(request.user)
+        .filter(done_on__isnull=True)
+        .select_related("case")
+        .order_by("due_on", "id")[:500]
+    )
+    record(
+        "list",
+        user=request.user,
+        object_type="case",
+        via="web",
+        request=request,
+        detail={"ids": sorted({f.case_id for f in open_items}), "page": "follow-ups"},
+    )
+    today = timezone.localdate()
+    return render(
+        request,
+        "vigil/followups.html",
+        {
+            "overdue": [f for f in open_items if f.due_on < today],
+            "upcoming": [f for f in open_items if f.due_on >= today],
+            "outcomes": FollowUp.Outcome.choices,
+        },
+    )
