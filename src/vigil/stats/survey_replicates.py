@@ -482,6 +482,8 @@ class ReplicateDesign(SurveyDesign):
         super().__init__(frame, columns, spec.base, data_source)
         self.replicate_spec = spec
         self.mse = bool(spec.mse) if spec.mse is not None else spec.type == "ACS"
+        if spec.type == "ACS" and spec.mse is False:
+            self.warnings.append("the ACS uses MSE standard errors but mse is false (R warns the same)")
         self._cache: dict[str, Replicates] = {}
         self._domain_labels: list[dict[str, Any]] = [{}]
         if spec.convert:
