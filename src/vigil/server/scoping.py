@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from vigil.server.accounts.models import Organisation, Scope
 from vigil.server.audit.models import AuditEntry
@@ -91,6 +91,25 @@ def providers_for(user: Any) -> QuerySet[ServiceProvider]:
 
 def followups_for(user: Any) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(case__in=cases_for(user))
+
+
+def statistics_cases_for(user: Any) -> QuerySet[Case]:
+    """Cases that may enter statistics: the analyst's scope, and only those whose latest
+    statistics consent is given and not withdrawn (R3)."""
+    if not (_active(user) and user.can("stats.view")):
+        return Case.objects.none()
+    q = _scope_q(user, owner="owner", organisation="organisation")
+    if q is None:
+        return Case.objects.none()
+    latest = Consent.objects.filter(case=OuterRef("pk"), purpose="statistics").order_by("-given_on", "-id")
+    return (
+        Case.objects.filter(q)
+        .annotate(
+            stat_given=Subquery(latest.values("given")[:1]),
+            stat_withdrawn=Subquery(latest.values("withdrawn_on")[:1]),
+        )
+        .filter(stat_given=True, stat_withdrawn__isnull=True)
+    )
 
 
 def organisations_for(user: Any) -> QuerySet[Organisation]:

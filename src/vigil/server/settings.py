@@ -197,6 +197,8 @@ AXES_LOCKOUT_CALLABLE = "vigil.server.web.views.locked_out"
 AXES_BEHIND_REVERSE_PROXY = _env_bool("VIGIL_BEHIND_PROXY", False)
 AXES_IPWARE_PROXY_COUNT = 1 if AXES_BEHIND_REVERSE_PROXY else None
 VIGIL_TOKEN_HOURS = int(_env("VIGIL_TOKEN_HOURS", "12"))
+# Smallest count or group published in statistics (CTDC uses 11).
+VIGIL_MIN_K = int(_env("VIGIL_MIN_K", "11"))
 
 # --- cookies, headers, CSP -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

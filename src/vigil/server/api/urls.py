@@ -20,6 +20,8 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("me/", views.me, name="me"),
+    path("exports/cases/", views.CaseExportView.as_view(), name="export-cases"),
+    path("stats/cases/", views.CaseStatisticsView.as_view(), name="stats-cases"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.docs_view, name="docs"),
     path("", include(router.urls)),

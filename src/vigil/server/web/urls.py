@@ -20,5 +20,7 @@ urlpatterns = [
     path("cases/<int:pk>/followups/", views.followup_add, name="followup-add"),
     path("followups/", views.followup_worklist, name="followup-worklist"),
     path("followups/<int:pk>/done/", views.followup_done, name="followup-done"),
+    path("statistics/", views.statistics_page, name="statistics"),
+    path("statistics/cases.csv", views.statistics_csv, name="statistics-csv"),
     path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
 ]

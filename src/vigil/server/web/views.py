@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vigil.server import scoping
+from vigil.server import exports, scoping
 from vigil.server.api.problems import problem_response
 from vigil.server.audit.log import record
 from vigil.server.cases import screening
@@ -113,6 +113,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("web:login")
     if request.user.can("referral.receive") and not request.user.can("case.view"):  # type: ignore[union-attr]
         return redirect("web:referral-inbox")
+    if request.user.can("stats.view") and not request.user.can("case.view"):  # type: ignore[union-attr]
+        return redirect("web:statistics")
     return redirect("web:case-list")
 
 
@@ -555,3 +557,54 @@ def followup_worklist(request: HttpRequest) -> HttpResponse:
             "outcomes": FollowUp.Outcome.choices,
         },
     )
+
+
+# --- statistics (analysts) -----------------------------------------------------------------------
+@_with_permission
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    _require(request, "stats.view")
+    row_dim = request.GET.get("rows", "sector")
+    col_dim = request.GET.get("cols", "trafficking_status")
+    if row_dim not in exports.DIMENSIONS or col_dim not in exports.DIMENSIONS:
+        row_dim, col_dim = "sector", "trafficking_status"
+    k = exports.min_k()
+    table = exports.count_table(scoping.statistics_cases_for(request.user), row_dim, col_dim, k)
+    record(
+        "export",
+        user=request.user,
+        object_type="case",
+        via="web",
+        request=request,
+        detail={"table": [row_dim, col_dim], "k": k, "hidden": table["hidden"]},
+    )
+    body = [(label, row) for label, row in zip(table["rows"], table["cells"], strict=True)]
+    return render(
+        request,
+        "vigil/statistics.html",
+        {
+            "table": table,
+            "body": body,
+            "dimensions": sorted(exports.DIMENSIONS),
+            "row_dim": row_dim,
+            "col_dim": col_dim,
+            "k": k,
+        },
+    )
+
+
+@_with_permission
+def statistics_csv(request: HttpRequest) -> HttpResponse:
+    _require(request, "stats.view")
+    k = exports.min_k()
+    text, n, n_suppressed = exports.microdata_csv(scoping.statistics_cases_for(request.user), k)
+    record(
+        "export",
+        user=request.user,
+        object_type="case",
+        via="web",
+        request=request,
+        detail={"records": n, "suppressed": n_suppressed, "k": k, "columns": list(exports.COLUMNS)},
+    )
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="vigil-cases-htcds.csv"'
+    return response
