@@ -752,3 +752,30 @@ def test_conversion_type_must_fit_the_design(design: dict[str, Any], message: st
     frame = read_table(REFERENCE / "apiclus1.csv")
     with pytest.raises(InputError, match=message):
         estimate(frame, {**design, "nest": True}, [Mean("api00")])
+
+
+# --- internals: implicit jackknife and the replicate-by-replicate path --------------------
+
+
+def test_jackknife_factors_expand_to_the_loop_weights() -> None:
+    rows = _rows("apistrat.csv")
+    expected, _ = _jkn_weights(rows, "stype", fpc=True)
+    design = SurveyDesign.from_frame(
+        pl.DataFrame(rows),
+        parse_design({"strata": "stype", "weights": "pw", "fpc": "fpc", "replicates": "JKn"}),
+    )
+    assert isinstance(design, ReplicateDesign)
+    weights = design.replicates().analysis_weights()
+    got = sorted(tuple(np.round(weights[:, r], 9)) for r in range(weights.shape[1]))
+    assert got == sorted(tuple(np.round(w, 9)) for w in expected)
+
+
+def test_sums_replicate_by_replicate_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = _rows("apiclus1.csv")
+    frame = _with_columns(rows, _jk1_weights(rows, "dnum"), "rw", factors=False)
+    spec = {"type": "JK1", "weights": "pw", "repweights": "^rw", "scale": "14/15"}
+    dense = estimate(frame, spec, [Mean("api00"), Total("enroll")], by="stype")
+    monkeypatch.setattr("vigil.stats.survey_replicates._DENSE_LIMIT", 0)
+    looped = estimate(frame, spec, [Mean("api00"), Total("enroll")], by="stype")
+    for a, b in zip(dense, looped, strict=True):
+        assert a.se == pytest.approx(b.se, rel=1e-12)

@@ -398,41 +398,98 @@ def _replicate_fpc(
 
 
 @dataclass
+class Jackknife:
+    """Delete-one-PSU replicates, kept without a units x replicates matrix.
+
+    In replicate ``r`` the units of stratum ``stratum[r]`` get the factor ``inside[r]``,
+    except unit ``deleted[r]`` (when >= 0), which gets 0; every other unit gets
+    ``outside[r]``. So a replicate total is ``outside (T - T_h) + inside (T_h - t_j)``.
+    """
+
+    unit_stratum: IntArray
+    stratum: IntArray
+    deleted: IntArray
+    inside: FloatArray
+    outside: FloatArray
+
+    def dense(self) -> FloatArray:
+        """The factors as a units x replicates matrix."""
+        same = self.unit_stratum[:, None] == self.stratum[None, :]
+        factors = np.where(same, self.inside[None, :], self.outside[None, :])
+        valid = np.flatnonzero(self.deleted >= 0)
+        factors[self.deleted[valid], valid] = 0.0
+        return factors
+
+    def sums(self, per_unit: FloatArray) -> FloatArray:
+        """Replicates x domains from the units x domains sums."""
+        n_strata = int(self.unit_stratum.max()) + 1 if self.unit_stratum.size else 1
+        strata = np.empty((n_strata, per_unit.shape[1]), dtype=np.float64)
+        for column in range(per_unit.shape[1]):
+            strata[:, column] = np.bincount(
+                self.unit_stratum, weights=per_unit[:, column], minlength=n_strata
+            )
+        total = per_unit.sum(axis=0)
+        own = strata[self.stratum]
+        removed = np.where((self.deleted >= 0)[:, None], per_unit[np.maximum(self.deleted, 0)], 0.0)
+        result: FloatArray = self.outside[:, None] * (total - own) + self.inside[:, None] * (own - removed)
+        return result
+
+
+@dataclass
 class Replicates:
     """Replicate weights in compressed form, with their variance constants.
 
     The analysis weight of row ``i`` in replicate ``r`` is
-    ``row_weights[i] * factors[unit[i], r]`` (``unit`` None: one unit per row).
+    ``row_weights[i] * factors[unit[i], r]`` (``unit`` None: one unit per row); jackknife
+    replicates made from a design keep their factors implicitly (``jackknife``).
     """
 
-    factors: FloatArray  # units x replicates
+    factors: FloatArray | None  # units x replicates (None: see jackknife)
     unit: IntArray | None
     row_weights: FloatArray
     scale: float
     rscales: FloatArray
+    jackknife: Jackknife | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
     def count(self) -> int:
-        return int(self.factors.shape[1])
+        """Number of replicates."""
+        if self.jackknife is not None:
+            return len(self.jackknife.stratum)
+        return int(self._factors().shape[1])
+
+    def _factors(self) -> FloatArray:
+        if self.factors is None:
+            if self.jackknife is None:
+                raise ValueError("replicates without factors")
+            return self.jackknife.dense()
+        return self.factors
 
     def analysis_weights(self) -> FloatArray:
         """Rows x replicates (R's ``weights(design, "analysis")``)."""
-        expanded = self.factors if self.unit is None else self.factors[self.unit]
+        factors = self._factors()
+        expanded = factors if self.unit is None else factors[self.unit]
         return expanded * self.row_weights[:, None]
 
     def sums(self, values: FloatArray, codes: IntArray, n_domains: int) -> FloatArray:
         """Replicates x domains: the replicate-weighted sums of ``values`` in each domain."""
         contributions = self.row_weights * values
-        units = self.factors.shape[0]
+        if self.jackknife is not None and self.unit is not None:
+            units = len(self.jackknife.unit_stratum)
+            index = self.unit * n_domains + codes
+            per_unit = np.bincount(index, weights=contributions, minlength=units * n_domains)
+            return self.jackknife.sums(per_unit.astype(np.float64).reshape(units, n_domains))
+        factors = self._factors()
+        units = factors.shape[0]
         if units * n_domains <= _DENSE_LIMIT:
             rows = np.arange(len(values), dtype=np.int64) if self.unit is None else self.unit
             index = rows * n_domains + codes
             per_unit = np.bincount(index, weights=contributions, minlength=units * n_domains)
-            return self.factors.T @ per_unit.reshape(units, n_domains)
-        out = np.empty((self.count, n_domains), dtype=np.float64)
-        for r in range(self.count):
-            column = self.factors[:, r] if self.unit is None else self.factors[self.unit, r]
+            return factors.T @ per_unit.reshape(units, n_domains)
+        out = np.empty((factors.shape[1], n_domains), dtype=np.float64)
+        for r in range(factors.shape[1]):
+            column = factors[:, r] if self.unit is None else factors[self.unit, r]
             out[r] = np.bincount(codes, weights=contributions * column, minlength=n_domains)
         return out
 
@@ -689,17 +746,23 @@ class ReplicateDesign(SurveyDesign):
     def _jk1(self) -> Replicates:
         unit, n, _, _, popsize = self._first_stage()
         f = 1.0 if math.isinf(popsize[0]) else (popsize[0] - n) / popsize[0]
-        if f == 0:
-            factors = np.zeros((n, 0))
-        else:
-            factors = np.full((n, n), n / (n - 1))
-            np.fill_diagonal(factors, 0.0)
-        return Replicates(factors, unit, self.weights, f * (n - 1) / n, np.ones(factors.shape[1]))
+        deleted = np.arange(n if f != 0 else 0, dtype=np.int64)  # fully sampled: no replicates
+        plan = Jackknife(
+            unit_stratum=np.zeros(n, dtype=np.int64),
+            stratum=np.zeros(len(deleted), dtype=np.int64),
+            deleted=deleted,
+            inside=np.full(len(deleted), n / (n - 1)),
+            outside=np.ones(len(deleted)),
+        )
+        return Replicates(None, unit, self.weights, f * (n - 1) / n, np.ones(len(deleted)), plan)
 
     def _jkn(self, lonely: str) -> Replicates:
         unit, n_units, unit_stratum, n_strata, popsize = self._first_stage()
-        columns: list[FloatArray] = []
-        rscales: list[float] = []
+        strata: list[IntArray] = []
+        deleted: list[IntArray] = []
+        inside: list[FloatArray] = []
+        outside: list[FloatArray] = []
+        rscales: list[FloatArray] = []
         for h in range(n_strata):
             members = np.flatnonzero(unit_stratum == h)
             n_h = len(members)
@@ -713,28 +776,35 @@ class ReplicateDesign(SurveyDesign):
                         "choose another lonely-PSU rule (remove, certainty, adjust or average)",
                         self._key("strata"),
                     )
-                if lonely == "adjust":
-                    column = np.full(n_units, n_strata / (n_strata - 1) if n_strata > 1 else math.nan)
-                    column[members] = 0.0
-                    columns.append(column)
-                    rscales.append((n_strata - 1) / n_strata)
+                if lonely == "adjust":  # drop the stratum, the others times H/(H-1)
+                    strata.append(np.array([h]))
+                    deleted.append(np.array([-1]))
+                    inside.append(np.zeros(1))
+                    outside.append(np.array([n_strata / (n_strata - 1) if n_strata > 1 else math.nan]))
+                    rscales.append(np.array([(n_strata - 1) / n_strata]))
                 continue  # remove, certainty, average: no replicate
-            for deleted in members:
-                column = np.ones(n_units)
-                column[members] = n_h / (n_h - 1)
-                column[deleted] = 0.0
-                columns.append(column)
-                rscales.append(f_h * (n_h - 1) / n_h)
-        if not columns:
+            strata.append(np.full(n_h, h))
+            deleted.append(members)
+            inside.append(np.full(n_h, n_h / (n_h - 1)))
+            outside.append(np.ones(n_h))
+            rscales.append(np.full(n_h, f_h * (n_h - 1) / n_h))
+        if not strata:
             raise EstimationError(
                 "every stratum was sampled completely (or has one PSU): JKn has no replicates",
                 self._key("strata"),
             )
+        plan = Jackknife(
+            unit_stratum=unit_stratum,
+            stratum=np.concatenate(strata).astype(np.int64),
+            deleted=np.concatenate(deleted).astype(np.int64),
+            inside=np.concatenate(inside),
+            outside=np.concatenate(outside),
+        )
+        count = len(plan.stratum)
         scale = 1.0
-        if lonely == "average" and len(columns) < n_units:
-            scale = n_units / len(columns)
-        factors = np.column_stack(columns)
-        return Replicates(factors, unit, self.weights, scale, np.asarray(rscales))
+        if lonely == "average" and count < n_units:
+            scale = n_units / count
+        return Replicates(None, unit, self.weights, scale, np.concatenate(rscales), plan)
 
     def _bootstrap(self, sub: bool) -> Replicates:
         unit, n_units, unit_stratum, n_strata, popsize = self._first_stage()
@@ -856,6 +926,7 @@ def replicate_design(
 __all__: Sequence[str] = (
     "CONVERSION_TYPES",
     "REPLICATE_TYPES",
+    "Jackknife",
     "ReplicateDesign",
     "ReplicateSpec",
     "Replicates",
