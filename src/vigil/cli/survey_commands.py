@@ -42,7 +42,8 @@ def survey(
         ...,
         "--design",
         metavar="DESIGN.yaml",
-        help="Design YAML: ids, strata, weights, fpc (as R svydesign).",
+        help="Design YAML: ids, strata, weights, fpc (as R svydesign); or replicate weights: "
+        "type, weights, repweights (as R svrepdesign); or replicates: JK1|JKn|bootstrap.",
     ),
     mean: list[str] = typer.Option([], "--mean", metavar="VAR", help="Mean of VAR (repeatable)."),
     total: list[str] = typer.Option(
@@ -75,7 +76,7 @@ def survey(
         None, "--sheet", metavar="NAME", help="XLSX worksheet (default: first)."
     ),
 ) -> None:
-    """Design-based estimates with Taylor-linearisation standard errors and 95% intervals."""
+    """Design-based estimates with linearisation or replicate-weight standard errors and 95% intervals."""
     if output_format not in _FORMATS:
         raise InputError(f"must be table or json, found {output_format!r}", "--format")
     if lonely_psu not in LONELY_PSU_CHOICES:
