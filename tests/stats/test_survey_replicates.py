@@ -779,3 +779,14 @@ def test_sums_replicate_by_replicate_agree(monkeypatch: pytest.MonkeyPatch) -> N
     looped = estimate(frame, spec, [Mean("api00"), Total("enroll")], by="stype")
     for a, b in zip(dense, looped, strict=True):
         assert a.se == pytest.approx(b.se, rel=1e-12)
+
+
+def test_no_weights_and_acs_warnings() -> None:
+    rows = _paired_rows()
+    frame = _with_columns(rows, _half_samples(rows, 0.0), "hs", factors=False)
+    design = replicate_design(frame, {"type": "BRR", "repweights": "^hs"})
+    assert any("equal probability" in note for note in design.warnings)
+    (got,) = design.estimate([Mean("y")])
+    assert got.value == pytest.approx(sum(r["y"] for r in rows) / len(rows))
+    acs = replicate_design(frame, {"type": "ACS", "weights": "pw", "repweights": "^hs", "mse": False})
+    assert acs.mse is False and any("ACS uses MSE" in note for note in acs.warnings)
