@@ -67,6 +67,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "consent.record",
             "consent.override",
             "audit.view",
+            "case.hold",
             "referral.create",
         }
     ),

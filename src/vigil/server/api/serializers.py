@@ -94,13 +94,27 @@ class CaseSerializer(serializers.ModelSerializer):
             "opened_on",
             "closed_on",
             "closure_reason",
+            "legal_hold",
+            "legal_hold_reason",
+            "anonymised_at",
             "version",
             "created_at",
             "updated_at",
         )
-        read_only_fields = ("reference", "organisation", "owner", "created_at", "updated_at")
+        read_only_fields = ("reference", "organisation", "owner", "created_at", "updated_at", "anonymised_at")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        request = self.context.get("request")
+        if ({"legal_hold", "legal_hold_reason"} & set(attrs)) and not (
+            request and request.user.can("case.hold")
+        ):
+            raise serializers.ValidationError(
+                {"legal_hold": _("Only a supervisor can place or lift a legal hold.")}
+            )
+        if attrs.get("legal_hold") and not attrs.get(
+            "legal_hold_reason", getattr(self.instance, "legal_hold_reason", "")
+        ):
+            raise serializers.ValidationError({"legal_hold_reason": _("A legal hold needs a reason.")})
         if self.instance is not None:
             if "version" not in attrs:
                 raise serializers.ValidationError({"version": _("Send the version you read.")})

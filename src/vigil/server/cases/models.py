@@ -7,7 +7,7 @@ Field names follow HTCDS v2.0 where it has one (``prs_``, ``vic_``, ``cas_``, ``
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -170,11 +170,18 @@ class Case(models.Model):
     opened_on = models.DateField(_("opened on"), default=timezone.localdate)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     closure_reason = models.CharField(_("reason for closure"), max_length=200, blank=True)
+    legal_hold = models.BooleanField(
+        _("legal hold"), default=False, help_text=_("Blocks anonymisation after the retention period.")
+    )
+    legal_hold_reason = models.CharField(_("reason for the legal hold"), max_length=300, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     EDITABLE = (
+        "legal_hold",
+        "legal_hold_reason",
         "status",
         "trafficking_status",
         "exploitation_types",
@@ -336,3 +343,29 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ruleset} {self.ruleset_version} ({self.case_id})"
+
+
+class RetentionPolicy(models.Model):
+    """How long a record type is kept before anonymisation or deletion (R8)."""
+
+    class RecordType(models.TextChoices):
+        CLOSED_CASE = "closed_case", _("Closed case (identity anonymised)")
+        API_TOKEN = "api_token", _("Expired API token (deleted)")
+        LOGIN_ATTEMPT = "login_attempt", _("Failed login record (deleted)")
+
+    record_type = models.CharField(_("record type"), max_length=24, choices=RecordType.choices, unique=True)
+    days = models.PositiveIntegerField(_("days kept"))
+
+    DEFAULT_DAYS: ClassVar[dict[str, int]] = {"closed_case": 5 * 365, "api_token": 30, "login_attempt": 90}
+
+    class Meta:
+        verbose_name = _("retention policy")
+        verbose_name_plural = _("retention policies")
+
+    def __str__(self) -> str:
+        return f"{self.record_type}: {self.days} days"
+
+    @classmethod
+    def days_for(cls, record_type: str) -> int:
+        row = cls.objects.filter(record_type=record_type).first()
+        return row.days if row else cls.DEFAULT_DAYS[record_type]

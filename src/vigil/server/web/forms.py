@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -41,11 +43,28 @@ class CaseForm(forms.ModelForm):
 
     class Meta:
         model = Case
-        fields = ("status", "trafficking_status", "sector", "opened_on", "closed_on", "closure_reason")
+        fields = (
+            "status",
+            "trafficking_status",
+            "sector",
+            "opened_on",
+            "closed_on",
+            "closure_reason",
+            "legal_hold",
+            "legal_hold_reason",
+        )
         widgets = {"opened_on": DateInput, "closed_on": DateInput}  # noqa: RUF012
+
+    def __init__(self, *args: Any, can_hold: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_hold:
+            del self.fields["legal_hold"]
+            del self.fields["legal_hold_reason"]
 
     def clean(self) -> dict:  # type: ignore[type-arg]
         data = super().clean() or {}
+        if data.get("legal_hold") and not data.get("legal_hold_reason"):
+            self.add_error("legal_hold_reason", _("A legal hold needs a reason."))
         if data.get("status") in {Case.Status.CLOSED, Case.Status.CLOSED_REFERRED} and not data.get(
             "closure_reason"
         ):

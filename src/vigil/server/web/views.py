@@ -197,11 +197,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "case.view")
     case = _case_or_404(request, pk)
     can_edit = scoping.can_edit_case(request.user, case)
+    can_hold = request.user.can("case.hold")  # type: ignore[union-attr]
     stale = False
     if request.method == "POST":
         if not can_edit:
             raise PermissionDeniedPage
-        form = CaseForm(request.POST, instance=Case.objects.get(pk=case.pk), prefix="case")
+        form = CaseForm(request.POST, instance=Case.objects.get(pk=case.pk), prefix="case", can_hold=can_hold)
         if form.is_valid():
             fields = {f: form.cleaned_data[f] for f in form.changed_data if f in Case.EDITABLE}
             try:
@@ -215,9 +216,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 # Show the stored version, not the refused input: the user re-applies the change.
                 stale = True
                 case.refresh_from_db()
-                form = CaseForm(instance=case, prefix="case")
+                form = CaseForm(instance=case, prefix="case", can_hold=can_hold)
     else:
-        form = CaseForm(instance=case, prefix="case")
+        form = CaseForm(instance=case, prefix="case", can_hold=can_hold)
     _audit(request, "view", case)
     _audit(request, "view", case.person)
     return render(
