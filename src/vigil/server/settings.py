@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "vigil.server.accounts",
     "vigil.server.audit",
@@ -119,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "vigil.server.web.otp.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -199,6 +203,8 @@ AXES_IPWARE_PROXY_COUNT = 1 if AXES_BEHIND_REVERSE_PROXY else None
 VIGIL_TOKEN_HOURS = int(_env("VIGIL_TOKEN_HOURS", "12"))
 # Smallest count or group published in statistics (CTDC uses 11).
 VIGIL_MIN_K = int(_env("VIGIL_MIN_K", "11"))
+
+OTP_TOTP_ISSUER = "Vigil"
 
 # --- cookies, headers, CSP -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

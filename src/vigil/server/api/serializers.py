@@ -198,6 +198,9 @@ class WithdrawSerializer(serializers.Serializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(
+        required=False, help_text=_("Current two-factor code, for enrolled accounts.")
+    )
 
 
 class TokenSerializer(serializers.Serializer):

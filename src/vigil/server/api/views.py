@@ -13,7 +13,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
+from django_otp import match_token, user_has_device
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularSwaggerView
@@ -507,7 +508,7 @@ class ReferralViewSet(
 class ConsentRequired(exceptions.APIException):
     status_code = 409
     default_code = "consent_required"
-    default_detail = _lazy("The person has not consented to this.")
+    default_detail = gettext_lazy("The person has not consented to this.")
 
 
 @extend_schema_view(
@@ -666,7 +667,13 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
 class InvalidCredentials(exceptions.APIException):
     status_code = 400
     default_code = "invalid_credentials"
-    default_detail = _lazy("Unable to log in with the user name and password given.")
+    default_detail = gettext_lazy("Unable to log in with the user name and password given.")
+
+
+class TwoFactorRequired(exceptions.APIException):
+    status_code = 401
+    default_code = "two_factor_required"
+    default_detail = gettext_lazy("This account uses two-factor login: send the current code as 'otp'.")
 
 
 class TokenView(APIView):
@@ -688,6 +695,11 @@ class TokenView(APIView):
         )
         if user is None or not user.is_active:
             raise InvalidCredentials
+        if user_has_device(user):
+            code = str(body.validated_data.get("otp") or "").strip()
+            # No code: ask for it (not a failed attempt). A wrong code counts toward the throttle.
+            if not code or match_token(user, code) is None:
+                raise TwoFactorRequired
         token, key = ApiToken.issue(user)
         record("token_issued", user=user, object_type="user", object_id=user.pk, via="api", request=request)
         return Response({"token": key, "expires_at": token.expires_at}, status=status.HTTP_200_OK)

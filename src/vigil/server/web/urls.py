@@ -1,12 +1,14 @@
 from django.urls import path
 
-from vigil.server.web import views
+from vigil.server.web import otp, views
 
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("login/2fa/", otp.verify, name="otp-verify"),
+    path("account/2fa/", otp.setup, name="otp-setup"),
     path("cases/", views.case_list, name="case-list"),
     path("cases/new/", views.case_new, name="case-new"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
