@@ -287,3 +287,31 @@ def test_migrations_are_complete():
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
+
+
+def test_audit_api_scoped_to_supervisors_and_administrators(users, cases):
+    case_a, case_b = cases["a_caseworker"], cases["b"]
+    client_for(users["caseworker"]).get(f"/api/cases/{case_a.pk}/")
+    client_for(users["caseworker_b"]).get(f"/api/cases/{case_b.pk}/")
+    sup = client_for(users["supervisor"])
+    r = sup.get("/api/audit/", {"object_type": "case", "object_id": case_a.pk})
+    assert r.status_code == 200
+    assert {(e["actor_username"], e["action"]) for e in r.json()["results"]} == {("caseworker", "view")}
+    assert sup.get("/api/audit/", {"object_type": "case", "object_id": case_b.pk}).json()["count"] == 0
+    admin = client_for(users["administrator"])
+    assert admin.get("/api/audit/", {"actor": "caseworker_b"}).json()["count"] >= 1
+    for role in ("caseworker", "inspector", "analyst", "referral_receiver"):
+        assert client_for(users[role]).get("/api/audit/").status_code == 403
+    assert AuditEntry.objects.filter(action="audit_read", actor_username="supervisor").exists()
+
+
+def test_django_admin_is_for_administrators_only(users):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(users["supervisor"])
+    assert c.get("/admin/").status_code == 302
+    users["administrator"].is_superuser = True
+    users["administrator"].save()
+    c.force_login(users["administrator"])
+    assert c.get("/admin/").status_code == 200

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from vigil.server import scoping
 from vigil.server.accounts.models import Organisation
+from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.followups.models import FollowUp
 from vigil.server.referrals.models import SHAREABLE, Referral, ServiceProvider
@@ -356,3 +357,23 @@ class FollowUpCompleteSerializer(serializers.Serializer):
     removal_verified = serializers.BooleanField(required=False, allow_null=True, default=None)
     retrafficking_risk = serializers.BooleanField(required=False, default=False)
     notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEntry
+        fields = (
+            "id",
+            "at",
+            "actor_id",
+            "actor_username",
+            "action",
+            "object_type",
+            "object_id",
+            "reason",
+            "via",
+            "ip",
+            "detail",
+            "prev_hash",
+            "hash",
+        )
