@@ -92,11 +92,14 @@ def test_create_person_and_case_and_search(users):
     assert r.status_code == 201, r.content
     case = r.json()
     assert case["reference"].startswith("VG-") and case["version"] == 1 and case["owner"] == "caseworker"
-    found = c.get("/api/persons/", {"document_number": " p-998877 "}).json()
-    assert [x["id"] for x in found["results"]] == [pid]
-    assert c.get("/api/persons/", {"phone": "+442079460000"}).json()["count"] == 1
-    assert c.get("/api/persons/", {"name": "ana example"}).json()["count"] == 1
-    assert c.get("/api/persons/", {"document_number": "P-99887"}).json()["count"] == 0
+    found = c.post("/api/persons/search/", {"document_number": " p-998877 "}, format="json").json()
+    assert [x["id"] for x in found] == [pid]
+    assert len(c.post("/api/persons/search/", {"phone": "+442079460000"}, format="json").json()) == 1
+    assert len(c.post("/api/persons/search/", {"name": "ana example"}, format="json").json()) == 1
+    assert c.post("/api/persons/search/", {"document_number": "P-99887"}, format="json").json() == []
+    assert c.post("/api/persons/search/", {}, format="json").status_code == 400
+    entry = AuditEntry.objects.filter(action="search").latest("id")
+    assert entry.detail["by"] == ["document_number"] and "P-99887" not in str(entry.detail)
     assert c.get("/api/cases/", {"person": pid}).json()["count"] == 1
     assert c.get("/api/cases/", {"sector": "A", "status": "Active"}).json()["count"] == 1
 
@@ -230,6 +233,12 @@ def test_schema_and_docs(users):
     for name in ("given_name", "family_name", "document_number", "phone", "address", "narrative"):
         assert name in person
     assert "/api/auth/token/" in schema["paths"] and "/api/cases/{id}/" in schema["paths"]
+    # no identity value travels in a URL: no query parameter is an identity field
+    identity = {"given_name", "family_name", "document_number", "phone", "address", "narrative", "name", "q"}
+    for path, ops in schema["paths"].items():
+        for op in ops.values():
+            names = {p["name"] for p in op.get("parameters", []) if p.get("in") == "query"}
+            assert not names & identity, (path, names)
     docs = anon.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
 

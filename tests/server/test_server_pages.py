@@ -47,7 +47,7 @@ def test_case_list_is_scoped_and_audited(users, cases):
 
 
 def test_case_list_search_by_document_number(users, cases):
-    html = logged_in(users["supervisor"]).get("/cases/", {"q": "doc-a-0002"}).content.decode()
+    html = logged_in(users["supervisor"]).post("/cases/", {"q": "doc-a-0002"}).content.decode()
     assert cases["a_inspector"].reference in html and cases["a_caseworker"].reference not in html
 
 

@@ -68,6 +68,17 @@ class PersonSerializer(serializers.ModelSerializer):
         read_only_fields = ("organisation", "created_at", "updated_at")
 
 
+class PersonSearchSerializer(serializers.Serializer):
+    document_number = serializers.CharField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True)
+    name = serializers.CharField(required=False, allow_blank=True, help_text=_("'given family', exact"))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not any(attrs.values()):
+            raise serializers.ValidationError(_("Give a document number, a phone number or a name."))
+        return attrs
+
+
 class CaseSerializer(serializers.ModelSerializer):
     person = ScopedPrimaryKeyField(scoping.persons_for)
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)

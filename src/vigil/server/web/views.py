@@ -133,14 +133,17 @@ def _with_permission(view: Any) -> Any:
 # --- cases ---------------------------------------------------------------------------------------
 @_with_permission
 def case_list(request: HttpRequest) -> HttpResponse:
+    """Cases in scope. The search (reference or document number) is POSTed: an identity value
+    never goes into a URL, so never into an access log or the browser history."""
     _require(request, "case.view")
     cases = scoping.cases_for(request.user).select_related("owner").order_by("-id")
-    form = SearchForm(request.GET)
-    q = form.data.get("q", "").strip() if form.is_valid() else ""
+    params = request.POST if request.method == "POST" else request.GET
+    form = SearchForm(request.POST if request.method == "POST" else None)
+    q = form.cleaned_data.get("q", "").strip() if form.is_bound and form.is_valid() else ""
     if q:
         by_document = Person.index_document(q)
         cases = cases.filter(reference=q.upper()) | cases.filter(person__document_index=by_document)
-    status = request.GET.get("status", "")
+    status = params.get("status", "")
     if status in Case.Status.values:
         cases = cases.filter(status=status)
     page = Paginator(cases, 25).get_page(request.GET.get("page"))
