@@ -117,3 +117,7 @@ def test_load_demo_is_synthetic_and_idempotent():
     assert User.objects.get(username="admin").is_staff
     assert all(p.given_name == "Demo" and p.family_name.startswith("Person-") for p in Person.objects.all())
     assert User.objects.get(username="caseworker").check_password(DEMO_PASSWORD)
+    from vigil.server.referrals.models import Referral
+
+    shelter = User.objects.get(username="shelter")
+    assert Referral.objects.filter(provider__organisation=shelter.organisation).count() >= 1

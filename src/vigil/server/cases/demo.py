@@ -130,14 +130,25 @@ def load_demo(n_cases: int = 12, seed: int = 7) -> dict[str, int]:
                     sector=case.sector,
                     employer_or_recruiter=f"Demo Agency {i % 4 + 1}",
                 )
-            if i % 3:
+            purposes = ["statistics"] + (["services", "referral"] if i % 3 else [])
+            for purpose in purposes:
                 Consent.objects.create(
                     case=case,
-                    purpose="services",
+                    purpose=purpose,
                     given=True,
                     method="verbal",
                     given_on=opened,
                     recorded_by=owner,
+                )
+            if i % 3 == 1:
+                from vigil.server.referrals.models import Referral
+
+                Referral.objects.create(
+                    case=case,
+                    provider=ServiceProvider.objects.get(name__startswith="Demo Safe House"),
+                    created_by=owner,
+                    reason="Safe accommodation",
+                    shared_fields=["birth_year", "gender", "given_name", "primary_language"],
                 )
             created += 1
         record("demo_loaded", object_type="system", via="cli", detail={"cases": created})
