@@ -42,14 +42,17 @@ def serve(
     url = f"http://{'localhost' if host in {'127.0.0.1', '0.0.0.0'} else host}:{port}/"
     typer.echo(f"Vigil server: {url}  (API docs: {url}api/docs/)")
     if settings.VIGIL_INSECURE_KEYS:
-        typer.echo("WARNING: identity fields are encrypted with the public demo keys (INSECURE); "
-                   "set VIGIL_FIELD_KEYS and VIGIL_INDEX_KEY for real data.")
+        typer.echo(
+            "WARNING: identity fields are encrypted with the public demo keys (INSECURE); "
+            "set VIGIL_FIELD_KEYS and VIGIL_INDEX_KEY for real data."
+        )
     if demo:
         from vigil.server.cases.demo import DEMO_PASSWORD, USERS, load_demo
 
         counts = load_demo()
-        typer.echo(f"Demo data loaded ({counts['cases']} new synthetic cases). Logins, password "
-                   f"'{DEMO_PASSWORD}':")
+        typer.echo(
+            f"Demo data loaded ({counts['cases']} new synthetic cases). Logins, password '{DEMO_PASSWORD}':"
+        )
         for username, role, _org in USERS:
             typer.echo(f"  {username:<11} {role.label}")
     from waitress import serve as waitress_serve
