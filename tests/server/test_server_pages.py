@@ -191,3 +191,34 @@ def test_pages_in_french(users, cases):
     c.post("/i18n/setlang/", {"language": "fr", "next": "/cases/"})
     html = c.get("/cases/").content.decode()
     assert 'lang="fr"' in html and "Dossiers" in html
+
+
+def test_person_correction_page(users, cases):
+    case = cases["a_caseworker"]
+    c = logged_in(users["caseworker"])
+    page = c.get(f"/cases/{case.pk}/person/")
+    assert page.status_code == 200 and case.person.document_number in page.content.decode()
+    data = {
+        f"person-{k}": v
+        for k, v in {
+            "given_name": "Amina",
+            "family_name": "Corrected",
+            "document_number": "DOC-A-0001-X",
+            "phone": "",
+            "address": "",
+            "narrative": "",
+            "gender": "",
+            "birth_year": "",
+            "citizenship": "",
+            "primary_language": "",
+        }.items()
+    }
+    assert c.post(f"/cases/{case.pk}/person/", data).status_code == 302
+    person = Person.objects.get(pk=case.person_id)
+    assert person.family_name == "Corrected" and person.document_index == Person.index_document(
+        "doc-a-0001-x"
+    )
+    entry = AuditEntry.objects.filter(action="update", object_type="person").latest("id")
+    assert "family_name" in entry.detail["fields"] and "Corrected" not in str(entry.detail)
+    assert logged_in(users["caseworker_b"]).get(f"/cases/{case.pk}/person/").status_code == 404
+    assert logged_in(users["analyst"]).get(f"/cases/{case.pk}/person/").status_code == 403

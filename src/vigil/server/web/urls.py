@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/", views.case_list, name="case-list"),
     path("cases/new/", views.case_new, name="case-new"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+    path("cases/<int:pk>/person/", views.person_edit, name="person-edit"),
     path("cases/<int:pk>/stages/", views.stage_add, name="stage-add"),
     path("cases/<int:pk>/consents/", views.consent_page, name="consent"),
     path("cases/<int:pk>/screenings/", views.screening_start, name="screening-start"),

@@ -612,3 +612,23 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="vigil-cases-htcds.csv"'
     return response
+
+
+@_with_permission
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the identity of the person of a case (R12: correction)."""
+    _require(request, "case.edit")
+    case = _case_or_404(request, pk)
+    if not scoping.can_edit_case(request.user, case):
+        raise PermissionDeniedPage
+    person = case.person
+    form = PersonForm(request.POST or None, instance=person, prefix="person")
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            _audit(request, "update", person, fields=sorted(form.changed_data), case=case.pk)
+        messages.success(request, _("Saved."))
+        return redirect("web:case-detail", pk=case.pk)
+    if request.method != "POST":
+        _audit(request, "view", person, page="edit", case=case.pk)
+    return render(request, "vigil/person_edit.html", {"case": case, "form": form})
