@@ -222,3 +222,21 @@ def test_person_correction_page(users, cases):
     assert "family_name" in entry.detail["fields"] and "Corrected" not in str(entry.detail)
     assert logged_in(users["caseworker_b"]).get(f"/cases/{case.pk}/person/").status_code == 404
     assert logged_in(users["analyst"]).get(f"/cases/{case.pk}/person/").status_code == 403
+
+
+def test_date_inputs_are_iso_in_french(users, cases):
+    case = cases["a_caseworker"]
+    c = logged_in(users["caseworker"])
+    c.post("/i18n/setlang/", {"language": "fr", "next": "/cases/"})
+    html = c.get(f"/cases/{case.pk}/").content.decode()
+    assert f'value="{case.opened_on.isoformat()}"' in html
+    form = {
+        "case-version": "1",
+        "case-status": "Active",
+        "case-trafficking_status": "",
+        "case-sector": "F",
+        "case-opened_on": case.opened_on.isoformat(),
+        "case-closed_on": "",
+        "case-closure_reason": "",
+    }
+    assert c.post(f"/cases/{case.pk}/", form).status_code == 302

@@ -10,7 +10,12 @@ from vigil.server.followups.models import FollowUp
 
 
 class DateInput(forms.DateInput):
+    """An HTML date input: its value is always ISO 8601, whatever the page's language."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class PersonForm(forms.ModelForm):
