@@ -52,6 +52,7 @@ def test_enrolled_user_must_give_a_code_after_the_password(users, cases):
     r = c.get("/cases/")
     assert r.status_code == 302 and r["Location"].startswith("/login/2fa/")
     assert c.get("/api/cases/").status_code == 403  # session API calls are gated too
+    assert c.get("/api/cases/", HTTP_AUTHORIZATION="Basic eDp5").status_code == 403
     assert c.post("/login/2fa/", {"token": "12345x", "next": "/cases/"}).status_code == 400
     device.refresh_from_db()
     device.throttle_reset()

@@ -47,7 +47,9 @@ class RequireOTPMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if needs_verification(request) and not request.path.startswith(EXEMPT_PREFIXES):
             if request.path.startswith("/api/"):
-                if not request.headers.get("Authorization"):
+                # A token request authenticates as the token's user (who gave a code to get it);
+                # anything else would fall back to this unverified session.
+                if not request.headers.get("Authorization", "").startswith("Token "):
                     return problem_response(request, 403, detail=_("Give your two-factor code first."))
             else:
                 return redirect(f"{reverse('web:otp-verify')}?next={request.get_full_path()}")
