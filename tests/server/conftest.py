@@ -19,6 +19,9 @@ def _fast_password_hashing(settings: Any) -> None:
     """Argon2 costs ~0.3 s per hash by design; the tests create many users. Production keeps
     Argon2 first (checked in test_server_settings.py)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()  # throttling counters live in the cache: each test starts fresh
 
 
 @pytest.fixture
