@@ -102,3 +102,13 @@ def test_log_filter_withholds_values():
         )
     NoPersonalDataFilter().filter(rec)
     assert "Zoltana" not in rec.getMessage() and "ValueError" in rec.getMessage()
+
+
+def test_createsuperuser_makes_an_administrator(db):
+    from django.core.management import call_command
+
+    from vigil.server.accounts.models import User
+
+    call_command("createsuperuser", username="root", email="", interactive=False, verbosity=0)
+    root = User.objects.get(username="root")
+    assert root.role == "administrator" and root.scope == "all" and root.is_staff and root.is_superuser

@@ -104,6 +104,9 @@ class User(AbstractUser):
         return self.is_active and capability in CAPABILITIES.get(self.role, frozenset())
 
     def save(self, *args: object, **kwargs: object) -> None:
+        # ``manage.py createsuperuser`` makes an administrator (the first account of a deployment).
+        if self._state.adding and self.is_superuser and self.role == Role.CASEWORKER:
+            self.role, self.scope = Role.ADMINISTRATOR, Scope.ALL
         # Only administrators reach the Django admin.
         self.is_staff = self.role == Role.ADMINISTRATOR
         self.is_superuser = self.is_superuser and self.role == Role.ADMINISTRATOR
