@@ -551,7 +551,11 @@ class WaitSampler(threading.Thread):
     def run(self) -> None:
         import psycopg
 
-        with psycopg.connect(**self.conninfo, autocommit=True) as conn:
+        with contextlib.suppress(psycopg.Error):  # the database is dropped under it on Ctrl-C
+            self._sample(psycopg.connect(**self.conninfo, autocommit=True))
+
+    def _sample(self, conn: Any) -> None:
+        with conn:
             while not self.stop.is_set():
                 if self.active.is_set():
                     rows = conn.execute(
@@ -681,8 +685,8 @@ def report(
         )
     print(
         f"(CPU: shares of the machine's {ncpu} CPUs used by the server process, this process's client "
-        "threads, the PostgreSQL backends of the bench database, and everything else (other > 0: the "
-        "machine was not ours alone)"
+        "threads, the PostgreSQL backends of the bench database, and everything else: other processes "
+        "(a shared machine) and the kernel)"
     )
     print(
         f"(closed loop: {clients} clients, no think time; by Little's law the mean latency is about "
