@@ -198,3 +198,45 @@ def test_referral_pages(users, cases, providers):
 def test_provider_directory(users, providers):
     r = client_for(users["analyst"]).get("/api/providers/", {"language": "ro"})
     assert r.status_code == 200 and [p["name"] for p in r.json()["results"]] == ["Shelter B"]
+
+
+def test_sender_revokes_and_receiver_then_sees_nothing(users, cases, providers):
+    case = cases["a_caseworker"]
+    consent(case, users["caseworker"])
+    sender = client_for(users["caseworker"])
+    rid = sender.post(
+        "/api/referrals/",
+        {"case": case.pk, "provider": providers["b"].pk, "shared_fields": ["given_name"]},
+        format="json",
+    ).json()["id"]
+    assert sender.post(f"/api/referrals/{rid}/revoke/", {}, format="json").status_code == 400  # reason needed
+    assert (
+        client_for(users["referral_receiver_b"])
+        .post(f"/api/referrals/{rid}/revoke/", {"reason": "x"}, format="json")
+        .status_code
+        == 403
+    )
+    assert (
+        client_for(users["caseworker_b"])
+        .post(f"/api/referrals/{rid}/revoke/", {"reason": "x"}, format="json")
+        .status_code
+        == 404
+    )
+    r = sender.post(f"/api/referrals/{rid}/revoke/", {"reason": "sent to the wrong shelter"}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "revoked"
+    seen = client_for(users["referral_receiver_b"]).get(f"/api/referrals/{rid}/").json()
+    assert seen["status"] == "revoked" and seen["shared"] == {}
+    assert (
+        client_for(users["referral_receiver_b"])
+        .post(f"/api/referrals/{rid}/accept/", {}, format="json")
+        .status_code
+        == 400
+    )
+    # page
+    c = Client()
+    c.force_login(users["caseworker"])
+    rid2 = sender.post(
+        "/api/referrals/", {"case": case.pk, "provider": providers["b"].pk}, format="json"
+    ).json()["id"]
+    assert c.post(f"/referrals/{rid2}/revoke/", {"reason": "duplicate"}).status_code == 302
+    assert Referral.objects.get(pk=rid2).status == "revoked"

@@ -410,6 +410,8 @@ class CanRefer(permissions.BasePermission):
             return user.can("referral.create")
         if view.action in {"accept", "decline", "complete"}:
             return user.can("referral.receive")
+        if view.action == "revoke":
+            return user.can("referral.create")
         return user.can("case.view") or user.can("referral.receive")
 
 
@@ -502,6 +504,28 @@ class ReferralViewSet(
     @action(detail=True, methods=["post"])
     def decline(self, request: Any, pk: str | None = None) -> Response:
         return self._decide(request, "decline")
+
+    @extend_schema(request=s.ReferralDecisionSerializer, responses=s.ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Any, pk: str | None = None) -> Response:
+        """By the sender, with a reason: the receiver then sees nothing of the person."""
+        ref = get_object_or_404(scoping.referrals_for(request.user).select_related("case"), pk=pk)
+        if not scoping.can_edit_case(request.user, ref.case):
+            raise exceptions.NotFound()
+        body = s.ReferralDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            referral_services.decide(
+                ref,
+                "revoke",
+                request.user,
+                reason=body.validated_data.get("reason", ""),
+                via="api",
+                request=request,
+            )
+        except referral_services.ReferralError as exc:
+            raise exceptions.ValidationError({exc.field: str(exc)}) from None
+        return Response(self.get_serializer(ref).data)
 
     @extend_schema(request=s.ReferralDecisionSerializer, responses=s.ReferralSerializer)
     @action(detail=True, methods=["post"])

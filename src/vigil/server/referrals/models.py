@@ -62,6 +62,7 @@ class Referral(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
         COMPLETED = "completed", _("Completed")
+        REVOKED = "revoked", _("Revoked")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
     provider = models.ForeignKey(ServiceProvider, on_delete=models.PROTECT, related_name="referrals")
@@ -78,7 +79,7 @@ class Referral(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.CharField(_("reason for declining"), max_length=500, blank=True)
+    decline_reason = models.CharField(_("reason for declining or revoking"), max_length=500, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -94,7 +95,7 @@ class Referral(models.Model):
 
     def shared_data(self) -> dict[str, Any]:
         """Only the chosen fields, and nothing once consent to referral is withdrawn."""
-        if not self.sharing_allowed():
+        if self.status == self.Status.REVOKED or not self.sharing_allowed():
             return {}
         person = self.case.person
         out: dict[str, Any] = {}

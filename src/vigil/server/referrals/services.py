@@ -84,6 +84,8 @@ _TRANSITIONS = {
     "accept": ({Referral.Status.PENDING}, Referral.Status.ACCEPTED),
     "decline": ({Referral.Status.PENDING}, Referral.Status.DECLINED),
     "complete": ({Referral.Status.ACCEPTED}, Referral.Status.COMPLETED),
+    # by the sender: a mistake, or the person no longer wants it; the receiver then sees nothing
+    "revoke": ({Referral.Status.PENDING, Referral.Status.ACCEPTED}, Referral.Status.REVOKED),
 }
 
 
@@ -94,14 +96,14 @@ def decide(
     if ref.status not in allowed_from:
         message = _("This referral is %(status)s: that step is not possible now.")
         raise ReferralError(message % {"status": ref.get_status_display()}, "status")
-    if action == "decline" and not reason.strip():
+    if action in {"decline", "revoke"} and not reason.strip():
         raise ReferralError(_("Say why the referral is declined."), "reason")
     with transaction.atomic():
         ref.status = to
         now = timezone.now()
         if action in {"accept", "decline"}:
             ref.decided_by, ref.decided_at = user, now
-        if action == "decline":
+        if action in {"decline", "revoke"}:
             ref.decline_reason = reason.strip()
         if action == "complete":
             ref.completed_at = now

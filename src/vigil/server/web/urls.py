@@ -19,6 +19,7 @@ urlpatterns = [
     path("screenings/<int:pk>/", views.screening_page, name="screening"),
     path("cases/<int:pk>/referrals/", views.referral_create, name="referral-create"),
     path("referrals/", views.referral_inbox, name="referral-inbox"),
+    path("referrals/<int:pk>/revoke/", views.referral_revoke, name="referral-revoke"),
     path("referrals/<int:pk>/<str:action>/", views.referral_decide, name="referral-decide"),
     path("cases/<int:pk>/followups/", views.followup_add, name="followup-add"),
     path("followups/", views.followup_worklist, name="followup-worklist"),

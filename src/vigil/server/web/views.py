@@ -632,3 +632,19 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         _audit(request, "view", person, page="edit", case=case.pk)
     return render(request, "vigil/person_edit.html", {"case": case, "form": form})
+
+
+@_with_permission
+@require_POST
+def referral_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    ref = get_object_or_404(scoping.referrals_for(request.user).select_related("case"), pk=pk)
+    if not (request.user.can("referral.create") and scoping.can_edit_case(request.user, ref.case)):  # type: ignore[union-attr]
+        raise PermissionDeniedPage
+    try:
+        referral_services.decide(
+            ref, "revoke", request.user, reason=request.POST.get("reason", ""), via="web", request=request
+        )
+        messages.success(request, _("Referral revoked."))
+    except referral_services.ReferralError as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("web:case-detail", args=[ref.case_id]) + "#referrals")
