@@ -77,3 +77,32 @@ def test_bad_mapping_and_answers(survey: Path) -> None:
     with pytest.raises(InputError, match="answer 7 is not in the mapping") as info:
         screen_frame(odd, rs, load_mapping(survey / "map.yaml"), "svy.csv")
     assert info.value.place == "svy.csv, row 6, column q_ur05"
+
+
+def test_small_domains_are_suppressed_with_secondary_suppression() -> None:
+    from vigil.stats.prevalence import suppressed_domains
+
+    region = ["A"] * 200 + ["B"] * 50 + ["C"] * 100 + ["D"] * 5
+    positive = [1] * 40 + [0] * 160 + [1] * 3 + [0] * 47 + [1] * 20 + [0] * 80 + [0] * 5
+    frame = pl.DataFrame({"region": region, POSITIVE: positive, UPPER: positive})
+    hidden = suppressed_domains(frame, ["region"], 11)
+    # B has 3 positive respondents (primary), D only 5 respondents; one more domain is hidden so
+    # that the overall count (63) cannot give B back
+    assert ("B",) in hidden and ("D",) in hidden
+    assert len(hidden - {("D",)}) == 2
+    assert suppressed_domains(frame, ["region"], 0) == set()
+    assert suppressed_domains(frame.filter(pl.col("region") == "B"), [], 11) == {()}
+    assert suppressed_domains(frame, [], 11) == set()
+
+
+def test_cli_prevalence_hides_small_domains(survey: Path) -> None:
+    res = subprocess.run(
+        [sys.executable, "-m", "vigil", "estimate", "prevalence", "--design", str(survey / "design.yaml"),
+         "--mapping", str(survey / "map.yaml"), "--by", "psu", "--format", "json", str(survey / "svy.csv")],
+        capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)["estimates"]
+    hidden = [r for r in rows if r["suppressed"]]
+    assert hidden and all(set(r) == {"domain", "suppressed"} for r in hidden)
+    shown_psus = {r["domain"]["psu"] for r in rows if not r["suppressed"]}
+    assert not shown_psus & {r["domain"]["psu"] for r in hidden}

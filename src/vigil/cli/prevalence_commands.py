@@ -15,7 +15,8 @@ from vigil.errors import InputError
 from vigil.io.tables import read_table
 from vigil.rules import load_ruleset
 from vigil.stats.design import load_design
-from vigil.stats.prevalence import POSITIVE, UPPER, load_mapping, screen_frame
+from vigil.stats.disclosure import DEFAULT_K
+from vigil.stats.prevalence import POSITIVE, UPPER, load_mapping, screen_frame, suppressed_domains
 from vigil.stats.survey import Mean, SurveyDesign, Total
 
 
@@ -28,6 +29,9 @@ def prevalence(
     by: Annotated[list[str] | None, typer.Option("--by", metavar="VAR")] = None,
     lonely_psu: Annotated[str, typer.Option("--lonely-psu")] = "fail",
     output_format: Annotated[str, typer.Option("--format", metavar="table|json")] = "table",
+    min_count: Annotated[int, typer.Option(
+        "--min-count", help="hide domains with 1 to K-1 positive respondents (and fewer than K "
+        "respondents), with secondary suppression; 0 turns it off")] = DEFAULT_K,
 ) -> None:
     """Prevalence (rate and count) with design-based SEs; upper bound counts insufficient as yes."""
     if output_format not in ("table", "json"):
@@ -44,10 +48,26 @@ def prevalence(
         print(f"vigil: warning: {note}", file=sys.stderr)
     stats = [Mean(POSITIVE), Total(POSITIVE), Mean(UPPER), Total(UPPER)]
     results = compiled.estimate(stats, by=by or None, lonely_psu=lonely_psu)
+    hidden = suppressed_domains(frame, list(by or []), min_count)
+    shown = [r for r in results if tuple(r.domain.values()) not in hidden]
+    gone = [r.domain for r in results if tuple(r.domain.values()) in hidden]
     if output_format == "json":
+        rows = [{**r.to_dict(), "suppressed": False} for r in shown]
+        rows += [{"domain": d, "suppressed": True} for d in _unique(gone)]
         print(json.dumps({"ruleset": rs.id, "version": rs.version, "verified": rs.verified,
-                          "estimates": [r.to_dict() for r in results]}, indent=2))
+                          "min_count": min_count, "estimates": rows}, indent=2))
     else:
         print(f"{rs.id} {rs.version}{'' if rs.verified else ' (unverified)'}: "
               f"{POSITIVE} = indicators consistent with the rule; {UPPER} = upper bound")
-        print(render_table(results))
+        print(render_table(shown))
+        for d in _unique(gone):
+            label = ", ".join(f"{k}={v}" for k, v in d.items()) or "(all)"
+            print(f"suppressed: {label} (fewer than {min_count} respondents or positive respondents)")
+
+
+def _unique(domains: list[dict[str, object]]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for d in domains:
+        if d not in out:
+            out.append(d)
+    return out

@@ -122,3 +122,34 @@ def screen_frame(frame: pl.DataFrame, rs: RuleSet, mapping: Mapping_, source: st
         pl.Series(POSITIVE, (out == POS).astype(np.int8)),
         pl.Series(UPPER, (out >= UNK).astype(np.int8)),
     )
+
+
+def suppressed_domains(frame: pl.DataFrame, by: list[str], k: int) -> set[tuple[Any, ...]]:
+    """Domains whose estimates must not be published (``vigil.stats.disclosure``).
+
+    The cells are the *unweighted* numbers of respondents screened positive (and positive or
+    insufficient) per domain: a count from 1 to k-1 is hidden, and secondary suppression hides
+    further domains so that the overall count cannot give a hidden one back. A domain with
+    fewer than ``k`` respondents is hidden too. Without ``by`` the one domain is the whole
+    sample. ``k`` 0 turns suppression off.
+    """
+    from vigil.stats.disclosure import suppress_table
+
+    if k <= 0:
+        return set()
+    if by:
+        groups = frame.group_by(by, maintain_order=True).agg(
+            pl.len().alias("n"), pl.col(POSITIVE).sum().alias("pos"), pl.col(UPPER).sum().alias("up"))
+        keys = [tuple(row[c] for c in by) for row in groups.iter_rows(named=True)]
+    else:
+        groups = pl.DataFrame({"n": [frame.height], "pos": [int(frame[POSITIVE].sum())],
+                               "up": [int(frame[UPPER].sum())]})
+        keys = [()]
+    hidden = {key for key, n in zip(keys, groups["n"].to_list(), strict=True) if n < k}
+    for col in ("pos", "up"):
+        table = suppress_table([groups[col].to_list()], k)
+        row = table.suppressed[0, :-1]
+        hidden |= {key for key, h in zip(keys, row.tolist(), strict=True) if h}
+        if not by and table.suppressed[0, -1]:
+            hidden.add(())
+    return hidden
