@@ -6,6 +6,7 @@
     'positive'
 """
 
+from vigil.rules.columnar import columns_from_frame
 from vigil.rules.engine import (
     Determination,
     assess,
@@ -15,7 +16,6 @@ from vigil.rules.engine import (
     outcome_names,
     to_json,
 )
-from vigil.rules.columnar import columns_from_frame
 from vigil.rules.loader import available, load_file, load_ruleset
 from vigil.rules.model import Indicator, RuleSet
 
