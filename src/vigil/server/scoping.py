@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 
 from vigil.server.accounts.models import Organisation, Scope
 from vigil.server.audit.models import AuditEntry
@@ -49,7 +50,8 @@ def persons_for(user: Any) -> QuerySet[Person]:
         return Person.objects.none()
     if q == Q():
         return Person.objects.all()
-    return Person.objects.filter(q | Q(pk__in=cases_for(user).values("person_id"))).distinct()
+    # Conditions on Person's own columns and a subquery: no join, so no duplicate rows.
+    return Person.objects.filter(q | Q(pk__in=cases_for(user).values("person_id")))
 
 
 def stages_for(user: Any) -> QuerySet[MigrationStage]:
@@ -123,8 +125,9 @@ def audit_for(user: Any) -> QuerySet[AuditEntry]:
     if user.scope == Scope.ALL:
         return AuditEntry.objects.all()
     # Supervisors: entries about their organisation's cases and persons, and by their colleagues.
-    case_ids = [str(i) for i in cases_for(user).values_list("id", flat=True)]
-    person_ids = [str(i) for i in persons_for(user).values_list("id", flat=True)]
+    # Subqueries, not id lists: an organisation may hold many thousand cases.
+    case_ids = cases_for(user).annotate(sid=Cast("id", CharField())).values("sid")
+    person_ids = persons_for(user).annotate(sid=Cast("id", CharField())).values("sid")
     return AuditEntry.objects.filter(
         Q(object_type="case", object_id__in=case_ids)
         | Q(object_type="person", object_id__in=person_ids)
