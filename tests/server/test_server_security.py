@@ -15,8 +15,8 @@ from django.test import override_settings
 from tests.server.conftest import make_case, make_user
 
 from vigil.server import crypto
-from vigil.server.audit.log import record, verify_chain
-from vigil.server.audit.models import AuditEntry
+from vigil.server.audit.log import record, seal_pending, verify_chain
+from vigil.server.audit.models import AuditEntry, AuditSeal
 from vigil.server.cases.models import Case, MigrationStage, Person, StaleEdit
 
 IDENTITY = {
@@ -104,8 +104,13 @@ def test_rotation_command_reencrypts_under_new_key(users):
 def test_audit_chain_verifies_and_detects_tampering(users):
     for i in range(5):
         record("view", user=users["caseworker"], object_type="case", object_id=i, detail={"n": i})
+    # Requests only insert: nothing is chained until the sealer runs, and verify says so.
+    pending = verify_chain()
+    assert pending.ok and pending.checked == 0 and pending.unsealed == 5
+    assert seal_pending() == 5
     report = verify_chain()
-    assert report.ok and report.checked == 5
+    assert report.ok and report.checked == 5 and report.unsealed == 0
+    assert seal_pending() == 0  # idempotent: each entry is sealed once
     if connection.vendor == "postgresql":
         pytest.skip("tampering by UPDATE is refused outright on PostgreSQL (see the trigger test)")
     third = AuditEntry.objects.order_by("id")[2]
@@ -115,7 +120,21 @@ def test_audit_chain_verifies_and_detects_tampering(users):
     AuditEntry.objects.filter(pk=third.pk).update(reason="")
     assert verify_chain().ok
     AuditEntry.objects.filter(pk=third.pk).delete()
-    assert not verify_chain().ok
+    bad = verify_chain()
+    assert not bad.ok and bad.first_bad_id == third.pk and "removed" in bad.problem
+
+
+@pytest.mark.django_db
+def test_audit_seal_removal_detected(users):
+    if connection.vendor == "postgresql":
+        pytest.skip("DELETE on the seals is refused on PostgreSQL")
+    for i in range(4):
+        record("view", user=users["caseworker"], object_type="case", object_id=i)
+    seal_pending()
+    second = AuditSeal.objects.order_by("seq")[1]
+    AuditSeal.objects.filter(pk=second.pk).delete()
+    bad = verify_chain()
+    assert not bad.ok and "seal removed" in bad.problem
 
 
 @pytest.mark.django_db
@@ -124,8 +143,36 @@ def test_audit_tail_truncation_detected(users):
         pytest.skip("DELETE is refused on PostgreSQL")
     for i in range(3):
         record("view", user=users["caseworker"], object_type="case", object_id=i)
+    seal_pending()
     AuditEntry.objects.order_by("-id").first().delete()
     assert not verify_chain().ok
+    # Sealing again does not paper over the removal.
+    seal_pending()
+    assert not verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_audit_late_commit_is_sealed_in_a_later_batch(users):
+    """An entry with a lower id that becomes visible after a seal run is chained by the next run."""
+    first = record("view", user=users["caseworker"], object_type="case", object_id=1)
+    later = record("view", user=users["caseworker"], object_type="case", object_id=2)
+    # Simulate PostgreSQL's id-before-commit: seal only the later entry, as if the first were
+    # still uncommitted when the sealer looked.
+    AuditSeal.objects.create(
+        seq=1, entry=later, prev_hash="0" * 64, hash=_first_link(later), sealed_at=later.at
+    )
+    report = verify_chain()
+    assert report.ok and report.checked == 1 and report.unsealed == 1
+    assert seal_pending() == 1
+    assert AuditSeal.objects.get(entry=first).seq == 2
+    report = verify_chain()
+    assert report.ok and report.checked == 2 and report.unsealed == 0
+
+
+def _first_link(entry: AuditEntry) -> str:
+    from vigil.server.audit.log import _content_hash
+
+    return _content_hash("0" * 64, entry)
 
 
 @pytest.mark.django_db
@@ -133,14 +180,21 @@ def test_audit_is_append_only_on_postgresql(users):
     if connection.vendor != "postgresql":
         pytest.skip("the trigger exists on PostgreSQL only; SQLite relies on the hash chain")
     entry = record("view", user=users["caseworker"], object_type="case", object_id=1)
+    assert seal_pending() == 1
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).update(reason="x")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).delete()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
         cur.execute("DELETE FROM audit_auditentry")
+    # The chain itself is insert-only too.
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditSeal.objects.filter(entry=entry).update(hash="f" * 64)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM audit_auditseal")
     assert AuditEntry.objects.filter(pk=entry.pk, reason="").exists()
-    assert verify_chain().ok
+    report = verify_chain()
+    assert report.ok and report.checked == 1
 
 
 @pytest.mark.django_db
@@ -185,16 +239,35 @@ def test_parallel_saves_lose_no_update(orgs):
         finally:
             conn.close()
 
+    done = threading.Event()
+
+    def sealer() -> None:  # seals while the writers commit, as the scheduled job would
+        from django.db import connection as conn
+
+        try:
+            while not done.is_set():
+                seal_pending()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            conn.close()
+
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(n_threads)]
+    sealing = threading.Thread(target=sealer)
+    sealing.start()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    done.set()
+    sealing.join()
     assert not errors, errors
     final = Case.objects.get(pk=case.pk)
     assert final.version == 1 + n_threads * per_thread
     assert sorted(final.exploitation_types) == sorted(
         f"t{i}" for i in range(n_threads) for _ in range(per_thread)
     )
-    assert verify_chain().ok
+    seal_pending()
+    report = verify_chain()
+    assert report.ok and report.unsealed == 0 and report.checked == AuditEntry.objects.count()
     assert AuditEntry.objects.filter(action="update").count() == n_threads * per_thread

@@ -57,6 +57,9 @@ def serve(
             typer.echo(f"  {username:<11} {role.label}")
     from waitress import serve as waitress_serve
 
+    from vigil.server.audit.log import start_sealer
     from vigil.server.wsgi import application
+
+    start_sealer()  # chains the audit entries the requests insert (see docs/security.md)
 
     waitress_serve(application, host=host, port=port, threads=threads, ident="vigil")

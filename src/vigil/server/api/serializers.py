@@ -371,6 +371,10 @@ class FollowUpCompleteSerializer(serializers.Serializer):
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
+    # The entry's link in the hash chain; null until the entry is sealed (see audit.log).
+    prev_hash = serializers.CharField(source="seal.prev_hash", read_only=True, allow_null=True, default=None)
+    hash = serializers.CharField(source="seal.hash", read_only=True, allow_null=True, default=None)
+
     class Meta:
         model = AuditEntry
         fields = (

@@ -705,7 +705,7 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     capabilities: ClassVar[dict[str, str]] = {"list": "audit.view", "retrieve": "audit.view"}
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = scoping.audit_for(self.request.user).order_by("-id")
+        qs = scoping.audit_for(self.request.user).select_related("seal").order_by("-id")
         params = self.request.query_params
         for param, field in (
             ("object_type", "object_type"),

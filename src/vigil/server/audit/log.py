@@ -1,19 +1,33 @@
-"""Write and verify the hash-chained audit log."""
+"""Write, seal and verify the audit log.
+
+Writing (``record``) is a plain INSERT: requests never wait for one another on the log. Sealing
+(``seal_pending``) chains the entries not sealed yet, in id order, onto the end of the hash chain
+kept in ``AuditSeal``; it runs from ``verify_audit`` (before verifying), from ``seal_audit`` (a
+scheduled job) and in the background of ``vigil serve``. Verification (``verify_chain``) walks the
+seals and reports the first broken link, and how many entries still wait for their seal.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from vigil.server.audit.models import AuditEntry, AuditHead
+from vigil.server.audit.models import AuditEntry, AuditSeal
 
 GENESIS = "0" * 64
+logger = logging.getLogger(__name__)
+# Key of the PostgreSQL advisory lock that lets one sealer at a time extend the chain ("vigl").
+SEAL_LOCK_KEY = 0x7669676C
 
 
 def entry_hash(
@@ -85,17 +99,80 @@ def record(
         "ip": _client_ip(request),
         "detail": detail or {},
     }
-    with transaction.atomic():
-        # Updating the head row first takes the write lock (row lock on PostgreSQL, database
-        # lock on SQLite): concurrent writers queue here and the chain cannot fork.
-        if not AuditHead.objects.filter(pk=1).update(count=models.F("count") + 1):
-            AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS, "count": 0})
-            AuditHead.objects.filter(pk=1).update(count=models.F("count") + 1)
-        head = AuditHead.objects.get(pk=1)
-        digest = entry_hash(head.last_hash, **fields)
-        entry = AuditEntry.objects.create(prev_hash=head.last_hash, hash=digest, **fields)
-        AuditHead.objects.filter(pk=1).update(last_hash=digest)
+    # A plain INSERT: no lock, no shared row. The hash chain is added later by ``seal_pending``.
+    entry = AuditEntry.objects.create(**fields)
     return entry
+
+
+def _content_hash(prev_hash: str, e: AuditEntry) -> str:
+    return entry_hash(
+        prev_hash,
+        at=e.at,
+        actor_id=e.actor_id,
+        actor_username=e.actor_username,
+        action=e.action,
+        object_type=e.object_type,
+        object_id=e.object_id,
+        reason=e.reason,
+        via=e.via,
+        ip=e.ip,
+        detail=e.detail,
+    )
+
+
+def seal_pending(batch: int = 2000) -> int:
+    """Append every committed, not yet sealed entry to the hash chain (in id order); return how many.
+
+    Entries are taken as committed data, so an entry whose transaction commits after this run
+    (PostgreSQL allocates ids before commit, so its id may be lower than sealed ones) is sealed by
+    the next run: the chain follows sealing order and never skips or waits for an id. One sealer at
+    a time: on PostgreSQL a transaction-level advisory lock (taken by sealers only, never by
+    requests), on SQLite the database write lock, and in any case the ``seq`` primary key.
+    """
+    total = 0
+    while True:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cur:
+                    cur.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
+            last = AuditSeal.objects.order_by("-seq").only("seq", "hash").first()
+            seq, prev = (last.seq, last.hash) if last is not None else (0, GENESIS)
+            pending = list(AuditEntry.objects.filter(seal__isnull=True).order_by("id")[:batch])
+            now = timezone.now()
+            seals = []
+            for e in pending:
+                seq += 1
+                digest = _content_hash(prev, e)
+                seals.append(AuditSeal(seq=seq, entry_id=e.pk, prev_hash=prev, hash=digest, sealed_at=now))
+                prev = digest
+            AuditSeal.objects.bulk_create(seals)
+        total += len(pending)
+        if len(pending) < batch:
+            return total
+
+
+def start_sealer(interval: float = 30.0) -> threading.Thread:
+    """Seal pending entries every ``interval`` seconds in a daemon thread of this process.
+
+    Several server processes may each run one: the advisory lock (PostgreSQL) or the write lock
+    (SQLite) lets one sealer at a time extend the chain. A failed run is logged and retried.
+    """
+
+    def loop() -> None:
+        from django.db import close_old_connections
+
+        while True:
+            time.sleep(interval)
+            try:
+                seal_pending()
+            except Exception:  # a locked SQLite database, a restarting PostgreSQL: next time
+                logger.warning("audit sealing failed; retrying in %.0f s", interval, exc_info=True)
+            finally:
+                close_old_connections()
+
+    thread = threading.Thread(target=loop, name="vigil-audit-sealer", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass(frozen=True)
@@ -104,33 +181,31 @@ class ChainReport:
     checked: int
     first_bad_id: int | None = None
     problem: str = ""
+    unsealed: int = 0
+    head_hash: str = GENESIS
 
 
 def verify_chain() -> ChainReport:
-    """Recompute every hash in order; report the first entry that does not match."""
+    """Recompute every seal's hash in chain order; report the first link that does not match.
+
+    ``checked`` counts sealed entries verified; ``unsealed`` counts entries not sealed yet (run
+    ``seal_pending`` first to cover them); ``head_hash`` is the last hash of the chain (keep it
+    elsewhere to detect a rewrite of the whole tail).
+    """
     prev = GENESIS
     n = 0
-    for e in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        if e.prev_hash != prev:
-            return ChainReport(False, n, e.pk, "previous hash does not match (entry removed or reordered)")
-        expected = entry_hash(
-            e.prev_hash,
-            at=e.at,
-            actor_id=e.actor_id,
-            actor_username=e.actor_username,
-            action=e.action,
-            object_type=e.object_type,
-            object_id=e.object_id,
-            reason=e.reason,
-            via=e.via,
-            ip=e.ip,
-            detail=e.detail,
-        )
-        if expected != e.hash:
-            return ChainReport(False, n, e.pk, "content does not match its hash (entry altered)")
-        prev = e.hash
-        n += 1
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_hash != prev or head.count != n):
-        return ChainReport(False, n, None, "chain head does not match the last entry (tail removed)")
-    return ChainReport(True, n)
+    seals = AuditSeal.objects.order_by("seq").iterator(chunk_size=2000)
+    while chunk := list(islice(seals, 2000)):
+        entries = AuditEntry.objects.in_bulk([s.entry_id for s in chunk])
+        for s in chunk:
+            if s.seq != n + 1 or s.prev_hash != prev:
+                return ChainReport(False, n, s.entry_id, "seal missing or out of order (seal removed)")
+            e = entries.get(s.entry_id)
+            if e is None:
+                return ChainReport(False, n, s.entry_id, "sealed entry is missing (entry removed)")
+            if _content_hash(prev, e) != s.hash:
+                return ChainReport(False, n, e.pk, "content does not match its hash (entry altered)")
+            prev = s.hash
+            n += 1
+    unsealed = AuditEntry.objects.filter(seal__isnull=True).count()
+    return ChainReport(True, n, unsealed=unsealed, head_hash=prev)

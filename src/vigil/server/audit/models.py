@@ -1,8 +1,11 @@
-"""The audit log: append-only, each entry carrying the hash of the one before it.
+"""The audit log: append-only, and sealed into a hash chain after the fact.
 
 Entries hold who, when, what (action, object type and id, the *names* of fields changed) and why
-(a reason) — never an identity value. ``AuditHead`` is a one-row table whose update serialises
-writers, so the chain has no forks on SQLite or PostgreSQL.
+(a reason) — never an identity value. Requests only INSERT entries (no lock, no shared row).
+Sealing (``vigil.server.audit.log.seal_pending``, run by ``verify_audit`` or a scheduled
+``seal_audit``) appends one ``AuditSeal`` per entry: the seals form the hash chain, in sealing
+order, each hash covering the previous hash and the entry's content. Both tables are insert-only
+(on PostgreSQL enforced by a trigger).
 """
 
 from __future__ import annotations
@@ -23,8 +26,6 @@ class AuditEntry(models.Model):
     via = models.CharField(_("channel"), max_length=16, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ("id",)
@@ -36,8 +37,25 @@ class AuditEntry(models.Model):
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
 
 
-class AuditHead(models.Model):
-    """One row (id=1): the hash of the last entry and how many there are."""
+class AuditSeal(models.Model):
+    """One link of the hash chain: the ``seq``-th entry sealed, its predecessor's hash and its own.
 
-    last_hash = models.CharField(max_length=64)
-    count = models.BigIntegerField(default=0)
+    Sealing order, not entry id order: an entry whose transaction committed late (PostgreSQL hands
+    out ids before commit) is simply sealed in a later batch, so the chain never has to wait for or
+    skip over an id. No database-level foreign key (the log never depends on other rows), and a
+    removed entry leaves its seal behind, which is how verification notices the removal.
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    entry = models.OneToOneField(
+        AuditEntry, on_delete=models.DO_NOTHING, db_constraint=False, related_name="seal"
+    )
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("seq",)
+
+    def __str__(self) -> str:
+        return f"seal {self.seq} of entry {self.entry_id}"
