@@ -290,6 +290,38 @@ def test_screening_api(users, cases):
     )
 
 
+def test_screening_create_evaluates_once_and_writes_once(users, cases, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from vigil.server.cases import screening as screening_service
+    from vigil.server.cases.models import Screening
+
+    calls = []
+    real_assess = screening_service.assess
+    monkeypatch.setattr(screening_service, "assess", lambda *a, **k: calls.append(1) or real_assess(*a, **k))
+    c = client_for(users["inspector"])
+    body = {
+        "case": cases["a_inspector"].pk,
+        "ruleset": "ilo-ec-2009-adult-labour",
+        "answers": {"DR01": True, "DR08": True, "EX01": False},
+    }
+    with CaptureQueriesContext(connection) as ctx:
+        r = c.post("/api/screenings/", body, format="json")
+    assert r.status_code == 201, r.content
+    assert len(calls) == 1  # once, after all three answers
+    writes = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith(("INSERT", "UPDATE")) and "cases_screening" in q["sql"]
+    ]
+    # One INSERT on PostgreSQL (the id comes from the sequence first); elsewhere INSERT then UPDATE.
+    assert len(writes) == (1 if connection.vendor == "postgresql" else 2), writes
+    stored = Screening.objects.get(pk=r.json()["id"])
+    assert stored.determination["id"] == f"screening-{stored.pk}" and stored.answers["EX01"] is False
+    assert stored.determination == r.json()["determination"]
+
+
 def test_migrations_are_complete():
     from io import StringIO
 

@@ -345,14 +345,15 @@ class ScreeningViewSet(
         data = serializer.validated_data
         with transaction.atomic():
             try:
-                screening = screening_service.start(
-                    data["case"], data["ruleset"], self.request.user, age=data.get("age")
+                screening = screening_service.create(
+                    data["case"],
+                    data["ruleset"],
+                    self.request.user,
+                    age=data.get("age"),
+                    answers=data.get("answers"),
                 )
-                for indicator, value in (data.get("answers") or {}).items():
-                    screening_service.set_answer(screening, indicator, value)
             except screening_service.ScreeningError as exc:
                 raise exceptions.ValidationError({"answers": str(exc)}) from None
-            screening.save()
             serializer.instance = screening
             self.audit("update", screening, change="screening started", ruleset=screening.ruleset)
 
@@ -370,7 +371,7 @@ class ScreeningViewSet(
                 screening.age = data["age"]
             try:
                 for indicator, value in (data.get("answers") or {}).items():
-                    screening_service.set_answer(screening, indicator, value)
+                    screening_service.apply_answer(screening, indicator, value)
                 screening_service.evaluate(screening)
             except screening_service.ScreeningError as exc:
                 raise exceptions.ValidationError({"answers": str(exc)}) from None

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from django.db import connection
+
 from vigil.errors import VigilError
 from vigil.rules import RuleSet, assess, available, load_ruleset
 from vigil.server.cases.models import Screening
@@ -78,19 +80,54 @@ def evaluate(screening: Screening) -> dict[str, Any]:
     return det
 
 
-def start(case: Any, ruleset_id: str, user: Any, age: float | None = None) -> Screening:
+def new(case: Any, ruleset_id: str, user: Any, age: float | None = None) -> Screening:
+    """An unsaved screening on the installed version of ``ruleset_id``."""
     try:
         rs = load_ruleset(ruleset_id)
     except VigilError as exc:
         raise ScreeningError(str(exc)) from None
-    s = Screening(case=case, ruleset=rs.id, ruleset_version=rs.version, created_by=user, age=age)
-    s.save()
-    evaluate(s)
-    s.save(update_fields=["determination", "outcome"])
-    return s
+    return Screening(case=case, ruleset=rs.id, ruleset_version=rs.version, created_by=user, age=age)
 
 
-def set_answer(screening: Screening, indicator: str, value: bool | None) -> dict[str, Any]:
+def save_new(screening: Screening) -> Screening:
+    """Evaluate a new screening once and write it once.
+
+    The determination names its record (``screening-<id>``), so the id is taken from the table's
+    sequence first on PostgreSQL (a read, no lock); elsewhere the row is inserted, then updated.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Screening._meta.db_table])
+            screening.pk = cur.fetchone()[0]
+        evaluate(screening)
+        screening.save(force_insert=True)
+    else:
+        screening.save()
+        evaluate(screening)
+        screening.save(update_fields=["determination", "outcome"])
+    return screening
+
+
+def start(case: Any, ruleset_id: str, user: Any, age: float | None = None) -> Screening:
+    return save_new(new(case, ruleset_id, user, age=age))
+
+
+def create(
+    case: Any,
+    ruleset_id: str,
+    user: Any,
+    age: float | None = None,
+    answers: dict[str, bool | None] | None = None,
+) -> Screening:
+    """A new screening with its first answers: evaluated once, after all answers, and written once."""
+    s = new(case, ruleset_id, user, age=age)
+    for indicator, value in (answers or {}).items():
+        apply_answer(s, indicator, value)
+    return save_new(s)
+
+
+def apply_answer(screening: Screening, indicator: str, value: bool | None) -> None:
+    """Set (or, with None, clear) one answer without evaluating; call ``evaluate`` after the last."""
     rs = ruleset_for(screening)
     if indicator not in rs.by_id:
         raise ScreeningError(f"unknown indicator {indicator[:20]!r} for {rs.id}")
@@ -100,6 +137,10 @@ def set_answer(screening: Screening, indicator: str, value: bool | None) -> dict
     else:
         answers[indicator] = bool(value)
     screening.answers = answers
+
+
+def set_answer(screening: Screening, indicator: str, value: bool | None) -> dict[str, Any]:
+    apply_answer(screening, indicator, value)
     return evaluate(screening)
 
 

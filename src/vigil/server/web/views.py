@@ -383,7 +383,7 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
                         value = _answer_value(request.POST.get(key))
                         if s.answers.get(ind.id) != value:
                             changed.append(ind.id)
-                        screening.set_answer(s, ind.id, value)
+                        screening.apply_answer(s, ind.id, value)
                 screening.evaluate(s)
                 s.save()
                 _audit(
