@@ -16,9 +16,10 @@ What it does, in one run:
    inspector (Demo Labour Inspectorate) and the caseworker (Demo Migrant Support NGO), as in the
    demo; the clients act as the caseworker, who sees half of them.
 4. Counts, in-process and one request at a time, the SQL queries and SQL time of each request.
-5. Starts the server as production does, ``vigil serve`` (waitress), with
-   ``DJANGO_SETTINGS_MODULE=case_api_settings`` (the project's settings plus a trivial view,
-   ``GET /bench/ping/``) and one waitress thread per client.
+5. Starts the server as production does, ``vigil serve`` (waitress; with ``--workers N`` > 1,
+   gunicorn with N processes), with ``DJANGO_SETTINGS_MODULE=case_api_settings`` (the project's
+   settings plus a trivial view, ``GET /bench/ping/``) and one server thread per client (spread
+   over the processes).
 6. Drives C concurrent clients (threads, one keep-alive ``http.client`` connection each, no think
    time: a closed loop) for S seconds per scenario, after a short warm-up:
 
@@ -419,11 +420,11 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(
-    env: dict[str, str], port: int, threads: int, log_path: Path
+    env: dict[str, str], port: int, threads: int, log_path: Path, workers: int = 1
 ) -> Iterator[subprocess.Popen]:
     code = "import sys; from vigil.cli import main; main(sys.argv[1:])"
     cmd = [sys.executable, "-c", code, "serve", "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--threads", str(threads)]
+    cmd += ["--threads", str(threads), "--workers", str(workers)]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -508,6 +509,19 @@ def proc_cpu(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return float("nan")
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds so far of a process and its live children (gunicorn's master and workers)."""
+    try:
+        children = [
+            int(c)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for c in (task / "children").read_text().split()
+        ]
+    except (OSError, ValueError):
+        children = []
+    return proc_cpu(pid) + sum(proc_cpu(c) for c in children)
 
 
 def backend_cpu(conninfo: dict[str, Any]) -> dict[int, float]:
@@ -644,12 +658,12 @@ def drive(
     barrier.wait()
     time.sleep(max(0.0, times["measure_from"] - time.perf_counter()))
     pg0 = backend_cpu(sampler.conninfo)
-    cpu0, own0, busy0 = proc_cpu(server_pid), time.process_time(), machine_ticks()
+    cpu0, own0, busy0 = tree_cpu(server_pid), time.process_time(), machine_ticks()
     sampler.take()
     sampler.active.set()
     time.sleep(max(0.0, times["stop_at"] - time.perf_counter()))
     sampler.active.clear()
-    cpu1, own1, busy1 = proc_cpu(server_pid), time.process_time(), machine_ticks()
+    cpu1, own1, busy1 = tree_cpu(server_pid), time.process_time(), machine_ticks()
     pg_used = postgres_cpu(pg0, backend_cpu(sampler.conninfo))
     waits, samples = sampler.take()
     for t in threads:
@@ -760,7 +774,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per scenario")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds per scenario")
-    parser.add_argument("--threads", type=int, default=0, help="waitress threads (default: one per client)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="server threads per process (default: clients / workers)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (1: waitress; more: gunicorn, `vigil serve --workers`)",
+    )
     parser.add_argument("--batch", type=int, default=2_000, help="cases per bulk insert transaction")
     parser.add_argument("--queries", action="store_true", help="print the SQL of one request per scenario")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated, in order")
@@ -772,7 +794,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [s for s in names if s not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenarios {unknown}; choose from {', '.join(SCENARIOS)}")
-    threads = args.threads or args.clients
+    threads = args.threads or -(-args.clients // max(1, args.workers))
 
     import psycopg
 
@@ -825,8 +847,12 @@ def main(argv: list[str] | None = None) -> int:
 
         port = free_port()
         log_path = Path(tmp.name) / "server.log"
-        print(f"starting `vigil serve --threads {threads}` (waitress) on 127.0.0.1:{port}")
-        with running_server(env, port, threads, log_path) as proc:
+        kind = "waitress" if args.workers <= 1 else "gunicorn"
+        print(
+            f"starting `vigil serve --threads {threads} --workers {args.workers}` ({kind}) "
+            f"on 127.0.0.1:{port}"
+        )
+        with running_server(env, port, threads, log_path, args.workers) as proc:
             token = get_token(port, world.username, world.password)
             before = machine_ticks()
             time.sleep(2)

@@ -79,6 +79,50 @@ def test_serve_demo_end_to_end(tmp_path):
     assert (tmp_path / "vigil.sqlite3").exists()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn needs fork")
+def test_serve_with_several_worker_processes(tmp_path):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [VIGIL, "serve", "--demo", "--port", str(port), "--workers", "2", "--threads", "2"],
+        env=_env(VIGIL_DATA_DIR=str(tmp_path)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(proc.stdout.read() if proc.stdout else "no output") from None
+                time.sleep(0.3)
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(children) == 2  # two worker processes under the master
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/auth/token/",
+            method="POST",
+            data=json.dumps({"username": "caseworker", "password": DEMO_PASSWORD}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=5) as r:
+            token = json.load(r)["token"]
+        for _ in range(6):  # spread over both workers
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/cases/", headers={"Authorization": f"Token {token}"}
+            )
+            with urllib.request.urlopen(req, timeout=5) as r:
+                assert json.load(r)["count"] > 0
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert "Booting worker" in out and "Traceback" not in out
+
+
 def test_serve_demo_refused_in_production(tmp_path):
     key = "k1:" + "A" * 43
     r = subprocess.run(

@@ -1,7 +1,9 @@
 """``vigil serve``: migrate the database and run the case-management server.
 
 The server runs under waitress, a production-capable pure-Python WSGI server (it also runs on
-Windows, where field teams' laptops often are); behind a TLS proxy in production.
+Windows, where field teams' laptops often are); behind a TLS proxy in production. With
+``--workers N`` (N > 1, Linux and macOS) it runs under gunicorn instead: N processes with
+``--threads`` threads each, so a busy server uses every core instead of one (the GIL).
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     demo: bool = typer.Option(False, "--demo", help="Load demo organisations, users and synthetic cases."),
-    threads: int = typer.Option(8, help="Worker threads of the WSGI server."),
+    threads: int = typer.Option(8, help="Worker threads of the WSGI server (per process)."),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        help="Server processes. 1: waitress in this process; more: gunicorn (Linux, macOS) with "
+        "this many processes of --threads threads each (about one per CPU core).",
+    ),
 ) -> None:
     """Migrate the database (SQLite under VIGIL_DATA_DIR, or DATABASE_URL) and start the server."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.server.settings")
@@ -55,6 +63,9 @@ def serve(
         )
         for username, role, _org in USERS:
             typer.echo(f"  {username:<11} {role.label}")
+    if workers > 1:
+        _serve_gunicorn(host, port, workers, threads)
+        return
     from waitress import serve as waitress_serve
 
     from vigil.server.audit.log import start_sealer
@@ -63,3 +74,44 @@ def serve(
     start_sealer()  # chains the audit entries the requests insert (see docs/security.md)
 
     waitress_serve(application, host=host, port=port, threads=threads, ident="vigil")
+
+
+def _serve_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
+    """N forked processes (gunicorn's gthread workers), each loading the application itself."""
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:  # Windows: gunicorn needs fork
+        raise VigilError(
+            "--workers needs gunicorn, which runs on Linux and macOS only; use --threads here",
+            place="vigil serve",
+        ) from None
+    from django.db import connections
+
+    connections.close_all()  # the forked workers must not share this process's connections
+
+    def post_worker_init(worker: object) -> None:
+        from vigil.server.audit.log import start_sealer
+
+        start_sealer()  # one per process; the sealers take turns (see vigil.server.audit.log)
+
+    options = {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "post_worker_init": post_worker_init,
+        "proc_name": "vigil",
+        "errorlog": "-",
+    }
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> object:
+            from vigil.server.wsgi import application
+
+            return application
+
+    Server().run()
