@@ -23,7 +23,7 @@ from rich.table import Table
 from vigil.cli.main import app, rules_app
 from vigil.errors import InputError
 from vigil.io.records import read_columns
-from vigil.rules import assess_columns, available, load_file, load_ruleset, to_json
+from vigil.rules import assess_columns, available, i18n, load_file, load_ruleset, to_json
 from vigil.rules.engine import encode
 from vigil.rules.loader import merged_data
 from vigil.rules.model import RuleSet
@@ -117,9 +117,12 @@ def ruleset_detail(rs: RuleSet) -> dict[str, Any]:
 def rules_show(
     ruleset_id: Annotated[str, typer.Argument(metavar="ID")],
     fmt: Annotated[ShowFormat, typer.Option("--format")] = ShowFormat.text,
+    lang: Annotated[str | None, typer.Option("--lang", help="wording in this language (en, fr)")] = None,
 ) -> None:
     """Show a rule set (id or YAML file): indicators, grades, the rule, its source, verified flag."""
-    rs = resolve_ruleset(ruleset_id)
+    if lang is not None and i18n.normalise(lang) not in i18n.languages():
+        raise InputError(f"--lang {lang!r}: no translation (available: {', '.join(i18n.languages())})")
+    rs = i18n.translate(resolve_ruleset(ruleset_id), lang)
     detail = ruleset_detail(rs)
     if fmt is ShowFormat.json:
         print(json.dumps(detail, indent=2, ensure_ascii=False))
