@@ -169,6 +169,23 @@ def test_audit_late_commit_is_sealed_in_a_later_batch(users):
     assert report.ok and report.checked == 2 and report.unsealed == 0
 
 
+@pytest.mark.django_db
+def test_audit_background_sealing_looks_at_recent_ids_only(users):
+    """The frequent background run scans a window of recent ids; the full run catches the rest."""
+    old = [record("view", user=users["caseworker"], object_type="case", object_id=i) for i in range(2)]
+    newest = record("view", user=users["caseworker"], object_type="case", object_id=9)
+    AuditSeal.objects.create(
+        seq=1, entry=newest, prev_hash="0" * 64, hash=_first_link(newest), sealed_at=newest.at
+    )
+    assert seal_pending(window=1) == 0  # both older entries lie below the window
+    assert verify_chain().unsealed == 2
+    assert seal_pending() == 2
+    assert sorted(AuditSeal.objects.filter(seq__gt=1).values_list("entry_id", flat=True)) == [
+        e.pk for e in old
+    ]
+    assert verify_chain().ok and verify_chain().unsealed == 0
+
+
 def _first_link(entry: AuditEntry) -> str:
     from vigil.server.audit.log import _content_hash
 

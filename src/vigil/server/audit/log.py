@@ -120,8 +120,13 @@ def _content_hash(prev_hash: str, e: AuditEntry) -> str:
     )
 
 
-def seal_pending(batch: int = 2000) -> int:
+def seal_pending(batch: int = 2000, window: int | None = None) -> int:
     """Append every committed, not yet sealed entry to the hash chain (in id order); return how many.
+
+    ``window=None`` looks for unsealed entries over the whole log (an anti-join: ``verify_audit``
+    and ``seal_audit`` do this); a number looks only at ids above the highest sealed id minus
+    ``window`` (an index range: the frequent background runs), so an entry that committed later
+    than that is left to the next full run and meanwhile counted as unsealed by ``verify_chain``.
 
     Entries are taken as committed data, so an entry whose transaction commits after this run
     (PostgreSQL allocates ids before commit, so its id may be lower than sealed ones) is sealed by
@@ -137,7 +142,11 @@ def seal_pending(batch: int = 2000) -> int:
                     cur.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
             last = AuditSeal.objects.order_by("-seq").only("seq", "hash").first()
             seq, prev = (last.seq, last.hash) if last is not None else (0, GENESIS)
-            pending = list(AuditEntry.objects.filter(seal__isnull=True).order_by("id")[:batch])
+            unsealed = AuditEntry.objects.filter(seal__isnull=True)
+            if window is not None:
+                top = AuditSeal.objects.aggregate(top=models.Max("entry_id"))["top"] or 0
+                unsealed = unsealed.filter(id__gt=top - window)
+            pending = list(unsealed.order_by("id")[:batch])
             now = timezone.now()
             seals = []
             for e in pending:
@@ -151,7 +160,7 @@ def seal_pending(batch: int = 2000) -> int:
             return total
 
 
-def start_sealer(interval: float = 30.0) -> threading.Thread:
+def start_sealer(interval: float = 30.0, window: int = 100_000) -> threading.Thread:
     """Seal pending entries every ``interval`` seconds in a daemon thread of this process.
 
     Several server processes may each run one: the advisory lock (PostgreSQL) or the write lock
@@ -164,7 +173,7 @@ def start_sealer(interval: float = 30.0) -> threading.Thread:
         while True:
             time.sleep(interval)
             try:
-                seal_pending()
+                seal_pending(window=window)
             except Exception:  # a locked SQLite database, a restarting PostgreSQL: next time
                 logger.warning("audit sealing failed; retrying in %.0f s", interval, exc_info=True)
             finally:
