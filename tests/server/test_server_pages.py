@@ -193,6 +193,29 @@ def test_pages_in_french(users, cases):
     assert 'lang="fr"' in html and "Dossiers" in html
 
 
+def test_screening_page_in_french_keeps_the_determination_language_neutral(users, cases):
+    import html as html_lib
+
+    from vigil.rules import i18n, load_ruleset
+
+    case = cases["a_inspector"]
+    c = logged_in(users["inspector"])
+    c.post("/i18n/setlang/", {"language": "fr", "next": "/cases/"})
+    r = c.post(f"/cases/{case.pk}/screenings/", {"ruleset": "ilo-ec-2009-adult-labour"})
+    s = Screening.objects.get(case=case)
+    rs = load_ruleset("ilo-ec-2009-adult-labour")
+    page = html_lib.unescape(c.get(r["Location"]).content.decode())
+    label_fr, question_fr = i18n.indicator_text(rs, "DR01", "fr")
+    assert question_fr and question_fr in page and rs.by_id["DR01"].question not in page
+    answers = {f"a-{i}": "yes" for i in ["DR01", "DR08", "EX01", "EX04", "CD01", "CD02"]}
+    r = c.post(f"/screenings/{s.pk}/", {"age": "24", **answers}, HTTP_HX_REQUEST="true")
+    panel = html_lib.unescape(r.content.decode())
+    assert i18n.outcome_label(rs, "positive", "fr") in panel and label_fr in panel
+    s.refresh_from_db()
+    # the stored determination is the engine's, in English, whatever the page language
+    assert s.determination["label"] == rs.labels["positive"]
+
+
 def test_person_correction_page(users, cases):
     case = cases["a_caseworker"]
     c = logged_in(users["caseworker"])

@@ -14,10 +14,11 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vigil.rules import i18n as rule_i18n
 from vigil.server import exports, scoping
 from vigil.server.api.problems import problem_response
 from vigil.server.audit.log import record
@@ -366,6 +367,7 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The interview, generated from the rule set's indicators; answers save on every change."""
     s = _screening_or_404(request, pk)
     rs = screening.ruleset_for(s)
+    shown = rule_i18n.translate(rs, translation.get_language())  # wording only: rules stay English
     current = screening.is_current(s)
     can_edit = current and scoping.can_edit_case(request.user, s.case)
     error = ""
@@ -392,26 +394,30 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
         except (screening.ScreeningError, InvalidOperation):
             error = _("The age must be a number from 0 to 120.")
         if request.htmx and not error:  # type: ignore[attr-defined]
-            return render(request, "vigil/_determination.html", _determination_context(s, rs))
+            return render(request, "vigil/_determination.html", _determination_context(s, shown))
     else:
         _audit(request, "view", s.case, page="screening", screening=s.pk)
     context = {
         "s": s,
         "case": s.case,
-        "groups": screening.groups(rs),
-        "rs": rs,
+        "groups": screening.groups(shown),
+        "rs": shown,
         "can_edit": can_edit,
         "current": current,
         "error": error,
-        **_determination_context(s, rs),
+        **_determination_context(s, shown),
     }
     return render(request, "vigil/screening.html", context, status=400 if error else 200)
 
 
 def _determination_context(s: Screening, rs: Any) -> dict[str, Any]:
+    """What the determination panel shows; ``rs`` is the copy in the user's language (the stored
+    determination itself stays in English, so its ``label`` is looked up again here)."""
     det = s.determination or {}
     fired = [rs.by_id[i] for i in det.get("fired", []) if i in rs.by_id]
-    return {"det": det, "fired": fired, "ask_next": screening.ask_next_questions(rs, det), "s": s}
+    label = rule_i18n.outcome_label(rs, det["outcome"], translation.get_language()) if det else ""
+    return {"det": det, "det_label": label, "fired": fired,
+            "ask_next": screening.ask_next_questions(rs, det), "s": s}
 
 
 # --- referrals -----------------------------------------------------------------------------------
