@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import operator
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -73,14 +74,16 @@ class Batch(Protocol):
     def term(self, ref: Term) -> Node: ...
 
 
-class Node:
+class Node(ABC):
+    """A node of the decision tree: evaluated per record (``scalar``) or per column (``batch``)."""
+
     label: str | None = None
 
-    def scalar(self, ctx: View) -> int:
-        raise NotImplementedError  # pragma: no cover - every node class overrides it
+    @abstractmethod
+    def scalar(self, ctx: View) -> int: ...
 
-    def batch(self, ctx: Batch) -> Array:
-        raise NotImplementedError  # pragma: no cover
+    @abstractmethod
+    def batch(self, ctx: Batch) -> Array: ...
 
     def explain(self, view: View) -> str:
         return f"{self.label or self.describe()} {state_name(view.state(self))}"
@@ -322,8 +325,8 @@ class _Junction(Node):
     def children(self) -> Sequence[Node]:
         return self.items
 
-    def text(self, view: View, state: int) -> str:
-        raise NotImplementedError  # pragma: no cover - All and AnyOf override it
+    @abstractmethod
+    def text(self, view: View, state: int) -> str: ...
 
     def explain(self, view: View) -> str:
         state = view.state(self)
