@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install browser run test lint bench clean
 
 install: $(STAMP)
 
@@ -17,7 +17,10 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/vigil serve --demo
 
-test: install
+browser:
+	@bash scripts/ensure-chromium.sh
+
+test: install browser
 	$(BIN)/python -m pytest
 
 lint: install
