@@ -6,7 +6,6 @@
     'positive'
 """
 
-from vigil.rules.columnar import columns_from_frame
 from vigil.rules.engine import (
     Determination,
     assess,
@@ -34,3 +33,12 @@ __all__ = [
     "outcome_names",
     "to_json",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # polars is imported only by code that screens data frames, not by every user of the rules
+    if name == "columns_from_frame":
+        from vigil.rules.columnar import columns_from_frame
+
+        return columns_from_frame
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

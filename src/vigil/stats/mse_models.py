@@ -31,7 +31,6 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linprog
 from scipy.special import gammaln
 
 __all__ = [
@@ -530,6 +529,8 @@ def _lp_exists(X: FloatArray, yk: FloatArray) -> bool:
     c[-1] = -1.0
     A_eq = np.hstack([A, np.zeros((p, 1))])
     A_ub = np.hstack([-np.eye(n), np.ones((n, 1))])  # s - x_i <= 0
+    from scipy.optimize import linprog  # imported here: scipy.optimize is slow to import (~0.2 s)
+
     res = linprog(c, A_ub=A_ub, b_ub=np.zeros(n), A_eq=A_eq, b_eq=A @ yk, bounds=(0, None), method="highs")
     if res.status != 0:  # cannot happen (x = y is feasible, s is bounded); be conservative
         return False

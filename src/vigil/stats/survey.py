@@ -52,12 +52,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_args
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy.stats import norm
 
 from vigil.errors import EstimationError, InputError
 from vigil.io.tables import columns_list, row_place
@@ -559,7 +559,7 @@ class SurveyDesign:
         for name in by_columns:
             self._require_column(name, "--by")
         codes, n_domains, domains = self._domains(by_columns)
-        quantile = float(norm.ppf(0.5 + level / 2))
+        quantile = NormalDist().inv_cdf(0.5 + level / 2)
         results: list[Estimate] = []
         for statistic in self._expand(statistics):
             values, variances, counts = self._one(statistic, codes, n_domains, lonely_psu, na_rm)
