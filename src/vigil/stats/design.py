@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-import yaml
 
 from vigil.errors import InputError
 from vigil.io.tables import columns_list, row_place
+from vigil.io.yamlfile import read_yaml
 
 if TYPE_CHECKING:
     from vigil.stats.survey_replicates import ReplicateSpec
@@ -107,20 +107,7 @@ class DesignColumns:
 def load_design(path: str | Path) -> DesignSpec | ReplicateSpec:
     """Read and validate a design YAML file (a replicate-weight design when it has ``type``,
     ``repweights`` or ``replicates``: see :mod:`vigil.stats.survey_replicates`)."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("design file not found", str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read design file: {exc}", str(path)) from None
-    try:
-        content = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"not valid YAML: {problem}", place) from None
+    content = read_yaml(path, "design file")
     return parse_design(content, source=str(path))
 
 

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from vigil.errors import InputError
+from vigil.io.yamlfile import read_yaml
 from vigil.stats.capture import MAX_LISTS
 
 __all__ = [
@@ -190,18 +189,7 @@ def load_config(path: str | Path) -> LinkageConfig:
     """Read and validate a ``lists.yaml`` file; list files are relative to its folder."""
     path = Path(path)
     source = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("configuration file not found", str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the configuration ({type(exc).__name__})", str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}, line {mark.line + 1}" if mark is not None else source
-        raise InputError("not valid YAML", where) from None
+    data = read_yaml(path, "configuration file", label=source)
     return config_from_mapping(data, source=source, base_dir=path.parent)
 
 

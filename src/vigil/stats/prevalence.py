@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import yaml
 
 from vigil.errors import InputError
+from vigil.io.yamlfile import read_yaml
 from vigil.rules import RuleSet, outcome_codes
 from vigil.rules.logic import NEG, POS, UNK
 from vigil.rules.records import Columns
@@ -52,12 +52,7 @@ class Mapping_:
 
 def load_mapping(path: str | Path) -> Mapping_:
     p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", str(path))
-    try:
-        raw = yaml.safe_load(p.read_text("utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML ({getattr(exc, 'problem', exc)})", p.name) from None
+    raw = read_yaml(p, "mapping file", label=p.name)
     if not isinstance(raw, Mapping) or not isinstance(raw.get("indicators"), Mapping) \
             or not raw["indicators"]:
         raise InputError("needs 'indicators': a mapping of indicator id to survey variable", p.name)
