@@ -110,6 +110,10 @@ INSTALLED_APPS = [
     "vigil.server.cases",
     "vigil.server.referrals",
     "vigil.server.followups",
+    "vigil.server.emergency",
+    "vigil.server.breaches",
+    "vigil.server.disclosures",
+    "vigil.server.jobs",
     "vigil.server.web",
 ]
 

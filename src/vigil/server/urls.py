@@ -10,6 +10,9 @@ urlpatterns = [
     path("api/", include("vigil.server.api.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("vigil.server.emergency.urls")),
+    path("", include("vigil.server.breaches.urls")),
+    path("", include("vigil.server.disclosures.urls")),
     path("", include("vigil.server.web.urls")),
 ]
 

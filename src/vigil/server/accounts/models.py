@@ -56,9 +56,27 @@ class Scope(models.TextChoices):
 # What each role may do. Which records it may do it on is the user's scope (see scoping.py).
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CASEWORKER: frozenset(
-        {"case.view", "case.create", "case.edit", "consent.record", "referral.create"}
+        {
+            "case.view",
+            "case.create",
+            "case.edit",
+            "consent.record",
+            "referral.create",
+            "case.emergency_access",
+            "breach.report",
+        }
     ),
-    Role.INSPECTOR: frozenset({"case.view", "case.create", "case.edit", "consent.record", "referral.create"}),
+    Role.INSPECTOR: frozenset(
+        {
+            "case.view",
+            "case.create",
+            "case.edit",
+            "consent.record",
+            "referral.create",
+            "case.emergency_access",
+            "breach.report",
+        }
+    ),
     Role.SUPERVISOR: frozenset(
         {
             "case.view",
@@ -69,13 +87,17 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "audit.view",
             "case.hold",
             "referral.create",
+            "case.emergency_access",
+            "breach.report",
+            "subject.request",
         }
     ),
     # Sees only what a referral shares (referrals app); no direct case access.
-    Role.REFERRAL_RECEIVER: frozenset({"referral.receive"}),
-    Role.ANALYST: frozenset({"stats.view"}),
-    # Manages organisations and users; no access to case content (need-to-know).
-    Role.ADMINISTRATOR: frozenset({"admin", "audit.view"}),
+    Role.REFERRAL_RECEIVER: frozenset({"referral.receive", "breach.report"}),
+    Role.ANALYST: frozenset({"stats.view", "breach.report"}),
+    # Manages organisations and users, the breach register and data-subject requests' paperwork;
+    # no access to case content (need-to-know).
+    Role.ADMINISTRATOR: frozenset({"admin", "audit.view", "breach.report", "breach.manage"}),
 }
 
 DEFAULT_SCOPE = {

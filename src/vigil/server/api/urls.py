@@ -25,5 +25,8 @@ urlpatterns = [
     path("stats/cases/", views.CaseStatisticsView.as_view(), name="stats-cases"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.docs_view, name="docs"),
+    path("", include("vigil.server.emergency.api_urls")),
+    path("", include("vigil.server.breaches.api_urls")),
+    path("", include("vigil.server.disclosures.api_urls")),
     path("", include(router.urls)),
 ]

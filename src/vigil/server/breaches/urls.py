@@ -1,0 +1,6 @@
+"""Pages of this app, included at the site root by vigil.server.urls."""
+
+from django.urls import URLPattern, URLResolver
+
+app_name = "breaches"
+urlpatterns: list[URLPattern | URLResolver] = []
