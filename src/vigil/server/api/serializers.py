@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from vigil.server import scoping
 from vigil.server.accounts.models import Organisation
+from vigil.server.api.representation import FastReadMixin
 from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.followups.models import FollowUp
@@ -40,13 +41,13 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return self.scope_fn(request.user if request else None)
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = Organisation
         fields = ("id", "name", "kind", "country")
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = (
@@ -79,7 +80,7 @@ class PersonSearchSerializer(serializers.Serializer):
         return attrs
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(FastReadMixin, serializers.ModelSerializer):
     person = ScopedPrimaryKeyField(scoping.persons_for)
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
     exploitation_types = serializers.ListField(
@@ -151,7 +152,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return instance
 
 
-class MigrationStageSerializer(serializers.ModelSerializer):
+class MigrationStageSerializer(FastReadMixin, serializers.ModelSerializer):
     case = ScopedPrimaryKeyField(scoping.cases_for)
 
     class Meta:
@@ -179,7 +180,7 @@ class MigrationStageSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ConsentSerializer(serializers.ModelSerializer):
+class ConsentSerializer(FastReadMixin, serializers.ModelSerializer):
     case = ScopedPrimaryKeyField(scoping.cases_for)
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     withdrawn_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -228,7 +229,7 @@ class MeSerializer(serializers.Serializer):
     capabilities = serializers.ListField(child=serializers.CharField())
 
 
-class ScreeningSerializer(serializers.ModelSerializer):
+class ScreeningSerializer(FastReadMixin, serializers.ModelSerializer):
     case = ScopedPrimaryKeyField(scoping.cases_for)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     answers = serializers.DictField(
@@ -267,13 +268,13 @@ class ScreeningSerializer(serializers.ModelSerializer):
         return value
 
 
-class ServiceProviderSerializer(serializers.ModelSerializer):
+class ServiceProviderSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = ServiceProvider
         fields = ("id", "name", "organisation", "service_type", "area", "languages", "capacity")
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(FastReadMixin, serializers.ModelSerializer):
     case = ScopedPrimaryKeyField(scoping.cases_for)
     case_reference = serializers.CharField(source="case.reference", read_only=True)
     provider = ScopedPrimaryKeyField(scoping.providers_for)
@@ -327,7 +328,7 @@ class ReferralDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(FastReadMixin, serializers.ModelSerializer):
     case = ScopedPrimaryKeyField(scoping.cases_for)
     referral = ScopedPrimaryKeyField(scoping.referrals_for, required=False, allow_null=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -370,7 +371,7 @@ class FollowUpCompleteSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
+class AuditEntrySerializer(FastReadMixin, serializers.ModelSerializer):
     # The entry's link in the hash chain; null until the entry is sealed (see audit.log).
     prev_hash = serializers.CharField(source="seal.prev_hash", read_only=True, allow_null=True, default=None)
     hash = serializers.CharField(source="seal.hash", read_only=True, allow_null=True, default=None)
