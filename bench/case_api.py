@@ -763,6 +763,18 @@ def report(
             f"goal p95 < {GOAL_P95_MS:.0f} ms at {clients} clients: {name} p95 {p95:.1f} ms -> {verdict} "
             f"the goal (errors: {sum(r.errors.values())})"
         )
+        n = len(r.latencies)
+        demand_ms = (r.server_cpu + r.pg_cpu) / n * 1000  # CPU per request: server + PostgreSQL
+        mean = sum(r.latencies) / n * 1000  # ms
+        # Closed loop: throughput <= cores / demand, so mean latency >= clients * demand / cores;
+        # p95 keeps its observed ratio to the mean.
+        cores = clients * demand_ms * (p95 / mean) / GOAL_P95_MS
+        print(
+            f"  capacity: {demand_ms:.1f} CPU-ms per request (server {r.server_cpu / n * 1000:.1f}, "
+            f"PostgreSQL {r.pg_cpu / n * 1000:.1f}), p95/mean {p95 / mean:.2f}: the goal needs about "
+            f"{cores:.0f} cores free for the server and PostgreSQL (this machine: {ncpu}, shared with "
+            f"the {clients} client threads)"
+        )
 
 
 # --- main ------------------------------------------------------------------------------------------
