@@ -75,11 +75,18 @@ def login(page: Any, base: str, username: str) -> None:
 def test_inspector_walk(browser, live_server, orgs, shots):
     from vigil.server.accounts.models import Organisation
     from vigil.server.cases.models import Case, Consent, Screening
-    from vigil.server.referrals.models import Referral, ServiceProvider
+    from vigil.server.referrals.models import SHAREABLE, DataSharingAgreement, Referral, ServiceProvider
 
     make_user("inspector", "inspector", orgs["a"])
     shelter_org = Organisation.objects.create(name="Safe House", kind="shelter")
     make_user("shelter", "referral_receiver", shelter_org)
+    DataSharingAgreement.objects.create(
+        discloser=orgs["a"],
+        recipient=shelter_org,
+        fields=sorted(set(SHAREABLE) - {"narrative"}),
+        legal_basis="National referral mechanism MoU",
+        signed_on="2025-01-01",
+    )
     ServiceProvider.objects.create(
         organisation=shelter_org,
         name="Safe House: emergency shelter",

@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from tests.server.conftest import client_for
 
 from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Consent
-from vigil.server.referrals.models import Referral, ServiceProvider
+from vigil.server.referrals.models import SHAREABLE, DataSharingAgreement, Referral, ServiceProvider
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def providers(orgs):
+def agreements(orgs):
+    """Org A may refer to org B's services sharing any field, and B to A (R13)."""
+    return {
+        (x, y): DataSharingAgreement.objects.create(
+            discloser=orgs[x],
+            recipient=orgs[y],
+            fields=sorted(SHAREABLE),
+            legal_basis="Memorandum of understanding (test)",
+            signed_on=dt.date(2025, 1, 1),
+        )
+        for x, y in (("a", "b"), ("b", "a"))
+    }
+
+
+@pytest.fixture
+def providers(orgs, agreements):
     return {
         "a": ServiceProvider.objects.create(
             organisation=orgs["a"], name="Shelter A", service_type="shelter", languages="en,fr", capacity=5
@@ -240,3 +257,73 @@ def test_sender_revokes_and_receiver_then_sees_nothing(users, cases, providers):
     ).json()["id"]
     assert c.post(f"/referrals/{rid2}/revoke/", {"reason": "duplicate"}).status_code == 302
     assert Referral.objects.get(pk=rid2).status == "revoked"
+
+
+def test_referral_to_another_organisation_needs_an_agreement_covering_the_fields(users, cases, orgs):
+    """R13: inside the organisation no agreement is needed; to another one, an agreement in force
+    that covers every shared field, and the referral records which."""
+    case = cases["a_caseworker"]
+    consent(case, users["caseworker"])
+    own = ServiceProvider.objects.create(organisation=orgs["a"], name="Own legal desk", service_type="legal")
+    other = ServiceProvider.objects.create(organisation=orgs["b"], name="B shelter", service_type="shelter")
+    api = client_for(users["caseworker"])
+
+    def refer(provider, fields):
+        body = {"case": case.pk, "provider": provider.pk, "shared_fields": fields}
+        return api.post("/api/referrals/", body, format="json")
+
+    r = refer(own, ["given_name", "narrative"])
+    assert r.status_code == 201 and r.json()["agreement"] is None
+    r = refer(other, ["given_name"])
+    assert r.status_code == 400
+    assert [e["field"] for e in r.json()["errors"]] == ["provider"]
+    assert "agreement" in r.json()["errors"][0]["detail"]
+    today = dt.date.today()
+    expired = DataSharingAgreement.objects.create(
+        discloser=orgs["a"],
+        recipient=orgs["b"],
+        fields=["given_name"],
+        legal_basis="old MoU",
+        signed_on=today - dt.timedelta(days=800),
+        expires_on=today - dt.timedelta(days=1),
+    )
+    assert refer(other, ["given_name"]).status_code == 400  # expired: not in force
+    narrow = DataSharingAgreement.objects.create(
+        discloser=orgs["a"],
+        recipient=orgs["b"],
+        fields=["given_name", "primary_language"],
+        legal_basis="MoU 2026",
+        signed_on=today - dt.timedelta(days=10),
+    )
+    r = refer(other, ["given_name", "phone"])
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "shared_fields"
+    assert r.json()["errors"][0]["detail"].endswith(": phone")
+    r = refer(other, ["given_name", "primary_language"])
+    assert r.status_code == 201, r.content
+    assert r.json()["agreement"] == narrow.pk
+    entry = AuditEntry.objects.filter(action="referral").latest("id")
+    assert entry.detail["agreement"] == narrow.pk
+    # The reverse direction is a different agreement: B -> A is not covered by A -> B.
+    consent(cases["b"], users["caseworker_b"])
+    own_a = own
+    r = client_for(users["caseworker_b"]).post(
+        "/api/referrals/",
+        {"case": cases["b"].pk, "provider": own_a.pk, "shared_fields": ["given_name"]},
+        format="json",
+    )
+    assert r.status_code == 400
+    narrow.terminated_on = today
+    narrow.save()
+    assert refer(other, ["given_name"]).status_code == 400  # terminated today: no longer in force
+    assert expired.in_force(today - dt.timedelta(days=2)) and not expired.in_force(today)
+
+
+def test_agreement_validation():
+    from django.core.exceptions import ValidationError
+
+    a = DataSharingAgreement(
+        fields=["given_name", "password"], legal_basis="x", signed_on=dt.date(2026, 1, 1)
+    )
+    with pytest.raises(ValidationError) as err:
+        a.clean()
+    assert "password" in str(err.value)

@@ -20,7 +20,7 @@ from vigil.server.audit.models import AuditEntry
 from vigil.server.cases import screening as screening_service
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.followups.models import FollowUp
-from vigil.server.referrals.models import Referral, ServiceProvider
+from vigil.server.referrals.models import DataSharingAgreement, Referral, ServiceProvider
 
 pytestmark = pytest.mark.django_db
 ANSWERS = {"DR01": True, "DR02": False, "CD01": None}
@@ -66,8 +66,29 @@ def records(users, cases, orgs):
         recorded_by=owner,
         withdrawn_on=dt.date(2026, 2, 3),
     )
+    agreement = DataSharingAgreement.objects.create(
+        discloser=orgs["a"],
+        recipient=orgs["b"],
+        fields=["given_name"],
+        legal_basis="MoU",
+        signed_on=dt.date(2025, 1, 1),
+        expires_on=dt.date(2025, 12, 31),
+    )
+    open_ended = DataSharingAgreement.objects.create(
+        discloser=orgs["b"],
+        recipient=orgs["a"],
+        fields=[],
+        legal_basis="MoU",
+        signed_on=dt.date(2026, 1, 1),
+        document_reference="MOU-7",
+    )
     referral = Referral.objects.create(
-        case=case, provider=provider, reason="Needs a bed", shared_fields=["case_reference"], created_by=owner
+        agreement=agreement,
+        case=case,
+        provider=provider,
+        reason="Needs a bed",
+        shared_fields=["case_reference"],
+        created_by=owner,
     )
     referral_bare = Referral.objects.create(case=bare, provider=provider, created_by=None)
     followup = FollowUp.objects.create(case=case, due_on=dt.date(2026, 1, 1))
@@ -82,6 +103,7 @@ def records(users, cases, orgs):
         Screening: list(Screening.objects.all()),
         ServiceProvider: [provider],
         Referral: [referral, referral_bare],
+        DataSharingAgreement: [agreement, open_ended],
         FollowUp: [followup],
         AuditEntry: list(AuditEntry.objects.all()),
     }

@@ -11,7 +11,7 @@ from vigil.server.api.representation import FastReadMixin
 from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.followups.models import FollowUp
-from vigil.server.referrals.models import SHAREABLE, Referral, ServiceProvider
+from vigil.server.referrals.models import SHAREABLE, DataSharingAgreement, Referral, ServiceProvider
 
 # HTCDS vic_TypeOfExploitation
 EXPLOITATION_TYPES = [
@@ -305,6 +305,7 @@ class ReferralSerializer(FastReadMixin, serializers.ModelSerializer):
             "shared",
             "consent_overridden",
             "override_reason",
+            "agreement",
             "created_by",
             "created_at",
             "decided_at",
@@ -314,6 +315,7 @@ class ReferralSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only_fields = (
             "status",
             "consent_overridden",
+            "agreement",
             "created_at",
             "decided_at",
             "decline_reason",
@@ -322,6 +324,31 @@ class ReferralSerializer(FastReadMixin, serializers.ModelSerializer):
 
     def get_shared(self, obj: Referral) -> dict[str, Any]:
         return obj.shared_data()
+
+
+class DataSharingAgreementSerializer(FastReadMixin, serializers.ModelSerializer):
+    in_force = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DataSharingAgreement
+        fields = (
+            "id",
+            "discloser",
+            "recipient",
+            "purpose",
+            "fields",
+            "legal_basis",
+            "document_reference",
+            "signed_on",
+            "expires_on",
+            "terminated_on",
+            "in_force",
+        )
+
+    def get_in_force(self, obj: DataSharingAgreement) -> bool:
+        from django.utils import timezone
+
+        return obj.in_force(timezone.localdate())
 
 
 class ReferralDecisionSerializer(serializers.Serializer):

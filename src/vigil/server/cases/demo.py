@@ -89,6 +89,27 @@ def load_demo(n_cases: int = 12, seed: int = 7) -> dict[str, int]:
                 "capacity": capacity,
             },
         )
+    from vigil.server.referrals.models import SHAREABLE, DataSharingAgreement
+
+    without_narrative = sorted(set(SHAREABLE) - {"narrative"})
+    for discloser, recipient, fields in [
+        (0, 2, without_narrative),  # inspectorate -> shelter
+        (1, 2, without_narrative),  # NGO -> shelter
+        (0, 7, sorted(SHAREABLE)),  # inspectorate -> legal aid
+        (1, 7, sorted(SHAREABLE)),  # NGO -> legal aid
+        (0, 1, without_narrative),  # inspectorate -> NGO (psychosocial support)
+    ]:
+        DataSharingAgreement.objects.get_or_create(
+            discloser=orgs[discloser],
+            recipient=orgs[recipient],
+            purpose=DataSharingAgreement.Purpose.REFERRAL,
+            defaults={
+                "fields": fields,
+                "legal_basis": "Demo: national referral mechanism memorandum of understanding",
+                "document_reference": f"DEMO-MOU-{discloser}{recipient}",
+                "signed_on": date(2025, 1, 1),
+            },
+        )
     created = 0
     if not Case.objects.filter(reference__startswith="VG-").exists():
         rng = random.Random(seed)
@@ -143,9 +164,13 @@ def load_demo(n_cases: int = 12, seed: int = 7) -> dict[str, int]:
             if i % 3 == 1:
                 from vigil.server.referrals.models import Referral
 
+                shelter = ServiceProvider.objects.get(name__startswith="Demo Safe House")
                 Referral.objects.create(
                     case=case,
-                    provider=ServiceProvider.objects.get(name__startswith="Demo Safe House"),
+                    provider=shelter,
+                    agreement=DataSharingAgreement.objects.get(
+                        discloser_id=case.organisation_id, recipient_id=shelter.organisation_id
+                    ),
                     created_by=owner,
                     reason="Safe accommodation",
                     shared_fields=["birth_year", "gender", "given_name", "primary_language"],

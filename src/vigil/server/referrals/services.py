@@ -10,13 +10,70 @@ from django.utils.translation import gettext as _
 
 from vigil.server.audit.log import record
 from vigil.server.cases.models import Case, has_consent
-from vigil.server.referrals.models import SHAREABLE, Referral, ServiceProvider
+from vigil.server.referrals.models import SHAREABLE, DataSharingAgreement, Referral, ServiceProvider
 
 
 class ReferralError(Exception):
     def __init__(self, message: str, field: str = "") -> None:
         super().__init__(message)
         self.field = field
+
+
+def provider_choices(
+    case: Case, providers: Any
+) -> list[tuple[ServiceProvider, DataSharingAgreement | None, bool]]:
+    """(provider, the latest agreement in force with its organisation or None, inside the case's
+    organisation) for the referral form: services of an organisation without an agreement are shown
+    but cannot be chosen."""
+    providers = list(providers.select_related("organisation"))
+    others = {p.organisation_id for p in providers} - {case.organisation_id}
+    latest: dict[int, DataSharingAgreement] = {}
+    for agreement in DataSharingAgreement.objects.filter(
+        DataSharingAgreement.in_force_q(timezone.localdate()),
+        discloser_id=case.organisation_id,
+        recipient_id__in=others,
+        purpose=DataSharingAgreement.Purpose.REFERRAL,
+    ).order_by("signed_on", "id"):
+        latest[agreement.recipient_id] = agreement
+    return [(p, latest.get(p.organisation_id), p.organisation_id == case.organisation_id) for p in providers]
+
+
+def required_agreement(
+    case: Case, provider: ServiceProvider, shared_fields: list[str]
+) -> DataSharingAgreement | None:
+    """None inside the organisation; otherwise the agreement in force that covers every shared field,
+    or a ``ReferralError`` saying what is missing (R13)."""
+    if provider.organisation_id == case.organisation_id:
+        return None
+    today = timezone.localdate()
+    agreement = DataSharingAgreement.covering(
+        case.organisation_id, provider.organisation_id, shared_fields, today
+    )
+    if agreement is not None:
+        return agreement
+    best = (
+        DataSharingAgreement.objects.filter(
+            DataSharingAgreement.in_force_q(today),
+            discloser_id=case.organisation_id,
+            recipient_id=provider.organisation_id,
+            purpose=DataSharingAgreement.Purpose.REFERRAL,
+        )
+        .order_by("-signed_on", "-id")
+        .first()
+    )
+    if best is None:
+        raise ReferralError(
+            _(
+                "No data-sharing agreement in force with the organisation of this service: a referral "
+                "to another organisation needs one (ask your administrator)."
+            ),
+            "provider",
+        )
+    outside = sorted(set(shared_fields) - set(best.fields or []))
+    raise ReferralError(
+        _("The data-sharing agreement with this organisation does not cover: %s") % ", ".join(outside),
+        "shared_fields",
+    )
 
 
 def create(
@@ -49,10 +106,12 @@ def create(
         if not user.can("consent.override"):
             raise ReferralError(_("Your role cannot override a missing consent."), "consent")
         overridden = True
+    agreement = required_agreement(case, provider, shared_fields)
     with transaction.atomic():
         ref = Referral.objects.create(
             case=case,
             provider=provider,
+            agreement=agreement,
             created_by=user,
             reason=reason,
             shared_fields=sorted(set(shared_fields)),
@@ -75,7 +134,12 @@ def create(
             obj=case,
             via=via,
             request=request,
-            detail={"referral": ref.pk, "provider": provider.pk, "shared": ref.shared_fields},
+            detail={
+                "referral": ref.pk,
+                "provider": provider.pk,
+                "shared": ref.shared_fields,
+                "agreement": agreement.pk if agreement else None,
+            },
         )
     return ref
 

@@ -242,7 +242,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rulesets": screening.screenable(),
             "default_ruleset": screening.DEFAULT_RULESET,
             "referrals": case.referrals.select_related("provider"),
-            "providers": scoping.providers_for(request.user).select_related("organisation"),
+            "providers": referral_services.provider_choices(case, scoping.providers_for(request.user)),
             "shareable": list(SHAREABLE.items()),
             "default_shared": DEFAULT_SHARED,
             "can_refer": can_edit and request.user.can("referral.create"),  # type: ignore[union-attr]
