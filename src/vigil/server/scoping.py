@@ -3,6 +3,10 @@
 Every query, page, API call and export that touches these models starts from the function here,
 so a rule changes in one place. A role grants *capabilities* (accounts.models.CAPABILITIES); the
 user's *scope* (own / organisation / all) selects the records those capabilities apply to.
+
+Emergency (break-glass) grants (``vigil.server.emergency``) add one case at a time to what a user
+may *read* (``cases_for`` and everything built on it), never to what they may change
+(``editable_cases_for``, ``editable_persons_for``, ``can_edit_case``).
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ from typing import Any
 
 from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from vigil.server.accounts.models import Organisation, Scope
 from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
+from vigil.server.emergency.models import EmergencyAccess
 from vigil.server.followups.models import FollowUp
 from vigil.server.referrals.models import Referral, ServiceProvider
 
@@ -34,24 +40,70 @@ def _scope_q(user: Any, *, owner: str, organisation: str) -> Q | None:
     return None
 
 
-def cases_for(user: Any) -> QuerySet[Case]:
+def cases_in_scope_for(user: Any) -> QuerySet[Case]:
+    """The cases of the user's role and scope, without emergency grants."""
     if not (_active(user) and user.can("case.view")):
         return Case.objects.none()
     q = _scope_q(user, owner="owner", organisation="organisation")
     return Case.objects.none() if q is None else Case.objects.filter(q)
 
 
-def persons_for(user: Any) -> QuerySet[Person]:
-    """Persons the user created in scope, or who have a case the user can see."""
+def _granted_case_ids(user: Any) -> QuerySet[EmergencyAccess] | None:
+    """Subquery of the case ids of the user's active emergency grants (R6), or ``None``.
+
+    Grants count only while the role still has ``case.emergency_access``; the condition is that
+    of the partial index on (user, expires_at) where not ended.
+    """
+    if not user.can("case.emergency_access"):
+        return None
+    return EmergencyAccess.objects.filter(
+        user_id=user.pk, expires_at__gt=timezone.now(), ended_at__isnull=True
+    ).values("case_id")
+
+
+def cases_for(user: Any) -> QuerySet[Case]:
+    """Cases the user may *read*: the scope, and the cases of active emergency grants."""
     if not (_active(user) and user.can("case.view")):
-        return Person.objects.none()
+        return Case.objects.none()
+    q = _scope_q(user, owner="owner", organisation="organisation")
+    if q == Q():
+        return Case.objects.all()
+    granted = _granted_case_ids(user)
+    if granted is not None:
+        q = Q(pk__in=granted) if q is None else q | Q(pk__in=granted)
+    return Case.objects.none() if q is None else Case.objects.filter(q)
+
+
+def editable_cases_for(user: Any) -> QuerySet[Case]:
+    """Cases the user may *change*: the scope only. An emergency grant is read-only (R6)."""
+    if not (_active(user) and user.can("case.edit")):
+        return Case.objects.none()
+    return cases_in_scope_for(user)
+
+
+def _persons_in_scope(user: Any, cases: QuerySet[Case]) -> QuerySet[Person]:
     q = _scope_q(user, owner="created_by", organisation="organisation")
     if q is None:
         return Person.objects.none()
     if q == Q():
         return Person.objects.all()
     # Conditions on Person's own columns and a subquery: no join, so no duplicate rows.
-    return Person.objects.filter(q | Q(pk__in=cases_for(user).values("person_id")))
+    return Person.objects.filter(q | Q(pk__in=cases.values("person_id")))
+
+
+def persons_for(user: Any) -> QuerySet[Person]:
+    """Persons the user created in scope, or who have a case the user can see (emergency grants
+    included)."""
+    if not (_active(user) and user.can("case.view")):
+        return Person.objects.none()
+    return _persons_in_scope(user, cases_for(user))
+
+
+def editable_persons_for(user: Any) -> QuerySet[Person]:
+    """Persons whose identity the user may correct: never through an emergency grant."""
+    if not (_active(user) and user.can("case.edit")):
+        return Person.objects.none()
+    return _persons_in_scope(user, cases_in_scope_for(user))
 
 
 def stages_for(user: Any) -> QuerySet[MigrationStage]:
@@ -126,8 +178,11 @@ def audit_for(user: Any) -> QuerySet[AuditEntry]:
         return AuditEntry.objects.all()
     # Supervisors: entries about their organisation's cases and persons, and by their colleagues.
     # Subqueries, not id lists: an organisation may hold many thousand cases.
-    case_ids = cases_for(user).annotate(sid=Cast("id", CharField())).values("sid")
-    person_ids = persons_for(user).annotate(sid=Cast("id", CharField())).values("sid")
+    # The scope only: an emergency grant lets its holder read a case, not its audit trail.
+    case_ids = cases_in_scope_for(user).annotate(sid=Cast("id", CharField())).values("sid")
+    person_ids = (
+        _persons_in_scope(user, cases_in_scope_for(user)).annotate(sid=Cast("id", CharField())).values("sid")
+    )
     return AuditEntry.objects.filter(
         Q(object_type="case", object_id__in=case_ids)
         | Q(object_type="person", object_id__in=person_ids)
@@ -136,4 +191,5 @@ def audit_for(user: Any) -> QuerySet[AuditEntry]:
 
 
 def can_edit_case(user: Any, case: Case) -> bool:
-    return _active(user) and user.can("case.edit") and cases_for(user).filter(pk=case.pk).exists()
+    """False for a case the user sees only through an emergency grant."""
+    return editable_cases_for(user).filter(pk=case.pk).exists()

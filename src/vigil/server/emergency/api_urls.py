@@ -1,5 +1,12 @@
-"""API routes of this app, included under /api/ by vigil.server.api.urls."""
+"""API routes of this app, included under /api/ by vigil.server.api.urls (namespace ``api``):
+``api:emergency-access-list``, ``-detail``, ``-end``, ``-acknowledge``, ``-revoke``."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, include, path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from vigil.server.emergency.api import EmergencyAccessViewSet
+
+router = SimpleRouter(trailing_slash=True)
+router.register("emergency-access", EmergencyAccessViewSet, basename="emergency-access")
+
+urlpatterns: list[URLPattern | URLResolver] = [path("", include(router.urls))]
