@@ -42,6 +42,12 @@ def serve(
 
     if demo and settings.PRODUCTION:
         raise VigilError("--demo is refused when VIGIL_ENV=production", place="vigil serve")
+    from vigil.server.jobs.scheduler import scheduler_enabled
+
+    try:
+        scheduler_on = scheduler_enabled()
+    except Exception as exc:  # ImproperlyConfigured: VIGIL_SCHEDULER neither on nor off
+        raise VigilError(str(exc), place="vigil serve: settings") from None
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
@@ -63,15 +69,22 @@ def serve(
         )
         for username, role, _org in USERS:
             typer.echo(f"  {username:<11} {role.label}")
+    if not scheduler_on:
+        typer.echo(
+            "Scheduled jobs are off (VIGIL_SCHEDULER=off): "
+            "run 'python -m vigil.server run_jobs --once' from cron."
+        )
     if workers > 1:
         _serve_gunicorn(host, port, workers, threads)
         return
     from waitress import serve as waitress_serve
 
     from vigil.server.audit.log import start_sealer
+    from vigil.server.jobs.scheduler import start_scheduler
     from vigil.server.wsgi import application
 
     start_sealer()  # chains the audit entries the requests insert (see docs/security.md)
+    start_scheduler()  # runs the due jobs every minute unless VIGIL_SCHEDULER=off (see docs/jobs.md)
 
     waitress_serve(application, host=host, port=port, threads=threads, ident="vigil")
 
@@ -91,8 +104,10 @@ def _serve_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
 
     def post_worker_init(worker: object) -> None:
         from vigil.server.audit.log import start_sealer
+        from vigil.server.jobs.scheduler import start_scheduler
 
         start_sealer()  # one per process; the sealers take turns (see vigil.server.audit.log)
+        start_scheduler()  # one per process; a job lock lets one run a given job (vigil.server.jobs)
 
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",

@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("vigil.server.emergency.api_urls")),
     path("", include("vigil.server.breaches.api_urls")),
     path("", include("vigil.server.disclosures.api_urls")),
+    path("", include("vigil.server.jobs.api_urls")),
     path("", include(router.urls)),
 ]
