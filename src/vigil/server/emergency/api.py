@@ -16,7 +16,7 @@ from vigil.server.emergency.models import EmergencyAccess
 from vigil.server.emergency.serializers import (
     EmergencyAccessSerializer,
     EmergencyEndSerializer,
-    EmergencyRequestSerializer,
+    EmergencyGrantSerializer,
     EmergencyRevokeSerializer,
 )
 
@@ -77,11 +77,11 @@ class EmergencyAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     @extend_schema(
         summary="Request emergency access to a case by its exact reference",
-        request=EmergencyRequestSerializer,
+        request=EmergencyGrantSerializer,
         responses={201: EmergencyAccessSerializer},
     )
     def create(self, request: Any) -> Response:
-        body = EmergencyRequestSerializer(data=request.data)
+        body = EmergencyGrantSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             grant = services.grant(

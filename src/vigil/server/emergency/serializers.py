@@ -6,7 +6,7 @@ from rest_framework import serializers
 from vigil.server.emergency.models import EmergencyAccess
 
 
-class EmergencyRequestSerializer(serializers.Serializer):
+class EmergencyGrantSerializer(serializers.Serializer):
     case_reference = serializers.CharField(
         max_length=32, help_text=_("The exact reference of the case, e.g. VG-2026-7KQ3M9XD.")
     )
