@@ -1,5 +1,14 @@
 """API routes of this app, included under /api/ by vigil.server.api.urls."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from vigil.server.disclosures import api
+
+router = SimpleRouter(trailing_slash=True)
+router.register("subject-requests", api.SubjectRequestViewSet, basename="disclosures-subject-request")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("disclosures/statistics/", api.StatisticsExportView.as_view(), name="disclosures-statistics"),
+    *router.urls,
+]

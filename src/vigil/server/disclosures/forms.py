@@ -1,0 +1,93 @@
+"""Forms of the pages of this app."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from vigil.server import exports
+from vigil.server.disclosures.models import SubjectRequest
+
+
+class StatisticsExportForm(forms.Form):
+    purpose = forms.CharField(
+        label=gettext_lazy("Purpose"),
+        max_length=500,
+        help_text=gettext_lazy(
+            "Why the data leave the system, and for whom (e.g. the ministry's annual report)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    k = forms.IntegerField(
+        label=gettext_lazy("Smallest group published (k)"),
+        required=False,
+        help_text=gettext_lazy("At least 11; a larger k suppresses more."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["k"].initial = exports.min_k()
+        self.fields["k"].widget.attrs["min"] = exports.min_k()
+
+    def clean_purpose(self) -> str:
+        value = self.cleaned_data["purpose"].strip()
+        if not value:
+            raise forms.ValidationError(_("Say why the data leave the system."))
+        return value
+
+    def clean_k(self) -> int:
+        value = self.cleaned_data.get("k") or exports.min_k()
+        if value < exports.min_k():
+            raise forms.ValidationError(_("k must be at least %(k)s.") % {"k": exports.min_k()})
+        return value
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class SubjectRequestForm(forms.ModelForm):
+    class Meta:
+        model = SubjectRequest
+        fields = ("kind", "channel", "received_on", "verification")
+        widgets: ClassVar[dict[str, forms.Widget]] = {"received_on": DateInput(format="%Y-%m-%d")}
+
+
+class UpdateForm(forms.Form):
+    verification = forms.ChoiceField(
+        label=gettext_lazy("Identity verified by"),
+        choices=SubjectRequest.Verification.choices,
+        required=False,
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        choices=[(s.value, s.label) for s in SubjectRequest.OPEN_STATUSES],
+    )
+    outcome_note = forms.CharField(
+        label=gettext_lazy("Outcome note (no identity value)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CompleteForm(forms.Form):
+    outcome_note = forms.CharField(
+        label=gettext_lazy("What was done (no identity value)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RefuseForm(forms.Form):
+    refusal_reason = forms.CharField(label=gettext_lazy("Reason for refusal"), max_length=300)
+    outcome_note = forms.CharField(
+        label=gettext_lazy("Outcome note (no identity value)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
