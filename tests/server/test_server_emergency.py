@@ -198,8 +198,8 @@ def test_web_write_paths_refuse(users, cases):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="api/views.py and api/serializers.py still take write targets from cases_for/persons_for; "
-    "the lead switches them to editable_cases_for/editable_persons_for (see docs/emergency-access.md)",
+    reason="api/views.py and api/serializers.py still take write targets from cases_for/persons_for "
+    "(readable, grants included); remove this marker once they use editable_cases_for/editable_persons_for",
 )
 def test_api_write_paths_refuse(users, cases):
     user, case = users["caseworker"], cases["b"]
