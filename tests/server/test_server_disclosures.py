@@ -496,6 +496,19 @@ def test_request_for_a_person_out_of_scope_is_an_unknown_person(users, rich_case
     assert [r["id"] for r in mine] == [rid]
 
 
+def test_an_emergency_grant_does_not_open_subject_requests(users, rich_case):
+    from vigil.server.emergency.models import EmergencyAccess
+
+    other = users["supervisor_b"]
+    EmergencyAccess.objects.create(user=other, case=rich_case, reason="Person in danger tonight")
+    assert scoping.persons_for(other).filter(pk=rich_case.person_id).exists()  # may read the case
+    r = new_request(other, rich_case.person, verification="document_seen")
+    assert r.status_code == 400 and "person" in problem_fields(r)
+    rid = new_request(users["supervisor"], rich_case.person, verification="document_seen").json()["id"]
+    assert client_for(other).post(f"{REQUESTS_URL}{rid}/access/").status_code == 404
+    assert web(other).get(f"/disclosures/requests/new/?case={rich_case.pk}").status_code == 400
+
+
 @pytest.mark.parametrize("role", ["caseworker", "inspector", "analyst", "administrator", "referral_receiver"])
 def test_only_supervisors_handle_requests(users, rich_case, role):
     req = SubjectRequest.objects.create(

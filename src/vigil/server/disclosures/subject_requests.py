@@ -1,7 +1,9 @@
 """Data-subject requests (R12): record, track, and carry out access and erasure.
 
-Who: users with ``subject.request`` (supervisors), on persons they can see
-(``scoping.persons_for``). Every step writes an audit entry naming ids and fields, never values.
+Who: users with ``subject.request`` (supervisors), on the persons of their own scope
+(``scoping.editable_persons_for``: ``persons_for`` without emergency grants, which let a user read
+one case, never hand a person's whole record out or erase it). Every step writes an audit entry
+naming ids and fields, never values.
 """
 
 from __future__ import annotations
@@ -46,15 +48,21 @@ def allowed(user: Any) -> bool:
 
 
 def persons_for(user: Any) -> models.QuerySet[Person]:
-    """Persons a request may be recorded for: the user's persons, if the role handles requests."""
-    return scoping.persons_for(user) if allowed(user) else Person.objects.none()
+    """Persons a request may be recorded for: those of the user's scope, if the role handles
+    requests (an emergency grant does not count)."""
+    return scoping.editable_persons_for(user) if allowed(user) else Person.objects.none()
+
+
+def cases_for(user: Any) -> models.QuerySet[Case]:
+    """The cases a request acts on: the user's scope, without emergency grants."""
+    return scoping.editable_cases_for(user) if allowed(user) else Case.objects.none()
 
 
 def subject_requests_for(user: Any) -> models.QuerySet[SubjectRequest]:
     """Requests about persons the user can see, if the role handles requests."""
     if not allowed(user):
         return SubjectRequest.objects.none()
-    return SubjectRequest.objects.filter(person__in=scoping.persons_for(user))
+    return SubjectRequest.objects.filter(person__in=persons_for(user))
 
 
 def _audit(action: str, req: SubjectRequest, user: Any, via: str, request: Any, **detail: Any) -> None:
@@ -186,7 +194,7 @@ def refuse(
 
 def _person_cases(person: Person, user: Any) -> list[Case]:
     return list(
-        scoping.cases_for(user)
+        cases_for(user)
         .filter(person=person)
         .order_by("opened_on", "id")
         .prefetch_related("stages", "consents", "screenings", "referrals__provider", "followups")
@@ -257,7 +265,7 @@ def erase(req: SubjectRequest, user: Any, *, via: str, request: Any = None) -> E
     cases = list(Case.objects.filter(person=person).select_related("person").order_by("id"))
     if not cases:
         raise RequestError("cases", _("This person has no case to anonymise."), status=409)
-    visible = set(scoping.cases_for(user).filter(person=person).values_list("pk", flat=True))
+    visible = set(cases_for(user).filter(person=person).values_list("pk", flat=True))
     still_open = [c for c in cases if c.pk in visible and c.anonymised_at is None and c.status not in CLOSED]
     if still_open:
         refs = ", ".join(c.reference for c in still_open)

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import AuthenticationFailed
 
-from vigil.server import scoping
 from vigil.server.accounts.tokens import TokenAuthentication
 from vigil.server.audit.log import record
 from vigil.server.disclosures import conf, exportfiles, packaging, statistics, subject_requests
@@ -189,7 +188,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("case") or request.POST.get("case") or ""
     case = None
     if raw.isdigit():
-        case = scoping.cases_for(request.user).select_related("person").filter(pk=int(raw)).first()
+        case = subject_requests.cases_for(request.user).select_related("person").filter(pk=int(raw)).first()
     if case is None or not subject_requests.persons_for(request.user).filter(pk=case.person_id).exists():
         return render(
             request,
@@ -217,7 +216,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, req: SubjectRequest) -> dict[str, Any]:
-    cases = list(scoping.cases_for(request.user).filter(person_id=req.person_id).order_by("opened_on", "id"))
+    cases = list(
+        subject_requests.cases_for(request.user).filter(person_id=req.person_id).order_by("opened_on", "id")
+    )
     return {
         "req": req,
         "cases": cases,
