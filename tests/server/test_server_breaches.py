@@ -705,7 +705,7 @@ def test_french(world):
     page = c.get("/breaches/").content.decode()
     assert "Registre des violations" in page and "Signaler une violation présumée" in page
     detail = c.get(f"/breaches/{world['a'].pk}/").content.decode()
-    assert "Cas concernés" in detail and "Élevée" in detail
+    assert "Dossiers concernés" in detail and "Élevée" in detail
     r = client_for(world["users"]["administrator"]).post(
         f"/api/breaches/{world['a'].pk}/status/",
         {"status": "closed"},
