@@ -19,22 +19,22 @@ class IsAdministrator(permissions.BasePermission):
         return bool(user and user.is_authenticated and user.can("admin"))
 
 
-class LastRunSerializer(serializers.Serializer):
+class ScheduledJobRunSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField()
     status = serializers.CharField()
-    summary = serializers.DictField(child=serializers.FloatField(), help_text="Counts only.")
+    summary = serializers.JSONField(help_text="Counts only, e.g. {\"anonymised_cases\": 2}.")
     error_class = serializers.CharField()
     error_message = serializers.CharField()
     host = serializers.CharField()
     pid = serializers.IntegerField(allow_null=True)
 
 
-class JobSerializer(serializers.Serializer):
+class ScheduledJobSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     interval_seconds = serializers.IntegerField()
-    last_run = LastRunSerializer(allow_null=True, help_text="The latest run, whatever its status.")
+    last_run = ScheduledJobRunSerializer(allow_null=True, help_text="The latest run, whatever its status.")
     last_success_at = serializers.DateTimeField(allow_null=True)
     next_due = serializers.DateTimeField(
         allow_null=True, help_text="After the last success; null if it never succeeded."
@@ -60,7 +60,7 @@ class JobListView(APIView):
 
     permission_classes = (permissions.IsAuthenticated, IsAdministrator)
 
-    @extend_schema(responses=JobSerializer(many=True), summary="Scheduled jobs and their last runs")
+    @extend_schema(responses=ScheduledJobSerializer(many=True), summary="Scheduled jobs and their last runs")
     def get(self, request: Any) -> Response:
         now = timezone.now()
-        return Response(JobSerializer([_row(st, now) for st in statuses()], many=True).data)
+        return Response(ScheduledJobSerializer([_row(st, now) for st in statuses()], many=True).data)

@@ -48,22 +48,22 @@ class Command(BaseCommand):
         if options["interval"] <= 0:
             raise CommandError(_("--interval must be a positive number of seconds"))
         if options["once"]:
-            failed = self._pass(only, options["force"])
+            failed = self._pass(only, options["force"], say_idle=True)
             if failed:
                 raise CommandError(_("failed: %(jobs)s") % {"jobs": ", ".join(failed)})
             return
         self.stdout.write(_("running due jobs every %(n)s s; stop with Ctrl+C") % {"n": options["interval"]})
         try:
             while True:
-                self._pass(only, options["force"])
+                self._pass(only, options["force"], say_idle=False)
                 close_old_connections()
                 time.sleep(options["interval"])
         except KeyboardInterrupt:
             return
 
-    def _pass(self, only: str | None, force: bool) -> list[str]:
+    def _pass(self, only: str | None, force: bool, *, say_idle: bool) -> list[str]:
         runs = run_due(only=only, force=force)
-        if not runs:
+        if not runs and say_idle:
             self.stdout.write(_("no job due"))
         for run in runs:
             line = f"{run.name}: {run.get_status_display()}"
