@@ -376,6 +376,13 @@ def test_purge_keeps_live_files_and_the_command_runs(users, stats_cases, data_di
     assert web(users["analyst"]).get(live["download_url"]).status_code == 200
 
 
+def test_purge_job_returns_counts(users, stats_cases):
+    dead = post_stats(users["analyst"]).json()
+    ExportFile.objects.filter(pk=dead["id"]).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert exportfiles.purge_job() == {"purged": 1, "orphans_removed": 0}
+    assert exportfiles.purge_job() == {"purged": 0, "orphans_removed": 0}
+
+
 def test_a_failed_audit_leaves_no_file_and_no_row(users, stats_cases, data_dir, monkeypatch):
     from vigil.server.disclosures import statistics
 
@@ -801,3 +808,19 @@ def test_french_catalogue_covers_this_app(users, rich_case):
     client.cookies["django_language"] = "fr"
     page = client.get("/disclosures/requests/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Demandes des personnes concernées" in page
+
+
+@pytest.mark.parametrize("kind", [k.value for k in SubjectRequest.Kind])
+def test_request_page_offers_the_actions_of_its_kind_in_french(users, rich_case, kind):
+    req = SubjectRequest.objects.create(
+        person=rich_case.person, kind=kind, channel="email", due_on=date(2026, 12, 31)
+    )
+    client = web(users["supervisor"])
+    client.cookies["django_language"] = "fr"
+    html = client.get(f"/disclosures/requests/{req.pk}/").content.decode()
+    assert ('id="access-form"' in html) == (kind == "access")
+    assert ('id="erase-form"' in html) == (kind == "erasure")
+    assert ('id="complete-form"' in html) == (kind in ("correction", "restriction", "objection"))
+    assert 'id="refuse-form"' in html and "Refuser la demande" in html
+    views = AuditEntry.objects.filter(action="view", object_type="subject_request", object_id=str(req.pk))
+    assert views.count() == 1

@@ -188,3 +188,9 @@ def purge_expired(now: datetime | None = None) -> PurgeReport:
             detail={"purged": report.purged, "orphans_removed": report.orphans_removed},
         )
     return report
+
+
+def purge_job() -> dict[str, int]:
+    """``purge_expired`` as a scheduled job (``vigil.server.jobs``): counts only."""
+    report = purge_expired()
+    return {"purged": len(report.purged), "orphans_removed": report.orphans_removed}
