@@ -196,11 +196,6 @@ def test_web_write_paths_refuse(users, cases):
     assert case.status == Case.Status.ACTIVE and case.stages.count() == 0 and case.followups.count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/views.py and api/serializers.py still take write targets from cases_for/persons_for "
-    "(readable, grants included); remove this marker once they use editable_cases_for/editable_persons_for",
-)
 def test_api_write_paths_refuse(users, cases):
     user, case = users["caseworker"], cases["b"]
     grant(user, case)
@@ -215,8 +210,21 @@ def test_api_write_paths_refuse(users, cases):
     }
     r = api.post("/api/stages/", {"case": case.pk, "stage": "work"}, format="json")
     assert r.status_code in {400, 403}
+    body = {"case": case.pk, "purpose": "services", "given": True, "method": "verbal"}
+    assert api.post("/api/consents/", body, format="json").status_code in {400, 403}
+    body = {"case": case.pk, "ruleset": "ilo-11", "answers": {}}
+    assert api.post("/api/screenings/", body, format="json").status_code in {400, 403}
+    assert api.post(
+        "/api/followups/", {"case": case.pk, "due_on": "2030-01-01"}, format="json"
+    ).status_code in {
+        400,
+        403,
+    }
     case.refresh_from_db()
     assert case.sector == "" and case.stages.count() == 0
+    assert case.consents.count() == 0 and case.screenings.count() == 0 and case.followups.count() == 0
+    # ... while reading it still works during the grant.
+    assert api.get(f"/api/cases/{case.pk}/").status_code == 200
 
 
 # --- the owner side: alert, acknowledge, revoke; the holder: end ------------------------------------

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from tests.server.conftest import client_for
 
+from vigil.server.accounts.models import Organisation
 from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Consent
 from vigil.server.referrals.models import SHAREABLE, DataSharingAgreement, Referral, ServiceProvider
@@ -327,3 +328,52 @@ def test_agreement_validation():
     with pytest.raises(ValidationError) as err:
         a.clean()
     assert "password" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "user_key, expected",
+    [
+        ("caseworker", {("a", "b"), ("b", "a")}),  # party to both, as discloser and as recipient
+        ("caseworker_b", {("a", "b"), ("b", "a")}),
+        ("referral_receiver", {("a", "b"), ("b", "a")}),
+        ("analyst", {("a", "b"), ("b", "a")}),  # the analyst's scope is "all"
+        ("administrator", {("a", "b"), ("b", "a")}),
+    ],
+)
+def test_agreements_api_lists_the_organisations_agreements(users, orgs, agreements, user_key, expected):
+    c = Organisation.objects.create(name="Org C", kind="ngo")
+    d = Organisation.objects.create(name="Org D", kind="shelter")
+    other = DataSharingAgreement.objects.create(
+        discloser=c, recipient=d, fields=["given_name"], legal_basis="MoU C-D", signed_on=dt.date(2025, 1, 1)
+    )
+    r = client_for(users[user_key]).get("/api/agreements/", {"page_size": 200})
+    assert r.status_code == 200
+    got = {row["id"] for row in r.json()["results"]}
+    names = {v.pk: k for k, v in agreements.items()}
+    if users[user_key].scope == "all":
+        assert got == {*agreements_ids(agreements), other.pk}
+    else:
+        assert {names[i] for i in got} == expected and other.pk not in got
+    assert all(row["in_force"] is True for row in r.json()["results"] if row["id"] in names)
+
+
+def agreements_ids(agreements):
+    return {a.pk for a in agreements.values()}
+
+
+def test_agreements_api_filters_and_needs_login(users, orgs, agreements):
+    api = client_for(users["caseworker"])
+    past = DataSharingAgreement.objects.create(
+        discloser=orgs["a"],
+        recipient=orgs["b"],
+        fields=[],
+        legal_basis="old",
+        signed_on=dt.date(2020, 1, 1),
+        expires_on=dt.date(2021, 1, 1),
+    )
+    rows = api.get("/api/agreements/", {"recipient": orgs["b"].pk}).json()["results"]
+    assert {r["id"] for r in rows} == {agreements[("a", "b")].pk, past.pk}
+    rows = api.get("/api/agreements/", {"recipient": orgs["b"].pk, "in_force": "true"}).json()["results"]
+    assert [r["id"] for r in rows] == [agreements[("a", "b")].pk]
+    assert api.get("/api/agreements/", {"recipient": "x"}).status_code == 400
+    assert Client().get("/api/agreements/").status_code in {401, 403}

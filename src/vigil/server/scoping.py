@@ -22,7 +22,7 @@ from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.emergency.models import EmergencyAccess
 from vigil.server.followups.models import FollowUp
-from vigil.server.referrals.models import Referral, ServiceProvider
+from vigil.server.referrals.models import DataSharingAgreement, Referral, ServiceProvider
 
 
 def _active(user: Any) -> bool:
@@ -92,8 +92,11 @@ def _persons_in_scope(user: Any, cases: QuerySet[Case]) -> QuerySet[Person]:
         return Person.objects.none()
     if q == Q():
         return Person.objects.all()
-    # Conditions on Person's own columns and a subquery: no join, so no duplicate rows.
-    return Person.objects.filter(q | Q(pk__in=cases.values("person_id")))
+    # One IN over a UNION of two indexable selections (persons created in scope, persons of the
+    # cases): no join, so no duplicate rows, and no ``a OR id IN (subquery)``, which PostgreSQL can
+    # only answer by scanning every person (25-35 ms per count at 20,000 persons).
+    ids = Person.objects.filter(q).order_by().values("pk").union(cases.order_by().values("person_id"))
+    return Person.objects.filter(pk__in=ids)
 
 
 def persons_for(user: Any) -> QuerySet[Person]:
@@ -146,6 +149,18 @@ def received_referrals_for(user: Any) -> QuerySet[Referral]:
 def providers_for(user: Any) -> QuerySet[ServiceProvider]:
     """The service directory: every signed-in user sees the active providers."""
     return ServiceProvider.objects.filter(active=True) if _active(user) else ServiceProvider.objects.none()
+
+
+def agreements_for(user: Any) -> QuerySet[DataSharingAgreement]:
+    """Data-sharing agreements where the user's organisation is a party; all, for scope "all"."""
+    if not _active(user):
+        return DataSharingAgreement.objects.none()
+    if user.scope == Scope.ALL:
+        return DataSharingAgreement.objects.all()
+    if not user.organisation_id:
+        return DataSharingAgreement.objects.none()
+    org = user.organisation_id
+    return DataSharingAgreement.objects.filter(Q(discloser_id=org) | Q(recipient_id=org))
 
 
 def followups_for(user: Any) -> QuerySet[FollowUp]:

@@ -81,7 +81,7 @@ class PersonSearchSerializer(serializers.Serializer):
 
 
 class CaseSerializer(FastReadMixin, serializers.ModelSerializer):
-    person = ScopedPrimaryKeyField(scoping.persons_for)
+    person = ScopedPrimaryKeyField(scoping.editable_persons_for)
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
     exploitation_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EXPLOITATION_TYPES), required=False
@@ -153,7 +153,7 @@ class CaseSerializer(FastReadMixin, serializers.ModelSerializer):
 
 
 class MigrationStageSerializer(FastReadMixin, serializers.ModelSerializer):
-    case = ScopedPrimaryKeyField(scoping.cases_for)
+    case = ScopedPrimaryKeyField(scoping.editable_cases_for)
 
     class Meta:
         model = MigrationStage
@@ -181,7 +181,7 @@ class MigrationStageSerializer(FastReadMixin, serializers.ModelSerializer):
 
 
 class ConsentSerializer(FastReadMixin, serializers.ModelSerializer):
-    case = ScopedPrimaryKeyField(scoping.cases_for)
+    case = ScopedPrimaryKeyField(scoping.editable_cases_for)
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     withdrawn_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     in_force = serializers.BooleanField(read_only=True)
@@ -230,7 +230,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class ScreeningSerializer(FastReadMixin, serializers.ModelSerializer):
-    case = ScopedPrimaryKeyField(scoping.cases_for)
+    case = ScopedPrimaryKeyField(scoping.editable_cases_for)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     answers = serializers.DictField(
         child=serializers.BooleanField(allow_null=True),
@@ -275,7 +275,7 @@ class ServiceProviderSerializer(FastReadMixin, serializers.ModelSerializer):
 
 
 class ReferralSerializer(FastReadMixin, serializers.ModelSerializer):
-    case = ScopedPrimaryKeyField(scoping.cases_for)
+    case = ScopedPrimaryKeyField(scoping.editable_cases_for)
     case_reference = serializers.CharField(source="case.reference", read_only=True)
     provider = ScopedPrimaryKeyField(scoping.providers_for)
     shared_fields = serializers.ListField(
@@ -356,7 +356,7 @@ class ReferralDecisionSerializer(serializers.Serializer):
 
 
 class FollowUpSerializer(FastReadMixin, serializers.ModelSerializer):
-    case = ScopedPrimaryKeyField(scoping.cases_for)
+    case = ScopedPrimaryKeyField(scoping.editable_cases_for)
     referral = ScopedPrimaryKeyField(scoping.referrals_for, required=False, allow_null=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)

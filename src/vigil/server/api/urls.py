@@ -14,6 +14,7 @@ router.register("screenings", views.ScreeningViewSet, basename="screening")
 router.register("followups", views.FollowUpViewSet, basename="followup")
 router.register("providers", views.ServiceProviderViewSet, basename="provider")
 router.register("referrals", views.ReferralViewSet, basename="referral")
+router.register("agreements", views.DataSharingAgreementViewSet, basename="agreement")
 router.register("audit", views.AuditEntryViewSet, basename="audit")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 

@@ -32,7 +32,7 @@ from vigil.server.cases import screening as screening_service
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.followups import services as followup_services
 from vigil.server.referrals import services as referral_services
-from vigil.server.referrals.models import DEFAULT_SHARED, Referral
+from vigil.server.referrals.models import DEFAULT_SHARED, DataSharingAgreement, Referral
 
 
 class HasCapability(permissions.BasePermission):
@@ -53,6 +53,9 @@ WRITE = {
     "partial_update": "case.edit",
     "destroy": "case.edit",
 }
+# Actions that change a record: they see only what the user may change (an emergency grant is
+# read-only, see scoping.editable_cases_for).
+CHANGES = frozenset({"update", "partial_update", "destroy", "withdraw", "complete"})
 
 
 def _changed(serializer: Any) -> list[str]:
@@ -117,7 +120,9 @@ class PersonViewSet(
     capabilities: ClassVar[dict[str, str]] = {**READ, **WRITE, "search": "case.view"}
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return scoping.persons_for(self.request.user).order_by("-id")
+        user = self.request.user
+        persons = scoping.editable_persons_for(user) if self.action in CHANGES else scoping.persons_for(user)
+        return persons.order_by("-id")
 
     @extend_schema(request=s.PersonSearchSerializer, responses=s.PersonSerializer(many=True))
     @action(detail=False, methods=["post"])
@@ -177,7 +182,9 @@ class CaseViewSet(
     audit_type = "case"
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = scoping.cases_for(self.request.user).select_related("owner").order_by("-id")
+        user = self.request.user
+        cases = scoping.editable_cases_for(user) if self.action in CHANGES else scoping.cases_for(user)
+        qs = cases.select_related("owner").order_by("-id")
         params = self.request.query_params
         for name in ("status", "reference", "sector", "trafficking_status"):
             if params.get(name):
@@ -220,6 +227,8 @@ class CaseChildViewSet(AuditedViewSet):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = self.scope(self.request.user).order_by("id")
+        if self.action in CHANGES:
+            qs = qs.filter(case__in=scoping.editable_cases_for(self.request.user))
         case = self.request.query_params.get("case")
         if case:
             try:
@@ -399,6 +408,32 @@ class ServiceProviderViewSet(viewsets.ReadOnlyModelViewSet):
             qs = qs.filter(service_type=params["service_type"])
         if params.get("language"):
             qs = qs.filter(languages__icontains=params["language"])
+        return qs
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("recipient", int, description="Organisation id of the recipient."),
+            OpenApiParameter("in_force", bool, description="Only agreements in force today."),
+        ]
+    )
+)
+class DataSharingAgreementViewSet(viewsets.ReadOnlyModelViewSet):
+    """The data-sharing agreements of the user's organisation (as discloser or recipient)."""
+
+    serializer_class = s.DataSharingAgreementSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = scoping.agreements_for(self.request.user).order_by("id")
+        params = self.request.query_params
+        if params.get("recipient"):
+            try:
+                qs = qs.filter(recipient_id=int(params["recipient"]))
+            except ValueError:
+                raise exceptions.ValidationError({"recipient": _("Expected a number.")}) from None
+        if params.get("in_force") in {"true", "1"}:
+            qs = qs.filter(DataSharingAgreement.in_force_q(timezone.localdate()))
         return qs
 
 
