@@ -728,3 +728,13 @@ def test_openapi_schema_lists_the_endpoints(users):
         "/api/accounts/{id}/reactivate/",
     ):
         assert path in text
+
+
+def test_an_inactive_user_is_refused_even_with_a_session_left(users):
+    """Defence in depth behind the session deletion: Django refuses an inactive user's session."""
+    browser = logged_in(users["caseworker"])
+    assert browser.get("/cases/").status_code == 200
+    users["caseworker"].is_active = False
+    users["caseworker"].save(update_fields=["is_active"])
+    assert Session.objects.count() == 1
+    assert browser.get("/cases/").status_code == 302
