@@ -356,7 +356,11 @@ def test_api_for_administrators_only(users):
 def test_api_description_in_french(users):
     r = client_for(users["administrator"]).get("/api/jobs/", HTTP_ACCEPT_LANGUAGE="fr")
     retention = next(row for row in r.json() if row["name"] == "retention")
-    assert retention["description"].startswith("Anonymiser")
+    assert retention["description"] == (
+        "Anonymiser les dossiers clos dont la durée de conservation est écoulée (sauf ceux sous "
+        "conservation légale) ; supprimer les jetons d’API expirés et les anciens enregistrements "
+        "d’échecs de connexion."
+    )
 
 
 def test_admin_shows_runs_read_only_to_administrators(users):
