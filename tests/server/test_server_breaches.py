@@ -738,3 +738,30 @@ def test_an_inactive_user_is_refused_even_with_a_session_left(users):
     users["caseworker"].save(update_fields=["is_active"])
     assert Session.objects.count() == 1
     assert browser.get("/cases/").status_code == 302
+
+
+def test_assess_page_saves_only_changed_fields(world):
+    inc = world["a"]
+    admin = logged_in(world["users"]["administrator"])
+    form = {
+        "title": inc.title,
+        "severity": "critical",
+        "category": inc.category,
+        "discovered_at": timezone.localtime(inc.discovered_at).strftime("%Y-%m-%dT%H:%M"),
+        "occurred_from": "",
+        "occurred_to": "",
+        "description": inc.description,
+        "estimated_records": "12",
+        "organisations": [world["orgs"]["b"].pk],
+        "containment_actions": "Remote wipe requested",
+        "closure_summary": "",
+    }
+    r = admin.post(f"/breaches/{inc.pk}/edit/", form)
+    assert r.status_code == 302
+    inc.refresh_from_db()
+    assert (inc.severity, inc.estimated_records) == ("critical", 12)
+    assert list(inc.organisations.all()) == [world["orgs"]["b"]]
+    entry = AuditEntry.objects.get(action="breach_update")
+    fields = set(entry.detail["fields"])
+    assert {"severity", "estimated_records", "containment_actions", "organisations"} <= fields
+    assert not fields & {"title", "description", "category", "closure_summary"}  # unchanged
