@@ -824,3 +824,12 @@ def test_request_page_offers_the_actions_of_its_kind_in_french(users, rich_case,
     assert 'id="refuse-form"' in html and "Refuser la demande" in html
     views = AuditEntry.objects.filter(action="view", object_type="subject_request", object_id=str(req.pk))
     assert views.count() == 1
+
+
+def test_purge_is_a_scheduled_job():
+    from datetime import timedelta
+
+    from vigil.server.jobs import registry
+
+    job = registry.get("export_purge")
+    assert job.func is exportfiles.purge_job and job.every == timedelta(hours=1)

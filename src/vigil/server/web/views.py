@@ -247,6 +247,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "default_shared": DEFAULT_SHARED,
             "can_refer": can_edit and request.user.can("referral.create"),  # type: ignore[union-attr]
             "can_override": request.user.can("consent.override"),  # type: ignore[union-attr]
+            "can_subject_request": request.user.can("subject.request"),  # type: ignore[union-attr]
             "referral_consent": has_consent(case, "referral"),
             "followups": case.followups.select_related("done_by"),
             "followup_form": FollowUpForm(prefix="fu"),
