@@ -765,3 +765,24 @@ def test_assess_page_saves_only_changed_fields(world):
     fields = set(entry.detail["fields"])
     assert {"severity", "estimated_records", "containment_actions", "organisations"} <= fields
     assert not fields & {"title", "description", "category", "closure_summary"}  # unchanged
+
+
+def test_suspension_ends_emergency_grants_for_good(users, cases):
+    """A suspended user's emergency access ends with the suspension; reactivating the account
+    does not bring it back."""
+    from vigil.server.emergency.models import EmergencyAccess
+
+    holder = users["caseworker"]
+    reason = "Shelter called at night: the person asks for help, we must check the safety plan."
+    r = client_for(holder).post(
+        "/api/emergency-access/", {"case_reference": cases["b"].reference, "reason": reason}, format="json"
+    )
+    assert r.status_code == 201, r.content
+    admin = client_for(users["administrator"])
+    r = admin.post(f"/api/accounts/{holder.pk}/suspend/", {"reason": "phone stolen"}, format="json")
+    assert r.status_code == 200
+    grant = EmergencyAccess.objects.get(user=holder)
+    assert grant.ended_at is not None and grant.ending == EmergencyAccess.Ending.REVOKED
+    assert AuditEntry.objects.get(action="account_suspended").detail["emergency_grants_ended"] == 1
+    admin.post(f"/api/accounts/{holder.pk}/reactivate/", {"reason": "phone found, wiped"}, format="json")
+    assert client_for(holder).get(f"/api/cases/{cases['b'].pk}/").status_code == 404

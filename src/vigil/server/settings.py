@@ -297,6 +297,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set where several models have a "status" or a "kind".
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "vigil.server.cases.models.Case.Status",
+        "ReferralStatusEnum": "vigil.server.referrals.models.Referral.Status",
+        "BreachStatusEnum": "vigil.server.breaches.models.BreachIncident.Status",
+        "SubjectRequestStatusEnum": "vigil.server.disclosures.models.SubjectRequest.Status",
+        "SubjectRequestKindEnum": "vigil.server.disclosures.models.SubjectRequest.Kind",
+        "OrganisationKindEnum": "vigil.server.accounts.models.Organisation.Kind",
+        "FollowUpKindEnum": "vigil.server.followups.models.FollowUp.Kind",
+        "JobRunStatusEnum": "vigil.server.jobs.models.JobRun.Status",
+    },
 }
 
 # --- logging: no personal data ever ------------------------------------------------------------

@@ -31,7 +31,11 @@ class AuditEntry(models.Model):
         ordering = ("id",)
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        indexes = (models.Index(fields=["object_type", "object_id"]),)
+        indexes = (
+            models.Index(fields=["object_type", "object_id"]),
+            # "What did user Y read or change between these dates" (access review, breaches).
+            models.Index(fields=["actor_id", "at"]),
+        )
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"

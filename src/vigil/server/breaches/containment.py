@@ -23,6 +23,7 @@ from vigil.server.accounts.models import ApiToken
 from vigil.server.audit.log import record
 from vigil.server.breaches.models import AccountSuspension, BreachIncident
 from vigil.server.breaches.services import BreachError, incidents_for
+from vigil.server.emergency.models import EmergencyAccess
 
 REASON_MAX = 500
 
@@ -103,6 +104,15 @@ def suspend(
             target.save(update_fields=["is_active"])
         tokens, _detail = ApiToken.objects.filter(user_id=target.pk).delete()
         sessions = delete_sessions_of(target.pk)
+        # Emergency grants end too: reactivating the account must not bring them back.
+        grants = EmergencyAccess.objects.filter(
+            user_id=target.pk, ended_at__isnull=True, expires_at__gt=timezone.now()
+        ).update(
+            ended_at=timezone.now(),
+            ended_by=actor,
+            ending=EmergencyAccess.Ending.REVOKED,
+            end_reason=_("Account suspended."),
+        )
         suspension = AccountSuspension.objects.create(
             user=target,
             incident=linked,
@@ -124,6 +134,7 @@ def suspend(
                 "incident": linked.pk if linked else None,
                 "tokens": tokens,
                 "sessions": sessions,
+                "emergency_grants_ended": grants,
                 "was_active": was_active,
             },
         )
