@@ -265,6 +265,9 @@ def test_supervisor_of_owning_org_revokes_and_access_ends_at_once(users, cases):
     )
     assert r.status_code == 200
     assert r.json()["status"] == "revoked" and r.json()["ended_by"] == "supervisor_b"
+    # Revoking acts on the alert: no badge is left waiting for an acknowledgement.
+    assert r.json()["acknowledged_by"] == "supervisor_b" and r.json()["acknowledged_at"]
+    assert alert_count(users["supervisor_b"]) == 0 and alert_count(users["caseworker_b"]) == 0
     assert api.get(f"/api/cases/{cases['b'].pk}/").status_code == 404
     again = client_for(users["supervisor_b"]).post(
         f"{URL}{access.pk}/revoke/", {"reason": "We handle it ourselves"}, format="json"

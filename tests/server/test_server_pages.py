@@ -29,6 +29,22 @@ def test_login_page_and_login(users):
     assert c.get("/cases/").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "role, landing",
+    [
+        ("caseworker", "/cases/"),
+        ("supervisor", "/cases/"),
+        ("referral_receiver", "/referrals/"),
+        ("analyst", "/statistics/"),
+        ("administrator", "/breaches/"),
+    ],
+)
+def test_each_role_lands_on_a_page_it_may_use(users, role, landing):
+    c = logged_in(users[role])
+    assert c.get("/").url == landing
+    assert c.get(landing).status_code == 200
+
+
 def test_login_lockout(users):
     c = Client()
     for _ in range(5):

@@ -126,9 +126,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if manager:
         context.update(
             {
-                "status_form": StatusForm(allowed=incident.allowed_next()),
-                "notification_form": NotificationForm(),
-                "cases_form": CasesForm(),
+                # Distinct id prefixes: the forms share field names (e.g. "note") on one page.
+                "status_form": StatusForm(allowed=incident.allowed_next(), auto_id="status_%s"),
+                "notification_form": NotificationForm(auto_id="notify_%s"),
+                "cases_form": CasesForm(auto_id="cases_%s"),
             }
         )
     return render(request, "breaches/detail.html", context)

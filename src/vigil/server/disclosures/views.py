@@ -121,9 +121,12 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
     except exportfiles.DownloadRefused as exc:
         export_id = ""
         if exc.status == 410:
-            export_id = ExportFile.objects.filter(token_hash=exportfiles.hash_link_token(token)).values_list(
-                "pk", flat=True
-            ).first() or ""
+            export_id = (
+                ExportFile.objects.filter(token_hash=exportfiles.hash_link_token(token))
+                .values_list("pk", flat=True)
+                .first()
+                or ""
+            )
         _audit(request, "download_refused", "export", export_id, reason=exc.reason)
         if exc.status == 404:
             return not_found(request)
@@ -223,11 +226,17 @@ def _detail_context(request: HttpRequest, req: SubjectRequest) -> dict[str, Any]
         "req": req,
         "cases": cases,
         "exports": list(req.exports.filter(requested_by=request.user)),
+        # Distinct id prefixes: the forms share field names (e.g. "outcome_note") on one page.
         "update_form": UpdateForm(
-            initial={"verification": req.verification, "status": req.status, "outcome_note": req.outcome_note}
+            initial={
+                "verification": req.verification,
+                "status": req.status,
+                "outcome_note": req.outcome_note,
+            },
+            auto_id="update_%s",
         ),
-        "complete_form": CompleteForm(),
-        "refuse_form": RefuseForm(),
+        "complete_form": CompleteForm(auto_id="complete_%s"),
+        "refuse_form": RefuseForm(auto_id="refuse_%s"),
         "now": timezone.now(),
     }
 

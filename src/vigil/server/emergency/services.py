@@ -251,7 +251,13 @@ def revoke(
     if not may_revoke(user, access):
         raise PermissionError("revoke")
     text = clean_reason(reason, minimum=MIN_END_REASON)
-    return _close(access, user, EmergencyAccess.Ending.REVOKED, text, via=via, request=request)
+    closed = _close(access, user, EmergencyAccess.Ending.REVOKED, text, via=via, request=request)
+    # Revoking is acting on the alert: it no longer waits for someone to acknowledge it.
+    EmergencyAccess.objects.filter(pk=closed.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=closed.ended_at, acknowledged_by=user
+    )
+    closed.refresh_from_db()
+    return closed
 
 
 def acknowledge(access: EmergencyAccess, user: Any, *, via: str, request: Any = None) -> EmergencyAccess:

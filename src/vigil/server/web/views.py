@@ -116,6 +116,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("web:referral-inbox")
     if request.user.can("stats.view") and not request.user.can("case.view"):  # type: ignore[union-attr]
         return redirect("web:statistics")
+    if request.user.can("breach.manage") and not request.user.can("case.view"):  # type: ignore[union-attr]
+        return redirect("breaches:register")  # administrators: no case content, the register is theirs
     return redirect("web:case-list")
 
 
