@@ -92,11 +92,12 @@ def _persons_in_scope(user: Any, cases: QuerySet[Case]) -> QuerySet[Person]:
         return Person.objects.none()
     if q == Q():
         return Person.objects.all()
-    # One IN over a UNION of two indexable selections (persons created in scope, persons of the
-    # cases): no join, so no duplicate rows, and no ``a OR id IN (subquery)``, which PostgreSQL can
-    # only answer by scanning every person (25-35 ms per count at 20,000 persons).
-    ids = Person.objects.filter(q).order_by().values("pk").union(cases.order_by().values("person_id"))
-    return Person.objects.filter(pk__in=ids)
+    # Conditions on Person's own columns and a subquery: no join, so no duplicate rows. PostgreSQL
+    # answers it from two index-only scans, the (organisation, id) / (created_by, id) indexes of
+    # Person and the (organisation, person) / (owner, person) indexes of Case (cases.models):
+    # 50 ms for the count of 50,000 persons of 100,000, against 150 ms scanning the table, and
+    # 250-300 ms for the same set written as IN (... UNION ...), measured on bench data.
+    return Person.objects.filter(q | Q(pk__in=cases.values("person_id")))
 
 
 def persons_for(user: Any) -> QuerySet[Person]:

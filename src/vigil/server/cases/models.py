@@ -83,6 +83,11 @@ class Person(models.Model):
         ordering = ("-id",)
         verbose_name = _("person")
         verbose_name_plural = _("persons")
+        # Index-only scans for scoping.persons_for (scope organisation / own).
+        indexes = (
+            models.Index(fields=["organisation", "id"], name="person_org_id"),
+            models.Index(fields=["created_by", "id"], name="person_creator_id"),
+        )
 
     def __str__(self) -> str:
         # Never the name: strings of objects end up in logs and admin messages.
@@ -195,6 +200,11 @@ class Case(models.Model):
         ordering = ("-id",)
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        # Index-only scans for the persons of the cases in scope (scoping.persons_for).
+        indexes = (
+            models.Index(fields=["organisation", "person"], name="case_org_person"),
+            models.Index(fields=["owner", "person"], name="case_owner_person"),
+        )
 
     def __str__(self) -> str:
         return self.reference
