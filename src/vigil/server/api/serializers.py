@@ -9,6 +9,8 @@ from vigil.server import scoping
 from vigil.server.accounts.models import Organisation
 from vigil.server.api.representation import FastReadMixin
 from vigil.server.audit.models import AuditEntry
+from vigil.server.cases.identity_guard import MESSAGE as IDENTITY_IN_TEXT
+from vigil.server.cases.identity_guard import identity_in
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.followups.models import FollowUp
 from vigil.server.referrals.models import SHAREABLE, DataSharingAgreement, Referral, ServiceProvider
@@ -139,6 +141,10 @@ class CaseSerializer(FastReadMixin, serializers.ModelSerializer):
         }
         if closed and not attrs.get("closure_reason", getattr(self.instance, "closure_reason", "")):
             raise serializers.ValidationError({"closure_reason": _("A closed case needs a reason.")})
+        person = attrs.get("person") or getattr(self.instance, "person", None)
+        for name in ("closure_reason", "legal_hold_reason"):
+            if identity_in(person, attrs.get(name)):
+                raise serializers.ValidationError({name: IDENTITY_IN_TEXT})
         return attrs
 
     def create(self, validated: dict[str, Any]) -> Case:

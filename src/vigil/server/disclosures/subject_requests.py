@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from vigil.server import scoping
 from vigil.server.audit.log import record
+from vigil.server.cases.identity_guard import identity_in
 from vigil.server.cases.models import Case, Person
 from vigil.server.cases.retention import anonymise_case
 from vigil.server.disclosures import conf, exportfiles, subject_access
@@ -80,11 +81,8 @@ def _audit(action: str, req: SubjectRequest, user: Any, via: str, request: Any, 
 def check_note(person: Person, text: str, field: str) -> str:
     """Refuse a note that contains one of the person's identity values (notes hold none)."""
     text = (text or "").strip()
-    lowered = text.casefold()
-    for name in ("given_name", "family_name", "document_number", "phone"):
-        value = (getattr(person, name) or "").strip().casefold()
-        if len(value) >= 3 and value in lowered:
-            raise RequestError(field, _("Do not write the person's name, document or phone number here."))
+    if identity_in(person, text):
+        raise RequestError(field, _("Do not write the person's name, document or phone number here."))
     return text
 
 

@@ -20,6 +20,8 @@ from vigil.server import scoping
 from vigil.server.accounts.models import Role, Scope
 from vigil.server.audit.log import record
 from vigil.server.audit.models import AuditEntry
+from vigil.server.cases.identity_guard import MESSAGE as IDENTITY_IN_TEXT
+from vigil.server.cases.identity_guard import identity_in
 from vigil.server.cases.models import Case
 from vigil.server.emergency.models import EmergencyAccess, grant_hours
 
@@ -175,7 +177,10 @@ def check(user: Any, reference: Any, reason: Any, *, via: str, request: Any = No
         raise PermissionError("case.emergency_access")
     try:
         text = clean_reason(reason)  # first: a bad reason reveals nothing about references
-        return find_case(user, reference), text
+        case = find_case(user, reference)
+        if identity_in(case.person, text):
+            raise EmergencyError("reason", str(IDENTITY_IN_TEXT))
+        return case, text
     except EmergencyError as exc:
         _refused(user, exc, via, request)
         raise

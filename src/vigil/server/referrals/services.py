@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.server.audit.log import record
+from vigil.server.cases.identity_guard import MESSAGE as IDENTITY_IN_TEXT
+from vigil.server.cases.identity_guard import identity_in
 from vigil.server.cases.models import Case, has_consent
 from vigil.server.referrals.models import SHAREABLE, DataSharingAgreement, Referral, ServiceProvider
 
@@ -106,6 +108,9 @@ def create(
         if not user.can("consent.override"):
             raise ReferralError(_("Your role cannot override a missing consent."), "consent")
         overridden = True
+    for name, text in (("reason", reason), ("override_reason", override_reason)):
+        if identity_in(case.person, text):
+            raise ReferralError(str(IDENTITY_IN_TEXT), name)
     agreement = required_agreement(case, provider, shared_fields)
     with transaction.atomic():
         ref = Referral.objects.create(
@@ -162,6 +167,8 @@ def decide(
         raise ReferralError(message % {"status": ref.get_status_display()}, "status")
     if action in {"decline", "revoke"} and not reason.strip():
         raise ReferralError(_("Say why the referral is declined."), "reason")
+    if identity_in(ref.case.person, reason):
+        raise ReferralError(str(IDENTITY_IN_TEXT), "reason")
     with transaction.atomic():
         ref.status = to
         now = timezone.now()

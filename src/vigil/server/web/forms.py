@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vigil.server.cases.identity_guard import MESSAGE as IDENTITY_IN_TEXT
+from vigil.server.cases.identity_guard import identity_in
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person
 from vigil.server.followups.models import FollowUp
 
@@ -74,6 +76,10 @@ class CaseForm(forms.ModelForm):
             "closure_reason"
         ):
             self.add_error("closure_reason", _("A closed case needs a reason."))
+        person = self.instance.person if self.instance.person_id else None
+        for name in ("closure_reason", "legal_hold_reason"):
+            if name in self.fields and identity_in(person, data.get(name)):
+                self.add_error(name, IDENTITY_IN_TEXT)
         return data
 
 
