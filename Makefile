@@ -18,7 +18,7 @@ run: install
 	$(BIN)/vigil serve --demo
 
 browser:
-	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-test-tools.sh
 
 test: install browser
 	$(BIN)/python -m pytest

@@ -43,11 +43,15 @@ def test_compiled_catalogue_is_current(po):
     assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime - 1
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext (xgettext) to extract")
 def test_every_string_of_the_code_has_a_french_translation(tmp_path):
     """Extract the messages of a copy of the server's code as ``makemessages`` does (each app with a
     catalogue of its own into it, the rest into the project catalogue) and find none without French:
     a string added to the code but not to a catalogue fails here."""
+    if shutil.which("xgettext") is None:
+        pytest.fail(
+            "GNU gettext (xgettext) is missing: `make test` installs it (scripts/ensure-test-tools.sh)",
+            pytrace=False,
+        )
     copy = tmp_path / "server"
     shutil.copytree(SERVER, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
