@@ -158,6 +158,18 @@ def test_load_demo_is_synthetic_and_idempotent():
         "analyst",
     }
     assert User.objects.get(username="shelter").role == "referral_receiver"
+    # Something on each protection page, made through the services (so audited) and only once.
+    from vigil.server.breaches.models import BreachIncident
+    from vigil.server.disclosures.models import SubjectRequest
+    from vigil.server.emergency.models import EmergencyAccess
+    from vigil.server.emergency.services import alerts_for
+
+    assert (
+        EmergencyAccess.objects.count() == 1
+        and alerts_for(User.objects.get(username="inspector")).count() == 1
+    )
+    assert list(BreachIncident.objects.values_list("status", flat=True)) == ["assessing"]
+    assert SubjectRequest.objects.get().kind == "access"
     assert User.objects.get(username="admin").is_staff
     assert all(p.given_name == "Demo" and p.family_name.startswith("Person-") for p in Person.objects.all())
     assert User.objects.get(username="caseworker").check_password(DEMO_PASSWORD)

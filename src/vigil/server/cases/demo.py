@@ -176,5 +176,49 @@ def load_demo(n_cases: int = 12, seed: int = 7) -> dict[str, int]:
                     shared_fields=["birth_year", "gender", "given_name", "primary_language"],
                 )
             created += 1
+        _demo_protection(users)
         record("demo_loaded", object_type="system", via="cli", detail={"cases": created})
     return {"organisations": len(orgs), "users": len(users), "cases": created}
+
+
+def _demo_protection(users: dict[str, User]) -> None:
+    """Something to see on the protection pages, made through the same services as by hand: an
+    emergency access by the NGO caseworker to an inspectorate case (an alert for the inspector and
+    the supervisor), a breach reported by the caseworker and being assessed (affecting one case),
+    and an access request by a person, received three days ago."""
+    from django.utils import timezone
+
+    from vigil.server.breaches import services as breaches
+    from vigil.server.disclosures import subject_requests
+    from vigil.server.emergency import services as emergency
+
+    inspector_case = Case.objects.filter(owner=users["inspector"]).order_by("id").first()
+    ngo_case = Case.objects.filter(owner=users["caseworker"]).order_by("id").first()
+    if inspector_case is None or ngo_case is None:
+        return
+    emergency.grant(
+        users["caseworker"],
+        inspector_case.reference,
+        "Night call from the shelter: the person asks for help; checking the safety plan.",
+        via="cli",
+    )
+    incident = breaches.report(
+        users["caseworker"],
+        {
+            "title": "Work phone with case contacts lost on the bus",
+            "description": "Screen lock on; the phone held the contacts of one case.",
+            "category": "lost_device",
+            "discovered_at": timezone.now() - timedelta(hours=5),
+        },
+        via="cli",
+    )
+    breaches.change_status(users["admin"], incident, "assessing", note="Remote wipe requested.", via="cli")
+    breaches.change_cases(users["admin"], incident, add=[ngo_case.reference], via="cli")
+    subject_requests.create(
+        users["supervisor"],
+        person=inspector_case.person,
+        kind="access",
+        channel="in_person",
+        received_on=timezone.localdate() - timedelta(days=3),
+        via="cli",
+    )
