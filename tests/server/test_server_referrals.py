@@ -377,3 +377,35 @@ def test_agreements_api_filters_and_needs_login(users, orgs, agreements):
     assert [r["id"] for r in rows] == [agreements[("a", "b")].pk]
     assert api.get("/api/agreements/", {"recipient": "x"}).status_code == 400
     assert Client().get("/api/agreements/").status_code in {401, 403}
+
+
+def test_directory_shows_places_free(users, cases, providers):
+    """A place is taken by an accepted referral until it is completed; pending, declined and
+    completed referrals take none."""
+    shelter = providers["a"]  # capacity 5, organisation A
+    for key, status in [("a_caseworker", "accepted"), ("a_inspector", "accepted"), ("b", "pending")]:
+        Referral.objects.create(case=cases[key], provider=shelter, status=status)
+    Referral.objects.create(case=cases["b"], provider=shelter, status="completed")
+    Referral.objects.create(case=cases["b"], provider=shelter, status="declined")
+    api = client_for(users["caseworker"])
+    rows = {p["id"]: p for p in api.get("/api/providers/").json()["results"]}
+    assert rows[shelter.pk]["places_in_use"] == 2 and rows[shelter.pk]["places_available"] == 3
+    assert rows[providers["b"].pk]["places_available"] == 8
+    shelter.capacity = 2
+    shelter.save()
+    free = {p["id"] for p in api.get("/api/providers/", {"available": "true"}).json()["results"]}
+    assert shelter.pk not in free and providers["b"].pk in free
+    no_capacity = ServiceProvider.objects.create(
+        organisation=providers["a"].organisation, name="Legal desk", service_type="legal"
+    )
+    row = next(
+        p
+        for p in api.get("/api/providers/", {"available": "true"}).json()["results"]
+        if p["id"] == no_capacity.pk
+    )
+    assert row["capacity"] is None and row["places_available"] is None
+    # The referral form says it too.
+    page = Client()
+    page.force_login(users["caseworker"])
+    text = page.get(f"/cases/{cases['a_caseworker'].pk}/").content.decode()
+    assert "0 of 2 places free" in text and "8 of 8 places free" in text

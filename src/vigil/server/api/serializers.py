@@ -275,9 +275,26 @@ class ScreeningSerializer(FastReadMixin, serializers.ModelSerializer):
 
 
 class ServiceProviderSerializer(FastReadMixin, serializers.ModelSerializer):
+    places_in_use = serializers.IntegerField(
+        read_only=True, help_text=_("Referrals accepted and not yet completed.")
+    )
+    places_available = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=_("Capacity minus places in use; null without a capacity.")
+    )
+
     class Meta:
         model = ServiceProvider
-        fields = ("id", "name", "organisation", "service_type", "area", "languages", "capacity")
+        fields = (
+            "id",
+            "name",
+            "organisation",
+            "service_type",
+            "area",
+            "languages",
+            "capacity",
+            "places_in_use",
+            "places_available",
+        )
 
 
 class ReferralSerializer(FastReadMixin, serializers.ModelSerializer):

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from csp.decorators import csp_update
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import F, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -32,7 +33,7 @@ from vigil.server.cases import screening as screening_service
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.followups import services as followup_services
 from vigil.server.referrals import services as referral_services
-from vigil.server.referrals.models import DEFAULT_SHARED, DataSharingAgreement, Referral
+from vigil.server.referrals.models import DEFAULT_SHARED, DataSharingAgreement, Referral, ServiceProvider
 
 
 class HasCapability(permissions.BasePermission):
@@ -396,18 +397,31 @@ class ScreeningViewSet(
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("service_type", str), OpenApiParameter("language", str)])
 )
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("service_type", str, enum=ServiceProvider.ServiceType.values),
+            OpenApiParameter("language", str, description="BCP 47 code, e.g. ro"),
+            OpenApiParameter(
+                "available", bool, description="Only services with a free place (or no capacity set)."
+            ),
+        ]
+    )
+)
 class ServiceProviderViewSet(viewsets.ReadOnlyModelViewSet):
     """The directory of services (type, area, languages, capacity)."""
 
     serializer_class = s.ServiceProviderSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = scoping.providers_for(self.request.user)
+        qs = scoping.providers_for(self.request.user).with_places().order_by("name", "id")
         params = self.request.query_params
         if params.get("service_type"):
             qs = qs.filter(service_type=params["service_type"])
         if params.get("language"):
             qs = qs.filter(languages__icontains=params["language"])
+        if params.get("available") in {"true", "1"}:
+            qs = qs.filter(Q(capacity__isnull=True) | Q(capacity__gt=F("in_use")))
         return qs
 
 

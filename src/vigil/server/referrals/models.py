@@ -17,6 +17,14 @@ from vigil.server.accounts.models import Organisation
 from vigil.server.cases.models import Case, has_consent
 
 
+class ProviderQuerySet(models.QuerySet["ServiceProvider"]):
+    def with_places(self) -> ProviderQuerySet:
+        """Annotate ``in_use``: referrals accepted and not yet completed (the places taken)."""
+        return self.annotate(
+            in_use=models.Count("referrals", filter=Q(referrals__status="accepted"), distinct=True)
+        )
+
+
 class ServiceProvider(models.Model):
     class ServiceType(models.TextChoices):
         SHELTER = "shelter", _("Shelter / safe accommodation")
@@ -36,6 +44,8 @@ class ServiceProvider(models.Model):
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
+    objects = ProviderQuerySet.as_manager()
+
     class Meta:
         ordering = ("name",)
         verbose_name = _("service provider")
@@ -43,6 +53,16 @@ class ServiceProvider(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def places_in_use(self) -> int:
+        in_use = getattr(self, "in_use", None)  # annotated by with_places(), else counted
+        return in_use if in_use is not None else self.referrals.filter(status="accepted").count()
+
+    @property
+    def places_available(self) -> int | None:
+        """Capacity minus the accepted referrals; None when the capacity is not given."""
+        return None if self.capacity is None else max(0, self.capacity - self.places_in_use)
 
 
 # What a referral may share, and how to read each value from the case.

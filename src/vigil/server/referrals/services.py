@@ -27,7 +27,7 @@ def provider_choices(
     """(provider, the latest agreement in force with its organisation or None, inside the case's
     organisation) for the referral form: services of an organisation without an agreement are shown
     but cannot be chosen."""
-    providers = list(providers.select_related("organisation"))
+    providers = list(providers.select_related("organisation").with_places().order_by("name", "id"))
     others = {p.organisation_id for p in providers} - {case.organisation_id}
     latest: dict[int, DataSharingAgreement] = {}
     for agreement in DataSharingAgreement.objects.filter(
