@@ -92,9 +92,13 @@ class AuditedViewSet(viewsets.GenericViewSet):
         data = self.get_serializer(rows, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
+    def audit_detail(self, obj: Any) -> dict[str, Any]:
+        """What a view entry adds about ``obj`` (ids only); e.g. the person a request is about."""
+        return {}
+
     def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         obj = self.get_object()
-        self.audit("view", obj)
+        self.audit("view", obj, **self.audit_detail(obj))
         return Response(self.get_serializer(obj).data)
 
 

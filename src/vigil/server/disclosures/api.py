@@ -8,14 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework import exceptions, mixins, permissions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vigil.server import exports
-from vigil.server.api.views import HasCapability
-from vigil.server.audit.log import record
+from vigil.server.api.views import AuditedViewSet
 from vigil.server.disclosures import serializers as s
 from vigil.server.disclosures import statistics, subject_requests
 from vigil.server.disclosures.models import SubjectRequest
@@ -69,12 +68,13 @@ class StatisticsExportView(APIView):
         ]
     )
 )
-class SubjectRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Data-subject requests about persons the user can see (supervisors)."""
+class SubjectRequestViewSet(AuditedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Data-subject requests about persons the user can see (supervisors). Reads are audited by
+    ``AuditedViewSet`` (object type ``subject_request``, with the person's id)."""
 
     serializer_class = s.SubjectRequestSerializer
-    permission_classes = (permissions.IsAuthenticated, HasCapability)
     capabilities: ClassVar[dict[str, str]] = {"read": "subject.request"}
+    audit_type = "subject_request"
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = (
@@ -95,29 +95,8 @@ class SubjectRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                 raise exceptions.ValidationError({"person": [_("Expected a number.")]}) from None
         return qs
 
-    def _audit(self, action_name: str, obj: Any = None, **detail: Any) -> None:
-        record(
-            action_name,
-            user=self.request.user,
-            object_type="subject_request",
-            object_id=obj.pk if obj is not None else "",
-            via="api",
-            request=self.request,
-            detail=detail,
-        )
-
-    def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        rows = page if page is not None else list(queryset)
-        self._audit("list", ids=[r.pk for r in rows], query=sorted(request.query_params.keys()))
-        data = self.get_serializer(rows, many=True).data
-        return self.get_paginated_response(data) if page is not None else Response(data)
-
-    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        obj = self.get_object()
-        self._audit("view", obj, person=obj.person_id)
-        return Response(self.get_serializer(obj).data)
+    def audit_detail(self, obj: SubjectRequest) -> dict[str, Any]:
+        return {"person": obj.person_id}
 
     @extend_schema(request=s.SubjectRequestCreate, responses={201: s.SubjectRequestSerializer})
     def create(self, request: Any) -> Response:
