@@ -23,12 +23,13 @@ from django.test import Client
 from django.utils import timezone, translation
 from tests.server.conftest import client_for, make_case
 
-from vigil.server import exports, scoping
+from vigil.server import scoping
 from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.disclosures import exportfiles, packaging
 from vigil.server.disclosures.models import ExportFile, SubjectRequest
 from vigil.server.followups.models import FollowUp
+from vigil.server.statistics import microdata as exports
 
 pytestmark = pytest.mark.django_db
 

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "vigil.server.breaches",
     "vigil.server.disclosures",
     "vigil.server.jobs",
+    "vigil.server.statistics",
     "vigil.server.web",
 ]
 
@@ -126,7 +127,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "vigil.server.web.otp.RequireOTPMiddleware",
+    "vigil.server.accounts.otp.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -137,9 +138,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "vigil.server.urls"
 WSGI_APPLICATION = "vigil.server.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "web:login"
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
-LOGOUT_REDIRECT_URL = "web:login"
+LOGOUT_REDIRECT_URL = "accounts:login"
 
 TEMPLATES = [
     {

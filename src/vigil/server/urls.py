@@ -6,13 +6,23 @@ from vigil.server.web import views as web_views
 admin.site.site_header = "Vigil administration"
 admin.site.site_title = "Vigil"
 
+# Each app's pages, at the site root (namespace = app label).
+PAGE_APPS = (
+    "emergency",
+    "breaches",
+    "disclosures",
+    "accounts",
+    "cases",
+    "referrals",
+    "followups",
+    "statistics",
+)
+
 urlpatterns = [
     path("api/", include("vigil.server.api.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("vigil.server.emergency.urls")),
-    path("", include("vigil.server.breaches.urls")),
-    path("", include("vigil.server.disclosures.urls")),
+    *(path("", include(f"vigil.server.{name}.urls")) for name in PAGE_APPS),
     path("", include("vigil.server.web.urls")),
 ]
 

@@ -25,7 +25,7 @@ from vigil.server.breaches.forms import (
     UpdateForm,
 )
 from vigil.server.breaches.models import AccountSuspension, BreachIncident
-from vigil.server.web.views import PermissionDeniedPage, _with_permission
+from vigil.server.web.access import PermissionDeniedPage, page_view
 
 
 def _audit(request: HttpRequest, action: str, incident: BreachIncident | None, **detail: Any) -> None:
@@ -47,7 +47,7 @@ def _form_error(form: Any, exc: services.BreachError) -> None:
 
 
 # --- register ------------------------------------------------------------------------------------
-@_with_permission
+@page_view
 def register(request: HttpRequest) -> HttpResponse:
     if not services.may_use_register(request.user):
         raise PermissionDeniedPage
@@ -82,7 +82,7 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_with_permission
+@page_view
 def report(request: HttpRequest) -> HttpResponse:
     """The short form: what happened and when it was discovered. Anyone with ``breach.report``."""
     if not request.user.can("breach.report"):  # type: ignore[union-attr]
@@ -102,7 +102,7 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(request, "breaches/report.html", {"form": form}, status=400 if form.errors else 200)
 
 
-@_with_permission
+@page_view
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident_or_404(request, pk)
     full = services.sees_full_record(request.user, incident)
@@ -144,7 +144,7 @@ def _organisations(incident: BreachIncident) -> list[tuple[Any, bool, bool]]:
     return [(o, o.pk in from_cases, o.pk in manual) for o in orgs]
 
 
-@_with_permission
+@page_view
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _manager_incident(request, pk)
     form = UpdateForm(request.POST or None, instance=BreachIncident.objects.get(pk=incident.pk))
@@ -166,7 +166,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@_with_permission
+@page_view
 @require_POST
 def change_status(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _manager_incident(request, pk)
@@ -190,7 +190,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("breaches:detail", args=[incident.pk]) + "#status")
 
 
-@_with_permission
+@page_view
 @require_POST
 def notify(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _manager_incident(request, pk)
@@ -206,7 +206,7 @@ def notify(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("breaches:detail", args=[incident.pk]) + "#notifications")
 
 
-@_with_permission
+@page_view
 @require_POST
 def change_cases(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _manager_incident(request, pk)
@@ -240,7 +240,7 @@ def _csv_response(text: str, name: str) -> HttpResponse:
     return response
 
 
-@_with_permission
+@page_view
 def review(request: HttpRequest) -> HttpResponse:
     """The two review forms; with ``case`` or ``user`` in the query, the result below them."""
     _require_review(request)
@@ -288,7 +288,7 @@ def _find_user(viewer: Any, token: str) -> Any:
     return found
 
 
-@_with_permission
+@page_view
 def incident_review(request: HttpRequest, pk: int) -> HttpResponse:
     _require_review(request)
     incident = _incident_or_404(request, pk)
@@ -301,7 +301,7 @@ def incident_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- containment ---------------------------------------------------------------------------------
-@_with_permission
+@page_view
 def accounts(request: HttpRequest) -> HttpResponse:
     """Suspend an account (with a reason, optionally for an incident); suspended accounts."""
     if not containment.may_contain(request.user):
@@ -351,7 +351,7 @@ def accounts(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_with_permission
+@page_view
 @require_POST
 def reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     if not containment.may_contain(request.user):

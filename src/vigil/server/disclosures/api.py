@@ -13,11 +13,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from vigil.server import exports
-from vigil.server.api.views import AuditedViewSet
+from vigil.server.api.viewsets import AuditedViewSet
 from vigil.server.disclosures import serializers as s
 from vigil.server.disclosures import statistics, subject_requests
 from vigil.server.disclosures.models import SubjectRequest
+from vigil.server.statistics import microdata as exports
 
 
 class Conflict(exceptions.APIException):

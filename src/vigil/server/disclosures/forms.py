@@ -8,8 +8,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vigil.server import exports
 from vigil.server.disclosures.models import SubjectRequest
+from vigil.server.statistics import microdata as exports
 
 
 class StatisticsExportForm(forms.Form):

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from vigil.server import exports
 from vigil.server.disclosures.models import ExportFile, SubjectRequest
+from vigil.server.statistics import microdata as exports
 
 
 class StatisticsExportInput(serializers.Serializer):

@@ -1,5 +1,5 @@
-"""The analyst's microdata export, encrypted: the same CSV as ``vigil.server.exports`` (cases with
-statistics consent, HTCDS columns, quasi-identifiers of groups smaller than k suppressed) and a
+"""The analyst's microdata export, encrypted: the same CSV as ``vigil.server.statistics.microdata``
+(cases with statistics consent, HTCDS columns, quasi-identifiers of groups smaller than k suppressed) and a
 README, in an AES-256 zip."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.server import exports, scoping
+from vigil.server import scoping
 from vigil.server.audit.log import record
 from vigil.server.disclosures import exportfiles
 from vigil.server.disclosures.models import ExportFile
+from vigil.server.statistics import microdata as exports
 
 CSV_NAME = "vigil-cases-htcds.csv"
 README_NAME = "README.txt"

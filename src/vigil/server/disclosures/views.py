@@ -25,7 +25,8 @@ from vigil.server.disclosures.forms import (
     UpdateForm,
 )
 from vigil.server.disclosures.models import ExportFile, SubjectRequest
-from vigil.server.web.views import PermissionDeniedPage, _with_permission, not_found
+from vigil.server.web.access import PermissionDeniedPage, page_view
+from vigil.server.web.views import not_found
 
 
 def _audit(request: HttpRequest, action: str, object_type: str, object_id: Any = "", **detail: Any) -> None:
@@ -57,7 +58,7 @@ def _issued_page(request: HttpRequest, issued: exportfiles.IssuedExport, back: s
 
 
 # --- exports ------------------------------------------------------------------------------------
-@_with_permission
+@page_view
 def exports_page(request: HttpRequest) -> HttpResponse:
     """Analysts: the form of an encrypted statistics export. Everyone allowed: their own files."""
     user = request.user
@@ -164,7 +165,7 @@ def _request_or_404(request: HttpRequest, pk: int) -> SubjectRequest:
     return get_object_or_404(subject_requests.subject_requests_for(request.user), pk=pk)
 
 
-@_with_permission
+@page_view
 def request_list(request: HttpRequest) -> HttpResponse:
     """The worklist: open requests by due date, overdue first; the latest closed ones."""
     _require_requests(request)
@@ -184,7 +185,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_with_permission
+@page_view
 def request_new(request: HttpRequest) -> HttpResponse:
     """A new request for the person of a case (``?case=<id>``, the link on the case page)."""
     _require_requests(request)
@@ -241,7 +242,7 @@ def _detail_context(request: HttpRequest, req: SubjectRequest) -> dict[str, Any]
     }
 
 
-@_with_permission
+@page_view
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_requests(request)
     req = _request_or_404(request, pk)
@@ -252,7 +253,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 ACTIONS = ("update", "access", "erase", "complete", "refuse")
 
 
-@_with_permission
+@page_view
 @require_POST
 def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     _require_requests(request)

@@ -95,7 +95,7 @@ def grant_new(request: HttpRequest) -> HttpResponse:
                     )
                     % {"ref": access.case.reference, "time": _time(access.expires_at)},
                 )
-                return redirect("web:case-detail", pk=access.case_id)
+                return redirect("cases:case-detail", pk=access.case_id)
             case, text = services.check(request.user, reference, reason, via="web", request=request)
         except services.EmergencyError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

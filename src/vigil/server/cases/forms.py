@@ -1,3 +1,5 @@
+"""Forms of the case pages."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,16 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from vigil.server.cases.identity_guard import MESSAGE as IDENTITY_IN_TEXT
 from vigil.server.cases.identity_guard import identity_in
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person
-from vigil.server.followups.models import FollowUp
-
-
-class DateInput(forms.DateInput):
-    """An HTML date input: its value is always ISO 8601, whatever the page's language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
+from vigil.server.web.widgets import DateInput
 
 
 class PersonForm(forms.ModelForm):
@@ -114,17 +107,3 @@ class ConsentForm(forms.ModelForm):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Reference or document number"), required=False)
-
-
-class FollowUpForm(forms.ModelForm):
-    class Meta:
-        model = FollowUp
-        fields = ("kind", "due_on")
-        widgets = {"due_on": DateInput}  # noqa: RUF012
-
-
-class FollowUpDoneForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=FollowUp.Outcome.choices)
-    removal_verified = forms.NullBooleanField(label=_("Removal from the workplace verified"), required=False)
-    retrafficking_risk = forms.BooleanField(label=_("Risk of re-trafficking"), required=False)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

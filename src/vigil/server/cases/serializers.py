@@ -1,3 +1,5 @@
+"""API representations of persons, cases, migration stages, consents and screenings."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,14 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from vigil.server import scoping
-from vigil.server.accounts.models import Organisation
+from vigil.server.api.fields import ScopedPrimaryKeyField
 from vigil.server.api.representation import FastReadMixin
-from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.identity_guard import MESSAGE as IDENTITY_IN_TEXT
 from vigil.server.cases.identity_guard import identity_in
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
-from vigil.server.followups.models import FollowUp
-from vigil.server.referrals.models import SHAREABLE, DataSharingAgreement, Referral, ServiceProvider
 
 # HTCDS vic_TypeOfExploitation
 EXPLOITATION_TYPES = [
@@ -29,24 +28,6 @@ EXPLOITATION_TYPES = [
     "Surrogacy",
     "Other",
 ]
-
-
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """A foreign key whose choices are what the requesting user may see."""
-
-    def __init__(self, scope_fn: Any, **kwargs: Any) -> None:
-        self.scope_fn = scope_fn
-        super().__init__(**kwargs)
-
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        request = self.context.get("request")
-        return self.scope_fn(request.user if request else None)
-
-
-class OrganisationSerializer(FastReadMixin, serializers.ModelSerializer):
-    class Meta:
-        model = Organisation
-        fields = ("id", "name", "kind", "country")
 
 
 class PersonSerializer(FastReadMixin, serializers.ModelSerializer):
@@ -214,27 +195,6 @@ class WithdrawSerializer(serializers.Serializer):
     withdrawn_on = serializers.DateField(required=False)
 
 
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-    otp = serializers.CharField(
-        required=False, help_text=_("Current two-factor code, for enrolled accounts.")
-    )
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
-    expires_at = serializers.DateTimeField()
-
-
-class MeSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    role = serializers.CharField()
-    scope = serializers.CharField()
-    organisation = serializers.IntegerField(source="organisation_id", allow_null=True)
-    capabilities = serializers.ListField(child=serializers.CharField())
-
-
 class ScreeningSerializer(FastReadMixin, serializers.ModelSerializer):
     case = ScopedPrimaryKeyField(scoping.editable_cases_for)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -272,174 +232,3 @@ class ScreeningSerializer(FastReadMixin, serializers.ModelSerializer):
         if value not in {rid for rid, _v, _t in screenable()}:
             raise serializers.ValidationError(_("Not a rule set with interview questions."))
         return value
-
-
-class ServiceProviderSerializer(FastReadMixin, serializers.ModelSerializer):
-    places_in_use = serializers.IntegerField(
-        read_only=True, help_text=_("Referrals accepted and not yet completed.")
-    )
-    places_available = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text=_("Capacity minus places in use; null without a capacity.")
-    )
-
-    class Meta:
-        model = ServiceProvider
-        fields = (
-            "id",
-            "name",
-            "organisation",
-            "service_type",
-            "area",
-            "languages",
-            "capacity",
-            "places_in_use",
-            "places_available",
-        )
-
-
-class ReferralSerializer(FastReadMixin, serializers.ModelSerializer):
-    case = ScopedPrimaryKeyField(scoping.editable_cases_for)
-    case_reference = serializers.CharField(source="case.reference", read_only=True)
-    provider = ScopedPrimaryKeyField(scoping.providers_for)
-    shared_fields = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(SHAREABLE)), required=False
-    )
-    override_reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=500,
-        help_text=_("Only without consent to referral, for roles that may override: why."),
-    )
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    shared = serializers.SerializerMethodField(
-        help_text=_("The values of the shared fields; empty once consent to referral is withdrawn.")
-    )
-
-    class Meta:
-        model = Referral
-        fields = (
-            "id",
-            "case",
-            "case_reference",
-            "provider",
-            "status",
-            "reason",
-            "shared_fields",
-            "shared",
-            "consent_overridden",
-            "override_reason",
-            "agreement",
-            "created_by",
-            "created_at",
-            "decided_at",
-            "decline_reason",
-            "completed_at",
-        )
-        read_only_fields = (
-            "status",
-            "consent_overridden",
-            "agreement",
-            "created_at",
-            "decided_at",
-            "decline_reason",
-            "completed_at",
-        )
-
-    def get_shared(self, obj: Referral) -> dict[str, Any]:
-        return obj.shared_data()
-
-
-class DataSharingAgreementSerializer(FastReadMixin, serializers.ModelSerializer):
-    in_force = serializers.SerializerMethodField()
-
-    class Meta:
-        model = DataSharingAgreement
-        fields = (
-            "id",
-            "discloser",
-            "recipient",
-            "purpose",
-            "fields",
-            "legal_basis",
-            "document_reference",
-            "signed_on",
-            "expires_on",
-            "terminated_on",
-            "in_force",
-        )
-
-    def get_in_force(self, obj: DataSharingAgreement) -> bool:
-        from django.utils import timezone
-
-        return obj.in_force(timezone.localdate())
-
-
-class ReferralDecisionSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
-
-
-class FollowUpSerializer(FastReadMixin, serializers.ModelSerializer):
-    case = ScopedPrimaryKeyField(scoping.editable_cases_for)
-    referral = ScopedPrimaryKeyField(scoping.referrals_for, required=False, allow_null=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    overdue = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = FollowUp
-        fields = (
-            "id",
-            "case",
-            "referral",
-            "kind",
-            "due_on",
-            "overdue",
-            "created_by",
-            "created_at",
-            "done_on",
-            "done_by",
-            "outcome",
-            "removal_verified",
-            "retrafficking_risk",
-            "notes",
-        )
-        read_only_fields = ("created_at", "done_on", "outcome", "removal_verified", "retrafficking_risk")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        ref = attrs.get("referral")
-        case = attrs.get("case", getattr(self.instance, "case", None))
-        if ref is not None and case is not None and ref.case_id != case.pk:
-            raise serializers.ValidationError({"referral": _("This referral belongs to another case.")})
-        return attrs
-
-
-class FollowUpCompleteSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=FollowUp.Outcome.choices)
-    done_on = serializers.DateField(required=False)
-    removal_verified = serializers.BooleanField(required=False, allow_null=True, default=None)
-    retrafficking_risk = serializers.BooleanField(required=False, default=False)
-    notes = serializers.CharField(required=False, allow_blank=True)
-
-
-class AuditEntrySerializer(FastReadMixin, serializers.ModelSerializer):
-    # The entry's link in the hash chain; null until the entry is sealed (see audit.log).
-    prev_hash = serializers.CharField(source="seal.prev_hash", read_only=True, allow_null=True, default=None)
-    hash = serializers.CharField(source="seal.hash", read_only=True, allow_null=True, default=None)
-
-    class Meta:
-        model = AuditEntry
-        fields = (
-            "id",
-            "at",
-            "actor_id",
-            "actor_username",
-            "action",
-            "object_type",
-            "object_id",
-            "reason",
-            "via",
-            "ip",
-            "detail",
-            "prev_hash",
-            "hash",
-        )

@@ -52,13 +52,13 @@ class RequireOTPMiddleware:
                 if not request.headers.get("Authorization", "").startswith("Token "):
                     return problem_response(request, 403, detail=_("Give your two-factor code first."))
             else:
-                return redirect(f"{reverse('web:otp-verify')}?next={request.get_full_path()}")
+                return redirect(f"{reverse('accounts:otp-verify')}?next={request.get_full_path()}")
         return self.get_response(request)
 
 
 def verify(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
-        return redirect("web:login")
+        return redirect("accounts:login")
     nxt = request.GET.get("next") or request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         nxt = "/"
@@ -88,7 +88,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             request=request,
         )
     return render(
-        request, "vigil/otp_verify.html", {"error": error, "next": nxt}, status=400 if error else 200
+        request, "accounts/otp_verify.html", {"error": error, "next": nxt}, status=400 if error else 200
     )
 
 
@@ -104,7 +104,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         )
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if confirmed is not None:
-        return render(request, "vigil/otp_setup.html", {"enabled": True})
+        return render(request, "accounts/otp_setup.html", {"enabled": True})
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
@@ -118,12 +118,12 @@ def setup(request: HttpRequest) -> HttpResponse:
                 "2fa_enabled", user=user, object_type="user", object_id=user.pk, via="web", request=request
             )
             messages.success(request, _("Two-factor login is on."))
-            return redirect("web:otp-setup")
+            return redirect("accounts:otp-setup")
         error = _("This code is not valid. Try the current code of your authenticator app.")
     secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
     return render(
         request,
-        "vigil/otp_setup.html",
+        "accounts/otp_setup.html",
         {
             "enabled": False,
             "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),

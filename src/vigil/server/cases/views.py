@@ -1,0 +1,339 @@
+"""Pages of cases: list, intake, the case page, the person, stages, consent and screening.
+Records come only from ``vigil.server.scoping``; every page that shows or changes a person or case
+writes an audit entry."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from vigil.rules import i18n as rule_i18n
+from vigil.server import scoping
+from vigil.server.audit.log import record
+from vigil.server.cases import screening
+from vigil.server.cases.forms import CaseForm, ConsentForm, PersonForm, SearchForm, StageForm
+from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit, has_consent
+from vigil.server.followups.forms import FollowUpForm
+from vigil.server.followups.models import FollowUp
+from vigil.server.referrals import services as referral_services
+from vigil.server.referrals.models import DEFAULT_SHARED, SHAREABLE
+from vigil.server.web.access import PermissionDeniedPage, audit_page, page_view, require_capability
+
+
+@page_view
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Cases in scope. The search (reference or document number) is POSTed: an identity value
+    never goes into a URL, so never into an access log or the browser history."""
+    require_capability(request, "case.view")
+    cases = scoping.cases_for(request.user).select_related("owner").order_by("-id")
+    params = request.POST if request.method == "POST" else request.GET
+    form = SearchForm(request.POST if request.method == "POST" else None)
+    q = form.cleaned_data.get("q", "").strip() if form.is_bound and form.is_valid() else ""
+    if q:
+        by_document = Person.index_document(q)
+        cases = cases.filter(reference=q.upper()) | cases.filter(person__document_index=by_document)
+    status = params.get("status", "")
+    if status in Case.Status.values:
+        cases = cases.filter(status=status)
+    page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    ids = [c.pk for c in page.object_list]
+    record(
+        "list",
+        user=request.user,
+        object_type="case",
+        via="web",
+        request=request,
+        detail={"ids": ids, "searched": bool(q)},
+    )
+    template = "cases/_case_rows.html" if request.htmx else "cases/case_list.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {"page": page, "form": form, "statuses": Case.Status.choices, "status": status, "q": q},
+    )
+
+
+@page_view
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Intake: a person and a case in one form."""
+    require_capability(request, "case.create")
+    user = request.user
+    if user.organisation_id is None:  # type: ignore[union-attr]
+        raise PermissionDeniedPage
+    person_form = PersonForm(request.POST or None, prefix="person")
+    case_form = CaseForm(request.POST or None, prefix="case")
+    if request.method == "POST" and person_form.is_valid() and case_form.is_valid():
+        with transaction.atomic():
+            person = person_form.save(commit=False)
+            person.organisation_id = user.organisation_id  # type: ignore[union-attr]
+            person.created_by = user
+            person.save()
+            audit_page(request, "create", person, fields=sorted(person_form.changed_data))
+            case = case_form.save(commit=False)
+            case.person = person
+            case.organisation_id = user.organisation_id  # type: ignore[union-attr]
+            case.owner = user
+            case.save()
+            audit_page(request, "create", case, fields=sorted(case_form.changed_data))
+        messages.success(request, _("Case %(ref)s created.") % {"ref": case.reference})
+        return redirect("cases:case-detail", pk=case.pk)
+    return render(request, "cases/case_new.html", {"person_form": person_form, "case_form": case_form})
+
+
+def case_or_404(request: HttpRequest, pk: int) -> Case:
+    return get_object_or_404(scoping.cases_for(request.user).select_related("person", "owner"), pk=pk)
+
+
+@page_view
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request, "case.view")
+    case = case_or_404(request, pk)
+    can_edit = scoping.can_edit_case(request.user, case)
+    can_hold = request.user.can("case.hold")  # type: ignore[union-attr]
+    stale = False
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDeniedPage
+        form = CaseForm(request.POST, instance=Case.objects.get(pk=case.pk), prefix="case", can_hold=can_hold)
+        if form.is_valid():
+            fields = {f: form.cleaned_data[f] for f in form.changed_data if f in Case.EDITABLE}
+            try:
+                expected = int(request.POST.get("case-version") or 0)
+                with transaction.atomic():
+                    case.save_versioned(expected, fields)
+                    audit_page(request, "update", case, fields=sorted(fields), version=case.version)
+                messages.success(request, _("Saved."))
+                return redirect("cases:case-detail", pk=case.pk)
+            except StaleEdit:
+                # Show the stored version, not the refused input: the user re-applies the change.
+                stale = True
+                case.refresh_from_db()
+                form = CaseForm(instance=case, prefix="case", can_hold=can_hold)
+    else:
+        form = CaseForm(instance=case, prefix="case", can_hold=can_hold)
+    audit_page(request, "view", case)
+    audit_page(request, "view", case.person)
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "person": case.person,
+            "form": form,
+            "can_edit": can_edit,
+            "stale": stale,
+            "stage_form": StageForm(prefix="stage"),
+            "stages": case.stages.all(),
+            "consents": case.consents.all(),
+            "version": case.version,
+            "screenings": case.screenings.select_related("created_by"),
+            "rulesets": screening.screenable(),
+            "default_ruleset": screening.DEFAULT_RULESET,
+            "referrals": case.referrals.select_related("provider"),
+            "providers": referral_services.provider_choices(case, scoping.providers_for(request.user)),
+            "shareable": list(SHAREABLE.items()),
+            "default_shared": DEFAULT_SHARED,
+            "can_refer": can_edit and request.user.can("referral.create"),  # type: ignore[union-attr]
+            "can_override": request.user.can("consent.override"),  # type: ignore[union-attr]
+            "can_subject_request": request.user.can("subject.request"),  # type: ignore[union-attr]
+            "referral_consent": has_consent(case, "referral"),
+            "followups": case.followups.select_related("done_by"),
+            "followup_form": FollowUpForm(prefix="fu"),
+            "outcomes": FollowUp.Outcome.choices,
+            "at_risk": case.followups.filter(retrafficking_risk=True).exists(),
+        },
+        status=409 if stale else 200,
+    )
+
+
+@page_view
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the identity of the person of a case (R12: correction)."""
+    require_capability(request, "case.edit")
+    case = case_or_404(request, pk)
+    if not scoping.can_edit_case(request.user, case):
+        raise PermissionDeniedPage
+    person = case.person
+    form = PersonForm(request.POST or None, instance=person, prefix="person")
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            audit_page(request, "update", person, fields=sorted(form.changed_data), case=case.pk)
+        messages.success(request, _("Saved."))
+        return redirect("cases:case-detail", pk=case.pk)
+    if request.method != "POST":
+        audit_page(request, "view", person, page="edit", case=case.pk)
+    return render(request, "cases/person_edit.html", {"case": case, "form": form})
+
+
+@page_view
+@require_POST
+def stage_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = case_or_404(request, pk)
+    if not scoping.can_edit_case(request.user, case):
+        raise PermissionDeniedPage
+    form = StageForm(request.POST, prefix="stage")
+    if form.is_valid():
+        with transaction.atomic():
+            stage = form.save(commit=False)
+            stage.case = case
+            stage.save()
+            audit_page(request, "update", case, change="stage added", stage=stage.pk)
+        form = StageForm(prefix="stage")
+    context = {"case": case, "stages": case.stages.all(), "stage_form": form, "can_edit": True}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "cases/_stages.html", context)
+    return redirect(reverse("cases:case-detail", args=[case.pk]) + "#stages")
+
+
+@page_view
+def consent_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Consent per purpose: the current state, the history, a form to record a new decision."""
+    require_capability(request, "case.view")
+    case = case_or_404(request, pk)
+    can_record = request.user.can("consent.record") and scoping.can_edit_case(request.user, case)  # type: ignore[union-attr]
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDeniedPage
+        if form.is_valid():
+            with transaction.atomic():
+                consent = form.save(commit=False)
+                consent.case = case
+                consent.recorded_by = request.user
+                consent.save()
+                audit_page(
+                    request, "consent", case, consent=consent.pk, purpose=consent.purpose, given=consent.given
+                )
+            messages.success(request, _("Consent recorded."))
+            return redirect("cases:consent", pk=case.pk)
+    else:
+        audit_page(request, "view", case, page="consent")
+    history = case.consents.select_related("recorded_by", "withdrawn_by").order_by(
+        "purpose", "-given_on", "-id"
+    )
+    current = {}
+    for c in history:
+        current.setdefault(c.purpose, c)
+    rows = [(value, label, current.get(value)) for value, label in Consent.Purpose.choices]
+    return render(
+        request,
+        "cases/consent.html",
+        {
+            "case": case,
+            "form": form,
+            "rows": rows,
+            "history": history,
+            "can_record": can_record,
+        },
+    )
+
+
+@page_view
+@require_POST
+def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    consent = get_object_or_404(scoping.consents_for(request.user).select_related("case"), pk=pk)
+    if not (request.user.can("consent.record") and scoping.can_edit_case(request.user, consent.case)):  # type: ignore[union-attr]
+        raise PermissionDeniedPage
+    if not consent.in_force:
+        raise Http404
+    with transaction.atomic():
+        consent.withdrawn_on = timezone.localdate()
+        consent.withdrawn_by = request.user
+        consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
+        audit_page(request, "consent_withdrawn", consent.case, consent=consent.pk, purpose=consent.purpose)
+    messages.success(request, _("Consent withdrawn."))
+    return redirect("cases:consent", pk=consent.case_id)
+
+
+# --- screening -----------------------------------------------------------------------------------
+def _screening_or_404(request: HttpRequest, pk: int) -> Screening:
+    return get_object_or_404(scoping.screenings_for(request.user).select_related("case"), pk=pk)
+
+
+@page_view
+@require_POST
+def screening_start(request: HttpRequest, pk: int) -> HttpResponse:
+    case = case_or_404(request, pk)
+    if not scoping.can_edit_case(request.user, case):
+        raise PermissionDeniedPage
+    try:
+        with transaction.atomic():
+            s = screening.start(case, request.POST.get("ruleset", screening.DEFAULT_RULESET), request.user)
+            audit_page(request, "update", case, change="screening started", screening=s.pk, ruleset=s.ruleset)
+    except screening.ScreeningError:
+        messages.error(request, _("Choose a rule set from the list."))
+        return redirect("cases:case-detail", pk=case.pk)
+    return redirect("cases:screening", pk=s.pk)
+
+
+def _answer_value(raw: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(raw or "")
+
+
+@page_view
+def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The interview, generated from the rule set's indicators; answers save on every change."""
+    s = _screening_or_404(request, pk)
+    rs = screening.ruleset_for(s)
+    shown = rule_i18n.translate(rs, translation.get_language())  # wording only: rules stay English
+    current = screening.is_current(s)
+    can_edit = current and scoping.can_edit_case(request.user, s.case)
+    error = ""
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDeniedPage
+        try:
+            with transaction.atomic():
+                raw_age = (request.POST.get("age") or "").strip()
+                s.age = Decimal(raw_age) if raw_age else None
+                changed = []
+                for ind in rs.indicators:
+                    key = f"a-{ind.id}"
+                    if key in request.POST:
+                        value = _answer_value(request.POST.get(key))
+                        if s.answers.get(ind.id) != value:
+                            changed.append(ind.id)
+                        screening.apply_answer(s, ind.id, value)
+                screening.evaluate(s)
+                s.save()
+                audit_page(
+                    request, "update", s.case, change="screening answered", screening=s.pk, indicators=changed
+                )
+        except (screening.ScreeningError, InvalidOperation):
+            error = _("The age must be a number from 0 to 120.")
+        if request.htmx and not error:  # type: ignore[attr-defined]
+            return render(request, "cases/_determination.html", _determination_context(s, shown))
+    else:
+        audit_page(request, "view", s.case, page="screening", screening=s.pk)
+    context = {
+        "s": s,
+        "case": s.case,
+        "groups": screening.groups(shown),
+        "rs": shown,
+        "can_edit": can_edit,
+        "current": current,
+        "error": error,
+        **_determination_context(s, shown),
+    }
+    return render(request, "cases/screening.html", context, status=400 if error else 200)
+
+
+def _determination_context(s: Screening, rs: Any) -> dict[str, Any]:
+    """What the determination panel shows; ``rs`` is the copy in the user's language (the stored
+    determination itself stays in English, so its ``label`` is looked up again here)."""
+    det = s.determination or {}
+    fired = [rs.by_id[i] for i in det.get("fired", []) if i in rs.by_id]
+    label = rule_i18n.outcome_label(rs, det["outcome"], translation.get_language()) if det else ""
+    return {"det": det, "det_label": label, "fired": fired,
+            "ask_next": screening.ask_next_questions(rs, det), "s": s}

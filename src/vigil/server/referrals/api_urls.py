@@ -1,0 +1,14 @@
+"""API routes of this app, included under /api/ by vigil.server.api.urls (namespace ``api``):
+``api:provider-*``, ``api:referral-*``, ``api:agreement-*``."""
+
+from django.urls import URLPattern, URLResolver, include, path
+from rest_framework.routers import SimpleRouter
+
+from vigil.server.referrals import api
+
+router = SimpleRouter(trailing_slash=True)
+router.register("providers", api.ServiceProviderViewSet, basename="provider")
+router.register("referrals", api.ReferralViewSet, basename="referral")
+router.register("agreements", api.DataSharingAgreementViewSet, basename="agreement")
+
+urlpatterns: list[URLPattern | URLResolver] = [path("", include(router.urls))]
