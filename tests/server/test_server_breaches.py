@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from tests.server.conftest import PASSWORD, client_for, make_user
 
+from vigil.io.spreadsheet import formula_safe
 from vigil.server.accounts.models import ApiToken
 from vigil.server.audit.models import AuditEntry
 from vigil.server.breaches import access_review
@@ -621,12 +622,13 @@ def test_audit_entries_carry_no_identity_value(world):
         ("\tx", "'\tx"),
         ("plain", "plain"),
         ("a=b", "a=b"),
+        ("", ""),
         (None, ""),
         (7, 7),
     ],
 )
 def test_csv_safe(value, expected):
-    assert access_review.csv_safe(value) == expected
+    assert formula_safe(value) == expected
 
 
 def test_csv_download_is_injection_safe(users, cases, orgs):

@@ -35,6 +35,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vigil.io.spreadsheet import formula_safe
 from vigil.server import scoping
 from vigil.server.accounts.models import Scope
 from vigil.server.audit.log import record
@@ -388,26 +389,12 @@ def _attach_references(rows: Iterable[RecordRow]) -> None:
 
 
 # --- CSV -----------------------------------------------------------------------------------------
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> Any:
-    """A cell a spreadsheet will not run: text starting with = + - @ (or tab, CR) gets a quote."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
     for r in rows:
-        writer.writerow([csv_safe(v) for v in r])
+        writer.writerow([formula_safe(v) for v in r])
     return out.getvalue()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
+from vigil.io.spreadsheet import formula_safe
 from vigil.server.cases.models import Case
 from vigil.stats.disclosure import check_k_anonymity, suppress_table
 
@@ -112,7 +113,7 @@ def microdata_csv(cases: Any, k: int) -> tuple[str, int, int]:
     writer.writeheader()
     for rec in records:
         # Values are codes, never free text; still, neutralise spreadsheet formulas.
-        writer.writerow({c: ("'" + v if v[:1] in "=+-@" else v) for c, v in rec.items()})
+        writer.writerow({c: formula_safe(v) for c, v in rec.items()})
     return buf.getvalue(), len(records), n_suppressed
 
 
