@@ -409,3 +409,37 @@ def test_directory_shows_places_free(users, cases, providers):
     page.force_login(users["caseworker"])
     text = page.get(f"/cases/{cases['a_caseworker'].pk}/").content.decode()
     assert "0 of 2 places free" in text and "8 of 8 places free" in text
+
+
+def test_a_referral_cannot_be_accepted_once_its_consent_is_withdrawn(users, cases, providers):
+    """The accept is refused with the reason (API: 409 problem; page: the message), nothing changes;
+    declining stays possible, and a referral made on an audited override does not rest on consent."""
+    case = cases["a_caseworker"]
+    given = consent(case, users["caseworker"])
+    sender = client_for(users["caseworker"])
+    body = {"case": case.pk, "provider": providers["b"].pk, "shared_fields": ["given_name"]}
+    rid = sender.post("/api/referrals/", body, format="json").json()["id"]
+    second = sender.post("/api/referrals/", body, format="json").json()["id"]
+    r = sender.post(f"/api/consents/{given.pk}/withdraw/", {}, format="json")
+    assert r.status_code == 200, r.content
+    receiver = client_for(users["referral_receiver_b"])
+    r = receiver.post(f"/api/referrals/{rid}/accept/", {}, format="json")
+    assert r.status_code == 409 and r["Content-Type"] == PROBLEM
+    assert r.json()["type"].endswith("/consent-required") and "withdrawn" in r.json()["detail"]
+    ref = Referral.objects.get(pk=rid)
+    assert ref.status == "pending" and ref.decided_at is None
+    assert not AuditEntry.objects.filter(action="referral_accepted").exists()
+    page = Client()
+    page.force_login(users["referral_receiver_b"])
+    r = page.post(f"/referrals/{second}/accept/", follow=True)
+    assert "withdrawn the consent" in r.content.decode()
+    assert Referral.objects.get(pk=second).status == "pending"
+    r = receiver.post(f"/api/referrals/{rid}/decline/", {"reason": "consent withdrawn"}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "declined"
+    # an override does not rest on consent: the supervisor's decision stands
+    urgent = client_for(users["supervisor"]).post(
+        "/api/referrals/", {**body, "override_reason": "imminent danger"}, format="json"
+    )
+    assert urgent.status_code == 201, urgent.content
+    r = receiver.post(f"/api/referrals/{urgent.json()['id']}/accept/", {}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "accepted"

@@ -168,6 +168,8 @@ class ReferralViewSet(
                 request=request,
             )
         except referral_services.ReferralError as exc:
+            if exc.field == "consent":
+                raise ConsentRequired(str(exc)) from None
             raise exceptions.ValidationError({exc.field: str(exc)}) from None
         return Response(self.get_serializer(ref).data)
 

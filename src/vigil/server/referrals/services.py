@@ -165,6 +165,15 @@ def decide(
     if ref.status not in allowed_from:
         message = _("This referral is %(status)s: that step is not possible now.")
         raise ReferralError(message % {"status": ref.get_status_display()}, "status")
+    if action == "accept" and not ref.consent_overridden and not has_consent(ref.case, "referral"):
+        # The referral rests on the person's consent, withdrawn (or replaced by a refusal) since.
+        raise ReferralError(
+            _(
+                "The person has withdrawn the consent to referral that this referral rests on: it "
+                "cannot be accepted. The sender can revoke it."
+            ),
+            "consent",
+        )
     if action in {"decline", "revoke"} and not reason.strip():
         raise ReferralError(_("Say why the referral is declined."), "reason")
     if identity_in(ref.case.person, reason):
