@@ -121,3 +121,81 @@ def test_referral_and_emergency_reasons_refuse_identity(users, cases, orgs):
         "/api/emergency-access/", {"case_reference": case.reference, "reason": reason}, format="json"
     )
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "reason"
+
+
+@pytest.mark.django_db
+def test_stage_place_refuses_identity_api_and_page(users, cases):
+    """The place of a stage is plain text (it feeds the statistics of routes): never the person."""
+    case = cases["a_caseworker"]  # Amina Synthetic, DOC-A-0001
+    api = client_for(users["caseworker"])
+    r = api.post(
+        "/api/stages/", {"case": case.pk, "stage": "work", "place": "with Amina Synthetic"}, format="json"
+    )
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "place"
+    r = api.post("/api/stages/", {"case": case.pk, "stage": "work", "place": "Chisinau"}, format="json")
+    assert r.status_code == 201, r.content
+    stage_id = r.json()["id"]
+    r = api.patch(f"/api/stages/{stage_id}/", {"place": "farm of Synthetic"}, format="json")
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "place"
+    page = Client()
+    page.force_login(users["caseworker"])
+    r = page.post(f"/cases/{case.pk}/stages/", {"stage-stage": "journey", "stage-place": "Amina's uncle"})
+    assert case.stages.count() == 1 and case.stages.get().place == "Chisinau"
+    r = page.post(f"/cases/{case.pk}/stages/", {"stage-stage": "journey", "stage-place": "Odesa"})
+    assert case.stages.count() == 2
+
+
+@pytest.mark.django_db
+def test_emergency_revocation_reason_refuses_identity(users, cases):
+    from vigil.server.emergency import services
+
+    access = services.grant(
+        users["inspector"], cases["b"].reference, "Night call from the shelter: safety plan check.", via="api"
+    )
+    url = f"/api/emergency-access/{access.pk}/revoke/"
+    r = client_for(users["supervisor_b"]).post(url, {"reason": "Chen is with us now"}, format="json")
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "reason"
+    access.refresh_from_db()
+    assert access.ended_at is None
+    r = client_for(users["supervisor_b"]).post(url, {"reason": "We handle it ourselves"}, format="json")
+    assert r.status_code == 200
+
+
+@pytest.mark.django_db
+def test_reason_header_naming_the_person_is_withheld_from_the_audit(users, cases):
+    from vigil.server.audit.log import REASON_WITHHELD
+    from vigil.server.audit.models import AuditEntry
+
+    case = cases["a_caseworker"]
+    api = client_for(users["caseworker"])
+    r = api.get(f"/api/cases/{case.pk}/", HTTP_X_VIGIL_REASON="call from Amina's sister\nat night")
+    assert r.status_code == 200
+    r = api.get(f"/api/persons/{case.person_id}/", HTTP_X_VIGIL_REASON="check DOC-A-0001")
+    assert r.status_code == 200
+    r = api.get(f"/api/cases/{case.pk}/", HTTP_X_VIGIL_REASON="court order\n2026/118")
+    reasons = list(AuditEntry.objects.filter(action="view").order_by("id").values_list("reason", flat=True))
+    assert reasons == [REASON_WITHHELD, REASON_WITHHELD, "court order 2026/118"]
+    assert not AuditEntry.objects.filter(reason__icontains="amina").exists()
+
+
+@pytest.mark.django_db
+def test_every_plain_text_column_has_a_decision():
+    """Each free-text column that is not encrypted is listed, with why that is safe; guarded ones
+    are tested above and in the tests of their apps."""
+    from django.apps import apps
+    from django.db import models
+
+    from vigil.server.cases.identity_guard import PLAIN_TEXT_FIELDS
+    from vigil.server.fields import EncryptedTextField
+
+    found = {
+        f"{m._meta.label}.{f.name}"
+        for m in apps.get_models()
+        if m.__module__.startswith("vigil.")
+        for f in m._meta.concrete_fields
+        if isinstance(f, models.CharField | models.TextField)
+        and not isinstance(f, EncryptedTextField)
+        and not f.choices
+    }
+    assert found - set(PLAIN_TEXT_FIELDS) == set(), "add the new plain-text columns with a decision"
+    assert set(PLAIN_TEXT_FIELDS) - found == set(), "remove the columns that are gone"

@@ -23,6 +23,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from vigil.server.audit.models import AuditEntry, AuditSeal
+from vigil.server.cases.identity_guard import identity_in
 
 GENESIS = "0" * 64
 logger = logging.getLogger(__name__)
@@ -67,6 +68,28 @@ def _client_ip(request: Any) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+# What the audit keeps of an X-Vigil-Reason header that named the person of the record.
+REASON_WITHHELD = "[withheld: the reason named the person]"
+
+
+def _person_of(obj: Any) -> Any:
+    if obj is None:
+        return None
+    if obj._meta.label == "cases.Person":
+        return obj
+    return getattr(obj, "person", None) if hasattr(obj, "person_id") else None
+
+
+def header_reason(request: Any, obj: Any = None) -> str:
+    """The request's ``X-Vigil-Reason`` as the audit keeps it: on one line, at most 500 characters,
+    and withheld when it holds an identity value of the record's person (the audit log is not
+    encrypted: a reason says why, never who)."""
+    text = " ".join((request.headers.get("X-Vigil-Reason") or "").split())[:500]
+    if text and identity_in(_person_of(obj), text):
+        return REASON_WITHHELD
+    return text
+
+
 def record(
     action: str,
     *,
@@ -84,7 +107,7 @@ def record(
         object_type = object_type or obj._meta.model_name or ""
         object_id = object_id or obj.pk
     if request is not None and not reason:
-        reason = (request.headers.get("X-Vigil-Reason") or "")[:500]
+        reason = header_reason(request, obj)
     actor_id = getattr(user, "pk", None) if user is not None and user.is_authenticated else None
     username = user.get_username() if actor_id is not None else ""
     fields = {

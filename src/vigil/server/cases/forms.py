@@ -91,10 +91,17 @@ class StageForm(forms.ModelForm):
         )
         widgets = {"start_date": DateInput, "end_date": DateInput, "notes": forms.Textarea(attrs={"rows": 2})}  # noqa: RUF012
 
+    def __init__(self, *args: Any, person: Person | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = person
+
     def clean(self) -> dict:  # type: ignore[type-arg]
         data = super().clean() or {}
         if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
             self.add_error("end_date", _("The end is before the start."))
+        # The place is kept in plain text (it feeds the statistics of routes): never the person.
+        if identity_in(self.person, data.get("place")):
+            self.add_error("place", IDENTITY_IN_TEXT)
         return data
 
 

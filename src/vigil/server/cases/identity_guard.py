@@ -1,7 +1,8 @@
 """Keep identity values out of the short free-text fields that are stored in plain text.
 
 Reasons (for closing a case, a legal hold, a referral, declining or revoking it, an emergency
-access) and notes of data-subject requests are not encrypted: they must say *why*, never *who*.
+access), notes of data-subject requests and the place of a migration stage are not encrypted: they
+must say *why* and *where*, never *who*.
 ``identity_in`` finds the person's own identity values in such a text: a given or family name as a
 whole word (3 letters or more), the document number (letters and digits, whatever the separators)
 or the phone number (6 digits or more, whatever the formatting). It cannot find other people's
@@ -45,3 +46,67 @@ def identity_in(person: Any, text: str | None) -> str | None:
     if len(phone) >= 6 and phone in _digits(text):
         return "phone"
     return None
+
+
+# Every free-text column of the server that is *not* encrypted, and why that is safe. A new plain
+# text column must be added here with its decision (a test fails otherwise); identity data goes
+# into an ``EncryptedTextField`` instead.
+GUARDED = "refuses the person's own identity values (identity_in), API and pages"
+CODE = "a code, hash, identifier or number chosen from a list; never free text about a person"
+STAFF = "about staff accounts or organisations, not about the people Vigil protects"
+NO_PERSON = "not about one person (help text asks for no identity data); reviewed by supervisors"
+PLAIN_TEXT_FIELDS: dict[str, str] = {
+    "accounts.Organisation.name": STAFF,
+    "accounts.Organisation.country": CODE,
+    "accounts.User.password": CODE,
+    "accounts.User.username": STAFF,
+    "accounts.User.first_name": STAFF,
+    "accounts.User.last_name": STAFF,
+    "accounts.User.email": STAFF,
+    "accounts.ApiToken.key_hash": CODE,
+    "audit.AuditEntry.actor_username": STAFF,
+    "audit.AuditEntry.action": CODE,
+    "audit.AuditEntry.object_type": CODE,
+    "audit.AuditEntry.object_id": CODE,
+    "audit.AuditEntry.reason": "the X-Vigil-Reason header: withheld when it names the record's person",
+    "audit.AuditEntry.via": CODE,
+    "audit.AuditSeal.prev_hash": CODE,
+    "audit.AuditSeal.hash": CODE,
+    "cases.Person.name_index": CODE,
+    "cases.Person.document_index": CODE,
+    "cases.Person.phone_index": CODE,
+    "cases.Person.citizenship": CODE,
+    "cases.Person.primary_language": CODE,
+    "cases.Case.reference": CODE,
+    "cases.Case.closure_reason": GUARDED,
+    "cases.Case.legal_hold_reason": GUARDED,
+    "cases.MigrationStage.place": GUARDED + "; kept in plain text for the statistics of routes",
+    "cases.MigrationStage.country": CODE,
+    "cases.Screening.ruleset": CODE,
+    "cases.Screening.ruleset_version": CODE,
+    "cases.Screening.outcome": CODE,
+    "referrals.ServiceProvider.name": STAFF,
+    "referrals.ServiceProvider.area": STAFF,
+    "referrals.ServiceProvider.languages": CODE,
+    "referrals.DataSharingAgreement.legal_basis": STAFF,
+    "referrals.DataSharingAgreement.document_reference": STAFF,
+    "referrals.Referral.reason": GUARDED,
+    "referrals.Referral.override_reason": GUARDED,
+    "referrals.Referral.decline_reason": GUARDED,
+    "emergency.EmergencyAccess.reason": GUARDED,
+    "emergency.EmergencyAccess.end_reason": GUARDED,
+    "breaches.BreachIncident.reference": CODE,
+    "breaches.BreachIncident.title": NO_PERSON,
+    "breaches.AccountSuspension.reason": STAFF,
+    "breaches.AccountSuspension.reactivation_reason": STAFF,
+    "disclosures.ExportFile.purpose": NO_PERSON,
+    "disclosures.ExportFile.file_name": CODE,
+    "disclosures.ExportFile.token_hash": CODE,
+    "disclosures.SubjectRequest.refusal_reason": GUARDED,
+    "disclosures.SubjectRequest.outcome_note": GUARDED,
+    "jobs.JobRun.name": CODE,
+    "jobs.JobRun.error_class": CODE,
+    "jobs.JobRun.error_message": "an exception message of a scheduled job (jobs handle ids and counts)",
+    "jobs.JobRun.host": CODE,
+    "jobs.JobLock.name": CODE,
+}

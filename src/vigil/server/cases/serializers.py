@@ -164,6 +164,9 @@ class MigrationStageSerializer(FastReadMixin, serializers.ModelSerializer):
             raise serializers.ValidationError({"end_date": _("The end is before the start.")})
         if self.instance is not None and "case" in attrs and attrs["case"].pk != self.instance.case_id:
             raise serializers.ValidationError({"case": _("A stage cannot move to another case.")})
+        case = attrs.get("case") or getattr(self.instance, "case", None)
+        if case is not None and identity_in(case.person, attrs.get("place")):
+            raise serializers.ValidationError({"place": IDENTITY_IN_TEXT})
         return attrs
 
 

@@ -182,7 +182,7 @@ def stage_add(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_or_404(request, pk)
     if not scoping.can_edit_case(request.user, case):
         raise PermissionDeniedPage
-    form = StageForm(request.POST, prefix="stage")
+    form = StageForm(request.POST, prefix="stage", person=case.person)
     if form.is_valid():
         with transaction.atomic():
             stage = form.save(commit=False)

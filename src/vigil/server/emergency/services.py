@@ -256,6 +256,8 @@ def revoke(
     if not may_revoke(user, access):
         raise PermissionError("revoke")
     text = clean_reason(reason, minimum=MIN_END_REASON)
+    if identity_in(access.case.person, text):
+        raise EmergencyError("reason", str(IDENTITY_IN_TEXT))
     closed = _close(access, user, EmergencyAccess.Ending.REVOKED, text, via=via, request=request)
     # Revoking is acting on the alert: it no longer waits for someone to acknowledge it.
     EmergencyAccess.objects.filter(pk=closed.pk, acknowledged_at__isnull=True).update(
