@@ -24,6 +24,16 @@ def _fast_password_hashing(settings: Any) -> None:
     cache.clear()  # throttling counters live in the cache: each test starts fresh
 
 
+@pytest.fixture(autouse=True)
+def _english_between_tests() -> Any:
+    """A French page or request leaves French active in the thread: each test starts in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 @pytest.fixture
 def orgs(db: Any) -> dict[str, Organisation]:
     return {

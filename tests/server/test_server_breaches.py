@@ -111,7 +111,9 @@ def _call(world: dict[str, Any], endpoint: str, user: str, target: str) -> int:
     if endpoint == "retrieve":
         return c.get(f"/api/breaches/{inc.pk}/").status_code
     if endpoint == "update":
-        return c.patch(f"/api/breaches/{inc.pk}/", {"severity": "critical"}, format="json").status_code
+        version = BreachIncident.objects.get(pk=inc.pk).version
+        body = {"severity": "critical", "version": version}
+        return c.patch(f"/api/breaches/{inc.pk}/", body, format="json").status_code
     if endpoint == "status":
         return c.post(f"/api/breaches/{inc.pk}/status/", {"status": "assessing"}, format="json").status_code
     if endpoint == "notify":
@@ -257,7 +259,12 @@ def test_report_to_close_with_notifications(users, cases, orgs):
 
     r = admin.patch(
         f"/api/breaches/{pk}/",
-        {"severity": "critical", "estimated_records": 40, "organisations": [orgs["b"].pk]},
+        {
+            "severity": "critical",
+            "estimated_records": 40,
+            "organisations": [orgs["b"].pk],
+            "version": r.json()["version"],
+        },
         format="json",
     )
     assert r.status_code == 200 and r.json()["severity"] == "critical"
@@ -563,9 +570,12 @@ def test_audit_entries_carry_no_identity_value(world):
     users, cases = world["users"], world["cases"]
     admin = client_for(users["administrator"])
     pk = world["a"].pk
-    admin.patch(
-        f"/api/breaches/{pk}/", {"containment_actions": "Wiped the laptop of Amina Synthetic"}, format="json"
+    r = admin.patch(
+        f"/api/breaches/{pk}/",
+        {"containment_actions": "Wiped the laptop of Amina Synthetic", "version": world["a"].version},
+        format="json",
     )
+    assert r.status_code == 200
     admin.post(f"/api/breaches/{pk}/cases/", {"add": [cases["a_inspector"].reference]}, format="json")
     admin.post(
         f"/api/breaches/{pk}/notifications/",
@@ -768,6 +778,7 @@ def test_assess_page_saves_only_changed_fields(world):
         "organisations": [world["orgs"]["b"].pk],
         "containment_actions": "Remote wipe requested",
         "closure_summary": "",
+        "version": inc.version,
     }
     r = admin.post(f"/breaches/{inc.pk}/edit/", form)
     assert r.status_code == 302

@@ -605,7 +605,7 @@ def test_subject_access_needs_a_verified_identity_and_the_right_kind(users, rich
     erasure = new_request(users["supervisor"], rich_case.person, "erasure", verification="document_seen")
     r = client.post(f"{REQUESTS_URL}{erasure.json()['id']}/access/")
     assert r.status_code == 409
-    change = {"verification": "case_details", "status": "in_progress"}
+    change = {"verification": "case_details", "status": "in_progress", "version": 1}
     r = client.patch(f"{REQUESTS_URL}{rid}/", change, format="json")
     assert r.status_code == 200 and r.json()["status"] == "in_progress"
     assert client.post(f"{REQUESTS_URL}{rid}/access/").status_code == 201

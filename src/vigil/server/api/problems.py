@@ -12,7 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from vigil.server.cases.models import StaleEdit
+from vigil.server.versioning import StaleEdit
 
 PROBLEM_BASE = "https://vigil.invalid/problems/"
 CONTENT_TYPE = "application/problem+json"

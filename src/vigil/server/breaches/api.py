@@ -62,7 +62,7 @@ _FILTERS = extend_schema(
         responses={201: s.BreachIncidentSerializer},
     ),
     partial_update=extend_schema(
-        summary="Assess: change fields (breach.manage)",
+        summary="Assess: change fields (breach.manage); send the version you read (stale: 409)",
         request=s.BreachUpdateSerializer,
         responses=s.BreachIncidentSerializer,
     ),
@@ -130,8 +130,10 @@ class BreachIncidentViewSet(
         incident = self.get_object()
         body = s.BreachUpdateSerializer(incident, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        version = data.pop("version")
         try:
-            services.update(request.user, incident, body.validated_data, via="api", request=request)
+            services.update(request.user, incident, data, version=version, via="api", request=request)
         except services.BreachError as exc:
             raise _invalid(exc) from None
         incident.refresh_from_db()
@@ -158,6 +160,7 @@ class BreachIncidentViewSet(
                 data["status"],
                 note=data.get("note", ""),
                 closure_summary=data.get("closure_summary", ""),
+                expected_version=data.get("version"),
                 via="api",
                 request=request,
             )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.server.accounts.models import Organisation
 from vigil.server.breaches.models import BreachIncident, BreachNotification
+from vigil.server.web.versioning import VersionedForm
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -32,7 +33,9 @@ class ReportForm(forms.ModelForm):
         widgets = {**_WHEN, "title": forms.TextInput(attrs={"autocomplete": "off"})}  # noqa: RUF012
 
 
-class UpdateForm(forms.ModelForm):
+class UpdateForm(VersionedForm, forms.ModelForm):
+    """Carries the version read (hidden): a save based on an older one is refused."""
+
     organisations = forms.ModelMultipleChoiceField(
         Organisation.objects.all(),
         required=False,
@@ -58,7 +61,9 @@ class UpdateForm(forms.ModelForm):
         widgets = {**_WHEN, "title": forms.TextInput(attrs={"autocomplete": "off"})}  # noqa: RUF012
 
 
-class StatusForm(forms.Form):
+class StatusForm(VersionedForm):
+    """The version read is posted too; the service also checks the status read."""
+
     status = forms.ChoiceField(label=_("new status"), choices=BreachIncident.Status.choices)
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     closure_summary = forms.CharField(
@@ -66,6 +71,7 @@ class StatusForm(forms.Form):
     )
 
     def __init__(self, *args: Any, allowed: tuple[str, ...] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("version_required", False)
         super().__init__(*args, **kwargs)
         if allowed:
             self.fields["status"].choices = [

@@ -18,11 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from vigil.server.accounts.models import Organisation
 from vigil.server.cases.models import Case
 from vigil.server.fields import EncryptedTextField
+from vigil.server.versioning import Versioned
 
 NO_IDENTITY = _("No names, document numbers, phone numbers, addresses or other identity data.")
 
 
-class BreachIncident(models.Model):
+class BreachIncident(Versioned):
     class Category(models.TextChoices):
         LOST_DEVICE = "lost_device", _("Lost or stolen device")
         UNAUTHORISED_ACCESS = "unauthorised_access", _("Unauthorised access")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from vigil.server.accounts.models import Organisation
+from vigil.server.api.versioning import SEND_VERSION, version_field
 from vigil.server.breaches import services
 from vigil.server.breaches.models import BreachIncident, BreachNotification, BreachStatusChange
 
@@ -22,15 +23,22 @@ class BreachReportSerializer(serializers.ModelSerializer):
 
 
 class BreachUpdateSerializer(serializers.ModelSerializer):
-    """Fields a manager may change; the status has its own endpoint."""
+    """Fields a manager may change, with the version read; the status has its own endpoint. Only
+    the fields sent are written, and only if the incident is still at that version (else 409)."""
 
     organisations = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(), many=True, required=False
     )
+    version = version_field()
 
     class Meta:
         model = BreachIncident
-        fields = (*services.UPDATABLE, "organisations")
+        fields = (*services.UPDATABLE, "organisations", "version")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "version" not in attrs:  # a partial update makes every field optional, not this one
+            raise serializers.ValidationError({"version": SEND_VERSION})
+        return attrs
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):
@@ -45,6 +53,7 @@ class StatusRequestSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=BreachIncident.Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     closure_summary = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    version = version_field(required=False)
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -130,6 +139,7 @@ class BreachIncidentSerializer(serializers.ModelSerializer):
             "closure_summary",
             "notifications",
             "status_history",
+            "version",
         )
         read_only_fields = fields
 

@@ -28,6 +28,7 @@ from vigil.server.accounts.models import Scope
 from vigil.server.audit.log import record
 from vigil.server.breaches.models import BreachIncident, BreachNotification, BreachStatusChange
 from vigil.server.cases.models import Case
+from vigil.server.versioning import lock
 
 UPDATABLE = (
     "title",
@@ -167,26 +168,40 @@ def report(user: Any, data: dict[str, Any], *, via: str, request: Any = None) ->
 
 
 def update(
-    user: Any, incident: BreachIncident, data: dict[str, Any], *, via: str, request: Any = None
+    user: Any,
+    incident: BreachIncident,
+    data: dict[str, Any],
+    *,
+    version: int,
+    via: str,
+    request: Any = None,
 ) -> list[str]:
-    """Change fields of an incident (managers); returns the names of the fields changed."""
+    """Change fields of an incident (managers) if it is still at ``version`` (the version the
+    manager read); returns the names of the fields changed. Only the fields in ``data`` that
+    differ are written, in one conditional UPDATE (``save_versioned``); a stale version raises
+    ``StaleEdit`` and nothing is written."""
     if not is_manager(user):
         raise PermissionError("breach.manage")
     _check_window(data, incident)
     changed = [k for k in UPDATABLE if k in data and getattr(incident, k) != data[k]]
     organisations = data.get("organisations")
     with transaction.atomic():
-        for name in changed:
-            setattr(incident, name, data[name])
-        if changed:
-            incident.save(update_fields=[*changed, "updated_at"])
+        incident.save_versioned(version, {name: data[name] for name in changed})
         if organisations is not None:
             before = set(incident.organisations.values_list("id", flat=True))
             after = {o.pk for o in organisations}
             if before != after:
                 incident.organisations.set(after)
                 changed.append("organisations")
-        audit("breach_update", user, incident, via=via, request=request, fields=sorted(changed))
+        audit(
+            "breach_update",
+            user,
+            incident,
+            via=via,
+            request=request,
+            fields=sorted(changed),
+            version=incident.version,
+        )
     return changed
 
 
@@ -197,14 +212,19 @@ def change_status(
     *,
     note: str = "",
     closure_summary: str = "",
+    expected_version: int | None = None,
     via: str,
     request: Any = None,
 ) -> BreachStatusChange:
-    """Move an incident along reported -> assessing -> contained -> notified -> closed."""
+    """Move an incident along reported -> assessing -> contained -> notified -> closed.
+
+    The row is re-read under a lock and must still be in the status ``incident`` was read in (and
+    at ``expected_version``, when the client sent it): two concurrent changes cannot both
+    succeed, the second raises ``StaleEdit``."""
     if not is_manager(user):
         raise PermissionError("breach.manage")
     with transaction.atomic():
-        incident = BreachIncident.objects.select_for_update().get(pk=incident.pk)
+        incident = lock(incident, expected_version=expected_version, status=incident.status)
         if to not in BreachIncident.Status.values:
             raise BreachError("status", _("Unknown status."))
         if to not in incident.allowed_next():
@@ -220,9 +240,8 @@ def change_status(
             )
         if to == BreachIncident.Status.NOTIFIED and not incident.notifications.exists():
             raise BreachError("status", _("Record at least one notification first."))
-        if closure_summary.strip():
-            incident.closure_summary = closure_summary.strip()
-        if to == BreachIncident.Status.CLOSED and not incident.closure_summary.strip():
+        summary = closure_summary.strip() or incident.closure_summary
+        if to == BreachIncident.Status.CLOSED and not summary.strip():
             raise BreachError("closure_summary", _("Write a closure summary before closing."))
         now = timezone.now()
         change = BreachStatusChange.objects.create(
@@ -233,19 +252,21 @@ def change_status(
             changed_at=now,
             note=note.strip(),
         )
-        incident.status = to
-        incident.status_changed_at = now
-        incident.closed_at = now if to == BreachIncident.Status.CLOSED else None
-        incident.save(
-            update_fields=["status", "status_changed_at", "closed_at", "closure_summary", "updated_at"]
-        )
+        changes: dict[str, Any] = {
+            "status": to,
+            "status_changed_at": now,
+            "closed_at": now if to == BreachIncident.Status.CLOSED else None,
+        }
+        if closure_summary.strip():
+            changes["closure_summary"] = closure_summary.strip()
+        incident.save_versioned(incident.version, changes)
         audit(
             "breach_status",
             user,
             incident,
             via=via,
             request=request,
-            **{"from": change.from_status, "to": to, "change": change.pk},
+            **{"from": change.from_status, "to": to, "change": change.pk, "version": incident.version},
         )
     return change
 

@@ -25,7 +25,9 @@ from vigil.server.breaches.forms import (
     UpdateForm,
 )
 from vigil.server.breaches.models import AccountSuspension, BreachIncident
+from vigil.server.versioning import StaleEdit
 from vigil.server.web.access import PermissionDeniedPage, page_view
+from vigil.server.web.versioning import STALE, refuse_stale
 
 
 def _audit(request: HttpRequest, action: str, incident: BreachIncident | None, **detail: Any) -> None:
@@ -127,7 +129,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(
             {
                 # Distinct id prefixes: the forms share field names (e.g. "note") on one page.
-                "status_form": StatusForm(allowed=incident.allowed_next(), auto_id="status_%s"),
+                "status_form": StatusForm(
+                    allowed=incident.allowed_next(), version=incident.version, auto_id="status_%s"
+                ),
                 "notification_form": NotificationForm(auto_id="notify_%s"),
                 "cases_form": CasesForm(auto_id="cases_%s"),
             }
@@ -148,22 +152,32 @@ def _organisations(incident: BreachIncident) -> list[tuple[Any, bool, bool]]:
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _manager_incident(request, pk)
     form = UpdateForm(request.POST or None, instance=BreachIncident.objects.get(pk=incident.pk))
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.update(request.user, incident, form.cleaned_data, via="web", request=request)
+            services.update(
+                request.user,
+                incident,
+                form.cleaned_data,
+                version=form.cleaned_data["version"],
+                via="web",
+                request=request,
+            )
         except services.BreachError as exc:
             _form_error(form, exc)
+        except StaleEdit:
+            # Show the stored incident, not the refused input: the manager re-applies the change.
+            form = UpdateForm(instance=BreachIncident.objects.get(pk=incident.pk))
+            refuse_stale(form)
+            status = 409
         else:
             messages.success(request, _("Saved."))
             return redirect("breaches:detail", pk=incident.pk)
     elif request.method != "POST":
         _audit(request, "view", incident, page="edit")
-    return render(
-        request,
-        "breaches/edit.html",
-        {"incident": incident, "form": form},
-        status=400 if form.errors else 200,
-    )
+    if form.errors and status == 200:
+        status = 400
+    return render(request, "breaches/edit.html", {"incident": incident, "form": form}, status=status)
 
 
 @page_view
@@ -179,12 +193,15 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
                 form.cleaned_data["status"],
                 note=form.cleaned_data.get("note", ""),
                 closure_summary=form.cleaned_data.get("closure_summary", ""),
+                expected_version=form.expected_version(),
                 via="web",
                 request=request,
             )
             messages.success(request, _("Status changed."))
         except services.BreachError as exc:
             messages.error(request, exc.message)
+        except StaleEdit:
+            messages.error(request, STALE)
     else:
         messages.error(request, _("Choose the new status."))
     return redirect(reverse("breaches:detail", args=[incident.pk]) + "#status")

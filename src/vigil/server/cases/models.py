@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.server.accounts.models import Organisation
 from vigil.server.fields import EncryptedTextField, keyring
+from vigil.server.versioning import Derived, Versioned
+from vigil.server.versioning import StaleEdit as StaleEdit  # re-exported: its former home
 
 # ISIC Rev.4 sections (HTCDS vic_ForcedLabourIndustry).
 ISIC_SECTIONS = [
@@ -43,8 +45,11 @@ ISIC_SECTIONS = [
 ]
 
 
-class Person(models.Model):
-    """The identity side of a case (HTCDS Person). Identity fields are encrypted at rest."""
+class Person(Versioned):
+    """The identity side of a case (HTCDS Person). Identity fields are encrypted at rest.
+
+    Versioned (``vigil.server.versioning``): edits go through ``save_versioned``, which keeps the
+    blind indexes consistent with the stored other half of the name (``DERIVED``)."""
 
     class Gender(models.TextChoices):
         FEMININE = "Feminine", _("Female")
@@ -78,6 +83,11 @@ class Person(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     IDENTITY_FIELDS = ("given_name", "family_name", "document_number", "phone", "address", "narrative")
+    DERIVED: ClassVar[dict[str, Derived]] = {
+        "name_index": Derived(("given_name", "family_name"), lambda g, f: Person.name_index_of(g, f)),
+        "document_index": Derived(("document_number",), lambda d: Person.index_document(d)),
+        "phone_index": Derived(("phone",), lambda p: Person.index_phone(p)),
+    }
 
     class Meta:
         ordering = ("-id",)
@@ -105,14 +115,13 @@ class Person(models.Model):
     def index_phone(value: str) -> str:
         return keyring().blind_index(value, "cases.person.phone", phone=True)
 
+    @staticmethod
+    def name_index_of(given_name: str, family_name: str) -> str:
+        return Person.index_name(given_name, family_name) if (given_name or family_name) else ""
+
     def refresh_indexes(self) -> None:
-        self.name_index = (
-            self.index_name(self.given_name, self.family_name)
-            if (self.given_name or self.family_name)
-            else ""
-        )
-        self.document_index = self.index_document(self.document_number)
-        self.phone_index = self.index_phone(self.phone)
+        for name, derived in self.DERIVED.items():
+            setattr(self, name, derived.compute(*(getattr(self, i) for i in derived.inputs)))
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.refresh_indexes()
@@ -126,14 +135,6 @@ class Person(models.Model):
         super().save(*args, **kwargs)
 
 
-class StaleEdit(Exception):
-    """A save based on a version of the record that someone else has changed since."""
-
-    def __init__(self, current_version: int) -> None:
-        super().__init__(f"record changed since it was read (now at version {current_version})")
-        self.current_version = current_version
-
-
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
@@ -143,7 +144,7 @@ def new_reference() -> str:
     return f"VG-{timezone.now().year}-{body}"
 
 
-class Case(models.Model):
+class Case(Versioned):
     class Status(models.TextChoices):  # HTCDS cas_Status
         ACTIVE = "Active", _("Active")
         FOLLOW_UP = "FollowUp", _("Follow-up")
@@ -180,11 +181,10 @@ class Case(models.Model):
     )
     legal_hold_reason = models.CharField(_("reason for the legal hold"), max_length=300, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
-    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    EDITABLE = (
+    EDITABLE: ClassVar[tuple[str, ...]] = (
         "legal_hold",
         "legal_hold_reason",
         "status",
@@ -223,29 +223,8 @@ class Case(models.Model):
                     raise
         super().save(*args, **kwargs)
 
-    def save_versioned(self, expected_version: int, fields: dict[str, Any]) -> None:
-        """Apply ``fields`` only if the stored version is still ``expected_version``.
 
-        One conditional UPDATE: of many concurrent saves from the same version exactly one wins;
-        the others raise ``StaleEdit`` and nothing is silently overwritten.
-        """
-        unknown = set(fields) - set(self.EDITABLE)
-        if unknown:
-            raise ValueError(f"not editable: {sorted(unknown)}")
-        now = timezone.now()
-        updated = Case.objects.filter(pk=self.pk, version=expected_version).update(
-            **fields, version=models.F("version") + 1, updated_at=now
-        )
-        if not updated:
-            current = Case.objects.filter(pk=self.pk).values_list("version", flat=True).first()
-            raise StaleEdit(current or 0)
-        for name, value in fields.items():
-            setattr(self, name, value)
-        self.version = expected_version + 1
-        self.updated_at = now
-
-
-class MigrationStage(models.Model):
+class MigrationStage(Versioned):
     """One stage of the journey (seed 003, Box 1.3; HTCDS hte_ events)."""
 
     class Stage(models.TextChoices):
@@ -278,7 +257,7 @@ class MigrationStage(models.Model):
         return f"{self.get_stage_display()} ({self.case_id})"
 
 
-class Consent(models.Model):
+class Consent(Versioned):
     """Consent for one purpose (R1): given or refused, when, how, by whom recorded; withdrawal."""
 
     class Purpose(models.TextChoices):
@@ -326,7 +305,7 @@ def has_consent(case: Case, purpose: str) -> bool:
     return latest is not None and latest.in_force
 
 
-class Screening(models.Model):
+class Screening(Versioned):
     """One interview against one rule set (the version is kept with it). The determination is
     computed by ``vigil.rules`` from the answers; the server only stores it."""
 

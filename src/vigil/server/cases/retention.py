@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from vigil.server.audit.log import record
@@ -44,8 +45,9 @@ def anonymise_case(case: Case) -> bool:
         stage.employer_or_recruiter = ""
         stage.notes = ""
         stage.save(update_fields=["employer_or_recruiter", "notes"])
-    case.followups.update(notes="")
-    Case.objects.filter(pk=case.pk).update(anonymised_at=now)
+    # Every write bumps the version: an edit based on the record before anonymisation is refused.
+    case.followups.update(notes="", version=F("version") + 1)
+    Case.objects.filter(pk=case.pk).update(anonymised_at=now, version=F("version") + 1, updated_at=now)
     person: Person = case.person
     if person.cases.filter(anonymised_at__isnull=True).exists():
         return False

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from vigil.errors import VigilError
 from vigil.rules import RuleSet, assess, available, load_ruleset
 from vigil.server.cases.models import Screening
+from vigil.server.versioning import lock
 
 DEFAULT_RULESET = "ilo-ec-2009-adult-labour"
 
@@ -146,3 +147,36 @@ def set_answer(screening: Screening, indicator: str, value: bool | None) -> dict
 
 def ask_next_questions(rs: RuleSet, det: dict[str, Any], limit: int = 5) -> list[Any]:
     return [rs.by_id[i] for i in det.get("ask_next", [])[:limit] if i in rs.by_id]
+
+
+_UNSET: Any = object()
+
+
+def update(
+    screening: Screening,
+    expected_version: int,
+    *,
+    answers: dict[str, bool | None] | None = None,
+    age: Any = _UNSET,
+) -> Screening:
+    """Merge ``answers`` into the *stored* answers and re-evaluate, if the screening is still at
+    ``expected_version``: the row is re-read under a lock (``versioning.lock``) and written with
+    one conditional UPDATE, so concurrent answers are never merged into a stale copy and lost.
+    Raises ``StaleEdit`` (409) or ``ScreeningError``."""
+    with transaction.atomic():
+        lock(screening, expected_version=expected_version)
+        if age is not _UNSET:
+            screening.age = age
+        for indicator, value in (answers or {}).items():
+            apply_answer(screening, indicator, value)
+        evaluate(screening)
+        screening.save_versioned(
+            expected_version,
+            {
+                "age": screening.age,
+                "answers": screening.answers,
+                "determination": screening.determination,
+                "outcome": screening.outcome,
+            },
+        )
+    return screening

@@ -113,32 +113,50 @@ class SubjectRequestViewSet(AuditedViewSet, mixins.ListModelMixin, mixins.Retrie
         req = self.get_object()
         body = s.SubjectRequestUpdate(data=request.data)
         body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        version = changes.pop("version")
         try:
-            subject_requests.update(req, request.user, body.validated_data, via="api", request=request)
+            subject_requests.update(req, request.user, changes, version=version, via="api", request=request)
         except subject_requests.RequestError as exc:
             _raise(exc)
         return Response(self.get_serializer(req).data)
 
-    @extend_schema(request=None, responses={201: s.IssuedExportOutput})
+    @extend_schema(request=s.VersionInput, responses={201: s.IssuedExportOutput})
     @action(detail=True, methods=["post"])
     def access(self, request: Any, pk: str | None = None) -> Response:
         """Build the person's record (identity decrypted) into an AES-256 zip; the password and
         the link are in the answer, once."""
         req = self.get_object()
+        body = s.VersionInput(data=request.data)
+        body.is_valid(raise_exception=True)
         try:
-            issued = subject_requests.access(req, request.user, via="api", request=request)
+            issued = subject_requests.access(
+                req,
+                request.user,
+                expected_version=body.validated_data.get("version"),
+                via="api",
+                request=request,
+            )
         except subject_requests.RequestError as exc:
             _raise(exc)
         return _no_store(Response(s.issued_output(issued), status=status.HTTP_201_CREATED))
 
-    @extend_schema(request=None, responses=s.ErasureOutput)
+    @extend_schema(request=s.VersionInput, responses=s.ErasureOutput)
     @action(detail=True, methods=["post"])
     def erase(self, request: Any, pk: str | None = None) -> Response:
         """Anonymise the person's closed cases now; held cases are kept (partially refused); an
         open case refuses the whole erasure (409) until it is closed."""
         req = self.get_object()
+        body = s.VersionInput(data=request.data)
+        body.is_valid(raise_exception=True)
         try:
-            result = subject_requests.erase(req, request.user, via="api", request=request)
+            result = subject_requests.erase(
+                req,
+                request.user,
+                expected_version=body.validated_data.get("version"),
+                via="api",
+                request=request,
+            )
         except subject_requests.RequestError as exc:
             _raise(exc)
         req.refresh_from_db()
@@ -153,7 +171,12 @@ class SubjectRequestViewSet(AuditedViewSet, mixins.ListModelMixin, mixins.Retrie
         body.is_valid(raise_exception=True)
         try:
             subject_requests.complete(
-                req, request.user, body.validated_data["outcome_note"], via="api", request=request
+                req,
+                request.user,
+                body.validated_data["outcome_note"],
+                expected_version=body.validated_data.get("version"),
+                via="api",
+                request=request,
             )
         except subject_requests.RequestError as exc:
             _raise(exc)
@@ -173,6 +196,7 @@ class SubjectRequestViewSet(AuditedViewSet, mixins.ListModelMixin, mixins.Retrie
                     request.user,
                     data["refusal_reason"],
                     data["outcome_note"],
+                    expected_version=data.get("version"),
                     via="api",
                     request=request,
                 )

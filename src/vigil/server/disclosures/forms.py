@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from vigil.server.disclosures.models import SubjectRequest
 from vigil.server.statistics import microdata as exports
+from vigil.server.web.versioning import VersionedForm
 
 
 class StatisticsExportForm(forms.Form):
@@ -56,7 +57,9 @@ class SubjectRequestForm(forms.ModelForm):
         widgets: ClassVar[dict[str, forms.Widget]] = {"received_on": DateInput(format="%Y-%m-%d")}
 
 
-class UpdateForm(forms.Form):
+class UpdateForm(VersionedForm):
+    """With the version read (hidden, required): a save based on an older one is refused."""
+
     verification = forms.ChoiceField(
         label=gettext_lazy("Identity verified by"),
         choices=SubjectRequest.Verification.choices,
@@ -74,7 +77,13 @@ class UpdateForm(forms.Form):
     )
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(VersionedForm):
+    """The version read is posted (hidden); the service also checks the request is open."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("version_required", False)
+        super().__init__(*args, **kwargs)
+
     outcome_note = forms.CharField(
         label=gettext_lazy("What was done (no identity value)"),
         max_length=1000,
@@ -83,7 +92,13 @@ class CompleteForm(forms.Form):
     )
 
 
-class RefuseForm(forms.Form):
+class RefuseForm(VersionedForm):
+    """The version read is posted (hidden); the service also checks the request is open."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("version_required", False)
+        super().__init__(*args, **kwargs)
+
     refusal_reason = forms.CharField(label=gettext_lazy("Reason for refusal"), max_length=300)
     outcome_note = forms.CharField(
         label=gettext_lazy("Outcome note (no identity value)"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.server.cases.models import Person
+from vigil.server.versioning import Versioned
 
 
 class ExportFile(models.Model):
@@ -71,7 +72,7 @@ class ExportFile(models.Model):
         return max(0, self.max_downloads - self.download_count)
 
 
-class SubjectRequest(models.Model):
+class SubjectRequest(Versioned):
     """A request by a person about the data held on them (access, correction, erasure...).
 
     No identity value here: the person is a foreign key; how identity was verified is a choice,

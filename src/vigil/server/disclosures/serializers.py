@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from vigil.server.api.versioning import version_field
 from vigil.server.disclosures.models import ExportFile, SubjectRequest
 from vigil.server.statistics import microdata as exports
 
@@ -77,6 +78,7 @@ class SubjectRequestSerializer(serializers.ModelSerializer):
             "completed_on",
             "created_at",
             "exports",
+            "version",
         )
         read_only_fields = fields
 
@@ -104,15 +106,24 @@ class SubjectRequestUpdate(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=[(s.value, s.label) for s in SubjectRequest.OPEN_STATUSES], required=False
     )
+    version = version_field()
+
+
+class VersionInput(serializers.Serializer):
+    """The body of a step (access, erasure): optional; a version sent must be current (else 409)."""
+
+    version = version_field(required=False)
 
 
 class NoteInput(serializers.Serializer):
     outcome_note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    version = version_field(required=False)
 
 
 class RefuseInput(serializers.Serializer):
     refusal_reason = serializers.CharField(max_length=300)
     outcome_note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    version = version_field(required=False)
 
 
 class ErasureOutput(serializers.Serializer):

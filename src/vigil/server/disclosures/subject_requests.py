@@ -23,6 +23,7 @@ from vigil.server.cases.models import Case, Person
 from vigil.server.cases.retention import anonymise_case
 from vigil.server.disclosures import conf, exportfiles, subject_access
 from vigil.server.disclosures.models import ExportFile, SubjectRequest
+from vigil.server.versioning import StaleEdit, lock, transition
 
 CLOSED = (Case.Status.CLOSED, Case.Status.CLOSED_REFERRED)
 ANONYMISED_FIELDS = [
@@ -131,9 +132,17 @@ def _require_kind(req: SubjectRequest, *kinds: str) -> None:
 
 
 def update(
-    req: SubjectRequest, user: Any, changes: dict[str, Any], *, via: str, request: Any = None
+    req: SubjectRequest,
+    user: Any,
+    changes: dict[str, Any],
+    *,
+    version: int,
+    via: str,
+    request: Any = None,
 ) -> SubjectRequest:
-    """Change the verification, the note, or move the status between received and in progress."""
+    """Change the verification, the note, or move the status between received and in progress,
+    if the request is still at ``version`` (the one the user read): only the fields sent are
+    written, in one conditional UPDATE; a stale version raises ``StaleEdit`` (409)."""
     _require_open(req)
     fields = {}
     if "verification" in changes:
@@ -145,47 +154,83 @@ def update(
             raise RequestError("status", _("Use the complete, refuse, access or erase actions to close it."))
         fields["status"] = changes["status"]
     with transaction.atomic():
-        for name, value in fields.items():
-            setattr(req, name, value)
-        req.handled_by = user
-        req.save()
-        _audit("update", req, user, via, request, fields=sorted(fields))
+        req.save_versioned(version, {**fields, "handled_by": user})
+        _audit("update", req, user, via, request, fields=sorted(fields), version=req.version)
     return req
 
 
-def _close(req: SubjectRequest, user: Any, status: str, *, reason: str = "", note: str | None = None) -> None:
-    req.status = status
-    req.refusal_reason = reason
+def _close(
+    req: SubjectRequest,
+    user: Any,
+    status: str,
+    *,
+    reason: str = "",
+    note: str | None = None,
+    result: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> None:
+    """Close an open request: one conditional UPDATE on "still open" (and the version, when
+    given), so two concurrent closings cannot both succeed (``StaleEdit``)."""
+    changes: dict[str, Any] = {
+        "status": status,
+        "refusal_reason": reason,
+        "handled_by": user,
+        "completed_on": timezone.localdate(),
+    }
     if note is not None:
-        req.outcome_note = note
-    req.handled_by = user
-    req.completed_on = timezone.localdate()
-    req.save()
+        changes["outcome_note"] = note
+    if result is not None:
+        changes["result"] = result
+    transition(req, changes, expected_version=expected_version, status__in=SubjectRequest.OPEN_STATUSES)
 
 
-def complete(req: SubjectRequest, user: Any, note: str, *, via: str, request: Any = None) -> SubjectRequest:
+def _check_version(req: SubjectRequest, expected_version: int | None) -> None:
+    if expected_version is not None and req.version != expected_version:
+        raise StaleEdit(req.version)
+
+
+def complete(
+    req: SubjectRequest,
+    user: Any,
+    note: str,
+    *,
+    expected_version: int | None = None,
+    via: str,
+    request: Any = None,
+) -> SubjectRequest:
     """Close a correction, restriction or objection (the correction itself is made on the person's
     page; restriction and objection are recorded here)."""
+    _check_version(req, expected_version)
     _require_open(req)
     kinds = SubjectRequest.Kind
     _require_kind(req, kinds.CORRECTION, kinds.RESTRICTION, kinds.OBJECTION)
     note = check_note(req.person, note, "outcome_note")
     with transaction.atomic():
-        _close(req, user, SubjectRequest.Status.COMPLETED, note=note)
+        _close(req, user, SubjectRequest.Status.COMPLETED, note=note, expected_version=req.version)
         _audit("complete", req, user, via, request, fields=["status", "outcome_note"] if note else ["status"])
     return req
 
 
 def refuse(
-    req: SubjectRequest, user: Any, reason: str, note: str = "", *, via: str, request: Any = None
+    req: SubjectRequest,
+    user: Any,
+    reason: str,
+    note: str = "",
+    *,
+    expected_version: int | None = None,
+    via: str,
+    request: Any = None,
 ) -> SubjectRequest:
+    _check_version(req, expected_version)
     _require_open(req)
     reason = check_note(req.person, reason, "refusal_reason")
     if not reason:
         raise RequestError("refusal_reason", _("Give the reason for the refusal."))
     note = check_note(req.person, note, "outcome_note")
     with transaction.atomic():
-        _close(req, user, SubjectRequest.Status.REFUSED, reason=reason, note=note)
+        _close(
+            req, user, SubjectRequest.Status.REFUSED, reason=reason, note=note, expected_version=req.version
+        )
         _audit("refuse", req, user, via, request, fields=["status", "refusal_reason", "outcome_note"])
     return req
 
@@ -199,8 +244,20 @@ def _person_cases(person: Person, user: Any) -> list[Case]:
     )
 
 
-def access(req: SubjectRequest, user: Any, *, via: str, request: Any = None) -> exportfiles.IssuedExport:
-    """Build the person's record into an encrypted zip for the supervisor to hand over."""
+def access(
+    req: SubjectRequest,
+    user: Any,
+    *,
+    expected_version: int | None = None,
+    via: str,
+    request: Any = None,
+) -> exportfiles.IssuedExport:
+    """Build the person's record into an encrypted zip for the supervisor to hand over.
+
+    An open request is closed in the file's transaction, conditionally on still being open at
+    the version read: of two concurrent builds one closes it, the other raises ``StaleEdit``
+    and its file is deleted."""
+    _check_version(req, expected_version)
     _require_kind(req, SubjectRequest.Kind.ACCESS)
     if req.status in (SubjectRequest.Status.REFUSED, SubjectRequest.Status.PARTIALLY_REFUSED):
         _require_open(req)  # a completed access request may be built again (a lost password)
@@ -225,7 +282,7 @@ def access(req: SubjectRequest, user: Any, *, via: str, request: Any = None) -> 
                     "language": lang, "encrypted": True},
         )
         if req.is_open:
-            _close(req, user, SubjectRequest.Status.COMPLETED)
+            _close(req, user, SubjectRequest.Status.COMPLETED, expected_version=req.version)
         _audit("complete", req, user, via, request, export=export.pk, fields=["status"])
 
     return exportfiles.issue(
@@ -252,10 +309,21 @@ class ErasureResult:
         return dict(self.__dict__)
 
 
-def erase(req: SubjectRequest, user: Any, *, via: str, request: Any = None) -> ErasureResult:
+def erase(
+    req: SubjectRequest,
+    user: Any,
+    *,
+    expected_version: int | None = None,
+    via: str,
+    request: Any = None,
+) -> ErasureResult:
     """Anonymise now every closed case of the person (``retention.anonymise_case``). A case on
     legal hold is kept (that part refused, reason "legal hold"); an open case stops everything:
-    it must be closed first."""
+    it must be closed first.
+
+    The request is locked (``versioning.lock``) for the whole erasure, open and at the version
+    read: a concurrent erasure or closing raises ``StaleEdit`` and changes nothing."""
+    _check_version(req, expected_version)
     _require_kind(req, SubjectRequest.Kind.ERASURE)
     _require_open(req)
     _require_verified(req)
@@ -271,6 +339,7 @@ def erase(req: SubjectRequest, user: Any, *, via: str, request: Any = None) -> E
         raise RequestError("cases", message % {"refs": refs}, status=409)
     result = ErasureResult([], [], [], [], False)
     with transaction.atomic():
+        lock(req, expected_version=req.version, status__in=SubjectRequest.OPEN_STATUSES)
         for case in cases:
             if case.pk not in visible:
                 result.other_organisation.append(case.pk)
@@ -308,8 +377,14 @@ def erase(req: SubjectRequest, user: Any, *, via: str, request: Any = None) -> E
             status = SubjectRequest.Status.PARTIALLY_REFUSED
         else:
             status = SubjectRequest.Status.REFUSED
-        req.result = result.as_dict()
-        _close(req, user, status, reason="; ".join(reasons))
+        _close(
+            req,
+            user,
+            status,
+            reason="; ".join(reasons),
+            result=result.as_dict(),
+            expected_version=req.version,
+        )
         record(
             "erasure",
             user=user,

@@ -25,7 +25,9 @@ from vigil.server.disclosures.forms import (
     UpdateForm,
 )
 from vigil.server.disclosures.models import ExportFile, SubjectRequest
+from vigil.server.versioning import StaleEdit
 from vigil.server.web.access import PermissionDeniedPage, page_view
+from vigil.server.web.versioning import STALE
 from vigil.server.web.views import not_found
 
 
@@ -234,10 +236,11 @@ def _detail_context(request: HttpRequest, req: SubjectRequest) -> dict[str, Any]
                 "status": req.status,
                 "outcome_note": req.outcome_note,
             },
+            version=req.version,
             auto_id="update_%s",
         ),
-        "complete_form": CompleteForm(auto_id="complete_%s"),
-        "refuse_form": RefuseForm(auto_id="refuse_%s"),
+        "complete_form": CompleteForm(version=req.version, auto_id="complete_%s"),
+        "refuse_form": RefuseForm(version=req.version, auto_id="refuse_%s"),
         "now": timezone.now(),
     }
 
@@ -262,31 +265,43 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return not_found(request)
     user = request.user
     form: Any = None
+    posted = request.POST.get("version", "")
+    expected = int(posted) if posted.isdigit() else None
     try:
         if action == "access":
-            issued = subject_requests.access(req, user, via="web", request=request)
+            issued = subject_requests.access(req, user, expected_version=expected, via="web", request=request)
             return _issued_page(request, issued, "disclosures:requests")
         if action == "erase":
-            subject_requests.erase(req, user, via="web", request=request)
+            subject_requests.erase(req, user, expected_version=expected, via="web", request=request)
             req.refresh_from_db()
             messages.success(request, _("Erasure done: %(status)s.") % {"status": req.get_status_display()})
         elif action == "update":
             form = UpdateForm(request.POST)
             if form.is_valid():
-                subject_requests.update(req, user, form.cleaned_data, via="web", request=request)
+                changes = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+                version = form.cleaned_data["version"]
+                subject_requests.update(req, user, changes, version=version, via="web", request=request)
                 messages.success(request, _("Saved."))
         elif action == "complete":
             form = CompleteForm(request.POST)
             if form.is_valid():
                 note = form.cleaned_data["outcome_note"]
-                subject_requests.complete(req, user, note, via="web", request=request)
+                subject_requests.complete(
+                    req, user, note, expected_version=form.expected_version(), via="web", request=request
+                )
                 messages.success(request, _("Request completed."))
         elif action == "refuse":
             form = RefuseForm(request.POST)
             if form.is_valid():
                 data = form.cleaned_data
                 subject_requests.refuse(
-                    req, user, data["refusal_reason"], data["outcome_note"], via="web", request=request
+                    req,
+                    user,
+                    data["refusal_reason"],
+                    data["outcome_note"],
+                    expected_version=form.expected_version(),
+                    via="web",
+                    request=request,
                 )
                 messages.success(request, _("Request refused."))
         if form is not None and not form.is_valid():
@@ -298,4 +313,9 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         req.refresh_from_db()
         context = _detail_context(request, req)
         return render(request, "disclosures/request_detail.html", context, status=exc.status)
+    except StaleEdit:
+        # Nothing was saved: show the stored request and say why.
+        messages.error(request, STALE)
+        req.refresh_from_db()
+        return render(request, "disclosures/request_detail.html", _detail_context(request, req), status=409)
     return redirect("disclosures:request-detail", pk=req.pk)

@@ -15,6 +15,7 @@ from vigil.server.emergency import services
 from vigil.server.emergency.models import EmergencyAccess
 from vigil.server.emergency.serializers import (
     EmergencyAccessSerializer,
+    EmergencyAcknowledgeSerializer,
     EmergencyEndSerializer,
     EmergencyGrantSerializer,
     EmergencyRevokeSerializer,
@@ -109,14 +110,15 @@ class EmergencyAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         body.is_valid(raise_exception=True)
         try:
             reason = body.validated_data.get("reason", "")
-            services.end(grant, request.user, reason, via="api", request=request)
+            version = body.validated_data.get("version")
+            services.end(grant, request.user, reason, expected_version=version, via="api", request=request)
         except services.EmergencyError as exc:
             raise _problem(exc) from None
         return Response(self.get_serializer(grant).data)
 
     @extend_schema(
         summary="Acknowledge an emergency access to a case you own or supervise",
-        request=None,
+        request=EmergencyAcknowledgeSerializer,
         responses={200: EmergencyAccessSerializer},
     )
     @action(detail=True, methods=["post"])
@@ -124,8 +126,11 @@ class EmergencyAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         grant: EmergencyAccess = self.get_object()
         if not services.may_acknowledge(request.user, grant):
             raise exceptions.PermissionDenied()
+        body = EmergencyAcknowledgeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         try:
-            services.acknowledge(grant, request.user, via="api", request=request)
+            version = body.validated_data.get("version")
+            services.acknowledge(grant, request.user, expected_version=version, via="api", request=request)
         except services.EmergencyError as exc:
             raise _problem(exc) from None
         return Response(self.get_serializer(grant).data)
@@ -143,7 +148,15 @@ class EmergencyAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         body = EmergencyRevokeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            services.revoke(grant, request.user, body.validated_data["reason"], via="api", request=request)
+            data = body.validated_data
+            services.revoke(
+                grant,
+                request.user,
+                data["reason"],
+                expected_version=data.get("version"),
+                via="api",
+                request=request,
+            )
         except services.EmergencyError as exc:
             raise _problem(exc) from None
         return Response(self.get_serializer(grant).data)

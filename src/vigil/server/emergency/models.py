@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.server.cases.models import Case
+from vigil.server.versioning import Versioned
 
 DEFAULT_HOURS = 3
 MAX_HOURS = 24
@@ -53,7 +54,7 @@ class EmergencyAccessQuerySet(models.QuerySet):
         return self.filter(expires_at__gt=timezone.now(), ended_at__isnull=True)
 
 
-class EmergencyAccess(models.Model):
+class EmergencyAccess(Versioned):
     class Ending(models.TextChoices):
         ENDED = "ended", _("Ended by the user")
         REVOKED = "revoked", _("Revoked by a supervisor")

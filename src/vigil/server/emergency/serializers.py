@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from vigil.server.api.versioning import version_field
 from vigil.server.emergency.models import EmergencyAccess
 
 
@@ -18,10 +19,16 @@ class EmergencyGrantSerializer(serializers.Serializer):
 
 class EmergencyEndSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    version = version_field(required=False)
+
+
+class EmergencyAcknowledgeSerializer(serializers.Serializer):
+    version = version_field(required=False)
 
 
 class EmergencyRevokeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, help_text=_("Why the access is revoked."))
+    version = version_field(required=False)
 
 
 class EmergencyAccessSerializer(serializers.ModelSerializer):
@@ -48,5 +55,6 @@ class EmergencyAccessSerializer(serializers.ModelSerializer):
             "end_reason",
             "acknowledged_at",
             "acknowledged_by",
+            "version",
         )
         read_only_fields = fields

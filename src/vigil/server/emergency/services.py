@@ -1,7 +1,9 @@
 """Grant, end, revoke and acknowledge emergency access; who may do which; the audit trail of a grant.
 
 Both the pages and the API call these functions, so the rules and the audit entries are the same
-whichever way a user comes in. Audit entries carry ids, times and the reason the user typed
+whichever way a user comes in. Ending, revoking and acknowledging are conditional UPDATEs on the
+state read (and on the version, when the client sends it: ``StaleEdit``, 409), so of two
+concurrent steps only one succeeds. Audit entries carry ids, times and the reason the user typed
 (which the form tells them must hold no name); never an identity value of the person.
 """
 
@@ -12,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,7 @@ from vigil.server.cases.identity_guard import MESSAGE as IDENTITY_IN_TEXT
 from vigil.server.cases.identity_guard import identity_in
 from vigil.server.cases.models import Case
 from vigil.server.emergency.models import EmergencyAccess, grant_hours
+from vigil.server.versioning import StaleEdit
 
 MIN_REASON = 15
 MIN_END_REASON = 5
@@ -213,17 +216,45 @@ def grant(user: Any, reference: Any, reason: Any, *, via: str, request: Any = No
     return access
 
 
+def _still(access: EmergencyAccess, expected_version: int | None, **state: Any) -> None:
+    """After a conditional UPDATE matched nothing: ``StaleEdit`` if only the version the client
+    sent is out of date (the grant is still in ``state``), else nothing (the caller says why)."""
+    if expected_version is None:
+        return
+    current = EmergencyAccess.objects.filter(pk=access.pk, **state).values_list("version", flat=True).first()
+    if current is not None and current != expected_version:
+        raise StaleEdit(current)
+
+
 def _close(
-    access: EmergencyAccess, user: Any, ending: str, reason: str, *, via: str, request: Any
+    access: EmergencyAccess,
+    user: Any,
+    ending: str,
+    reason: str,
+    *,
+    expected_version: int | None,
+    via: str,
+    request: Any,
+    acknowledge: bool = False,
 ) -> EmergencyAccess:
     now = timezone.now()
+    active = {"ended_at__isnull": True, "expires_at__gt": now}
     with transaction.atomic():
         # Conditional UPDATE: of two concurrent ends, one wins; an expired grant has nothing to end.
-        done = EmergencyAccess.objects.filter(pk=access.pk, ended_at__isnull=True, expires_at__gt=now).update(
-            ended_at=now, ended_by=user, ending=ending, end_reason=reason
+        rows = EmergencyAccess.objects.filter(pk=access.pk, **active)
+        if expected_version is not None:
+            rows = rows.filter(version=expected_version)
+        done = rows.update(
+            ended_at=now, ended_by=user, ending=ending, end_reason=reason, version=F("version") + 1
         )
         if not done:
+            _still(access, expected_version, **active)
             raise EmergencyError("status", _("This emergency access is no longer active."))
+        if acknowledge:
+            # Revoking is acting on the alert: it no longer waits for someone to acknowledge it.
+            EmergencyAccess.objects.filter(pk=access.pk, acknowledged_at__isnull=True).update(
+                acknowledged_at=now, acknowledged_by=user, version=F("version") + 1
+            )
         access.refresh_from_db()
         record(
             f"emergency_access_{ending}",
@@ -238,7 +269,13 @@ def _close(
 
 
 def end(
-    access: EmergencyAccess, user: Any, reason: Any = "", *, via: str, request: Any = None
+    access: EmergencyAccess,
+    user: Any,
+    reason: Any = "",
+    *,
+    expected_version: int | None = None,
+    via: str,
+    request: Any = None,
 ) -> EmergencyAccess:
     """The holder ends their own access early (a reason is optional)."""
     if not may_end(user, access):
@@ -246,37 +283,64 @@ def end(
     text = re.sub(r"\s+", " ", str(reason or "")).strip()
     if len(text) > 500:
         raise EmergencyError("reason", _("At most 500 characters."))
-    return _close(access, user, EmergencyAccess.Ending.ENDED, text, via=via, request=request)
+    return _close(
+        access,
+        user,
+        EmergencyAccess.Ending.ENDED,
+        text,
+        expected_version=expected_version,
+        via=via,
+        request=request,
+    )
 
 
 def revoke(
-    access: EmergencyAccess, user: Any, reason: Any, *, via: str, request: Any = None
+    access: EmergencyAccess,
+    user: Any,
+    reason: Any,
+    *,
+    expected_version: int | None = None,
+    via: str,
+    request: Any = None,
 ) -> EmergencyAccess:
-    """A supervisor of the owning organisation ends the access at once, with a reason."""
+    """A supervisor of the owning organisation ends the access at once, with a reason (and
+    acknowledges its alert, in the same transaction)."""
     if not may_revoke(user, access):
         raise PermissionError("revoke")
     text = clean_reason(reason, minimum=MIN_END_REASON)
     if identity_in(access.case.person, text):
         raise EmergencyError("reason", str(IDENTITY_IN_TEXT))
-    closed = _close(access, user, EmergencyAccess.Ending.REVOKED, text, via=via, request=request)
-    # Revoking is acting on the alert: it no longer waits for someone to acknowledge it.
-    EmergencyAccess.objects.filter(pk=closed.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=closed.ended_at, acknowledged_by=user
+    return _close(
+        access,
+        user,
+        EmergencyAccess.Ending.REVOKED,
+        text,
+        expected_version=expected_version,
+        via=via,
+        request=request,
+        acknowledge=True,
     )
-    closed.refresh_from_db()
-    return closed
 
 
-def acknowledge(access: EmergencyAccess, user: Any, *, via: str, request: Any = None) -> EmergencyAccess:
+def acknowledge(
+    access: EmergencyAccess,
+    user: Any,
+    *,
+    expected_version: int | None = None,
+    via: str,
+    request: Any = None,
+) -> EmergencyAccess:
     """The owner or a supervisor of the owning organisation has seen the alert."""
     if not may_acknowledge(user, access):
         raise PermissionError("acknowledge")
     now = timezone.now()
     with transaction.atomic():
-        done = EmergencyAccess.objects.filter(pk=access.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=now, acknowledged_by=user
-        )
+        rows = EmergencyAccess.objects.filter(pk=access.pk, acknowledged_at__isnull=True)
+        if expected_version is not None:
+            rows = rows.filter(version=expected_version)
+        done = rows.update(acknowledged_at=now, acknowledged_by=user, version=F("version") + 1)
         if not done:
+            _still(access, expected_version, acknowledged_at__isnull=True)
             raise EmergencyError("status", _("This emergency access was already acknowledged."))
         access.refresh_from_db()
         record(

@@ -19,6 +19,8 @@ from vigil.server.audit.log import record
 from vigil.server.emergency import services
 from vigil.server.emergency.forms import EmergencyRequestForm, RevokeForm
 from vigil.server.emergency.models import EmergencyAccess, grant_hours
+from vigil.server.versioning import StaleEdit
+from vigil.server.web.versioning import STALE
 
 LIST_LIMIT = 200
 
@@ -29,6 +31,12 @@ def _time(value: datetime) -> str:
 
 def _grant_or_404(request: HttpRequest, pk: int) -> EmergencyAccess:
     return get_object_or_404(services.grants_for(request.user), pk=pk)
+
+
+def _posted_version(request: HttpRequest) -> int | None:
+    """The version the page showed (hidden field); the service refuses a stale one."""
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
 
 
 @login_required
@@ -122,10 +130,19 @@ def grant_end(request: HttpRequest, pk: int) -> HttpResponse:
     if not services.may_end(request.user, access):
         raise PermissionDenied
     try:
-        services.end(access, request.user, request.POST.get("reason", ""), via="web", request=request)
+        services.end(
+            access,
+            request.user,
+            request.POST.get("reason", ""),
+            expected_version=_posted_version(request),
+            via="web",
+            request=request,
+        )
         messages.success(request, _("Emergency access to %(ref)s ended.") % {"ref": access.case.reference})
     except services.EmergencyError as exc:
         messages.error(request, exc.message)
+    except StaleEdit:
+        messages.error(request, STALE)
     return redirect("emergency:list")
 
 
@@ -136,10 +153,14 @@ def grant_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     if not services.may_acknowledge(request.user, access):
         raise PermissionDenied
     try:
-        services.acknowledge(access, request.user, via="web", request=request)
+        services.acknowledge(
+            access, request.user, expected_version=_posted_version(request), via="web", request=request
+        )
         messages.success(request, _("Acknowledged."))
     except services.EmergencyError as exc:
         messages.error(request, exc.message)
+    except StaleEdit:
+        messages.error(request, STALE)
     return redirect("emergency:list")
 
 
@@ -150,12 +171,21 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if not services.may_revoke(request.user, access):
         raise PermissionDenied
     try:
-        services.revoke(access, request.user, request.POST.get("reason", ""), via="web", request=request)
+        services.revoke(
+            access,
+            request.user,
+            request.POST.get("reason", ""),
+            expected_version=_posted_version(request),
+            via="web",
+            request=request,
+        )
         messages.success(
             request, _("Emergency access to %(ref)s revoked.") % {"ref": access.case.reference}
         )
     except services.EmergencyError as exc:
         messages.error(request, exc.message)
+    except StaleEdit:
+        messages.error(request, STALE)
     return redirect("emergency:list")
 
 

@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from vigil.server.cases.models import Case
 from vigil.server.fields import EncryptedTextField
 from vigil.server.referrals.models import Referral
+from vigil.server.versioning import Versioned
 
 
-class FollowUp(models.Model):
+class FollowUp(Versioned):
     class Kind(models.TextChoices):
         CHECK_IN = "check_in", _("Check-in with the person")
         REMOVAL = "removal", _("Verify removal from the workplace")

@@ -1,3 +1,6 @@
+"""Follow-up steps. Completing one is a conditional UPDATE on "not done yet" (and the version the
+client read, when sent): of two concurrent completions one wins, the other raises ``StaleEdit``."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -6,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from vigil.server.followups.models import FollowUp
+from vigil.server.versioning import transition
 
 
 def complete(
@@ -17,13 +21,15 @@ def complete(
     removal_verified: bool | None = None,
     retrafficking_risk: bool = False,
     notes: str = "",
+    expected_version: int | None = None,
 ) -> FollowUp:
-    followup.done_on = done_on or timezone.localdate()
-    followup.done_by = user
-    followup.outcome = outcome
-    followup.removal_verified = removal_verified
-    followup.retrafficking_risk = retrafficking_risk or outcome == FollowUp.Outcome.RE_EXPLOITED
+    changes: dict[str, Any] = {
+        "done_on": done_on or timezone.localdate(),
+        "done_by": user,
+        "outcome": outcome,
+        "removal_verified": removal_verified,
+        "retrafficking_risk": retrafficking_risk or outcome == FollowUp.Outcome.RE_EXPLOITED,
+    }
     if notes:
-        followup.notes = notes
-    followup.save()
-    return followup
+        changes["notes"] = notes
+    return transition(followup, changes, expected_version=expected_version, done_on__isnull=True)

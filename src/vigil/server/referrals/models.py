@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.server.accounts.models import Organisation
 from vigil.server.cases.models import Case, has_consent
+from vigil.server.versioning import Versioned
 
 
 class ProviderQuerySet(models.QuerySet["ServiceProvider"]):
@@ -80,7 +81,7 @@ SHAREABLE = {
 DEFAULT_SHARED = ("given_name", "primary_language", "gender", "birth_year")
 
 
-class DataSharingAgreement(models.Model):
+class DataSharingAgreement(Versioned):
     """A signed agreement under which one organisation (the discloser, which holds the case) may
     share named fields of its cases with another (the recipient) for a purpose (R13: register of
     data-sharing agreements; every referral to another organisation references one)."""
@@ -158,7 +159,7 @@ class DataSharingAgreement(models.Model):
         return None
 
 
-class Referral(models.Model):
+class Referral(Versioned):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         ACCEPTED = "accepted", _("Accepted")

@@ -1,4 +1,5 @@
-"""Referral workflow: create (consent-gated), accept, decline, complete. Each step is audited."""
+"""Referral workflow: create (consent-gated), accept, decline, complete, revoke. Each step is audited
+and is a conditional UPDATE on the status read (``vigil.server.versioning.transition``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from vigil.server.cases.identity_guard import MESSAGE as IDENTITY_IN_TEXT
 from vigil.server.cases.identity_guard import identity_in
 from vigil.server.cases.models import Case, has_consent
 from vigil.server.referrals.models import SHAREABLE, DataSharingAgreement, Referral, ServiceProvider
+from vigil.server.versioning import transition
 
 
 class ReferralError(Exception):
@@ -159,8 +161,18 @@ _TRANSITIONS = {
 
 
 def decide(
-    ref: Referral, action: str, user: Any, *, reason: str = "", via: str = "", request: Any = None
+    ref: Referral,
+    action: str,
+    user: Any,
+    *,
+    reason: str = "",
+    expected_version: int | None = None,
+    via: str = "",
+    request: Any = None,
 ) -> Referral:
+    """Accept, decline, complete or revoke ``ref`` as it was read: one conditional UPDATE on the
+    status read (and ``expected_version`` when the client sent one), so of two concurrent steps
+    only one succeeds; the other raises ``StaleEdit`` (409) and writes nothing."""
     allowed_from, to = _TRANSITIONS[action]
     if ref.status not in allowed_from:
         message = _("This referral is %(status)s: that step is not possible now.")
@@ -178,16 +190,16 @@ def decide(
         raise ReferralError(_("Say why the referral is declined."), "reason")
     if identity_in(ref.case.person, reason):
         raise ReferralError(str(IDENTITY_IN_TEXT), "reason")
+    changes: dict[str, Any] = {"status": to}
+    now = timezone.now()
+    if action in {"accept", "decline"}:
+        changes.update(decided_by=user, decided_at=now)
+    if action in {"decline", "revoke"}:
+        changes["decline_reason"] = reason.strip()
+    if action == "complete":
+        changes["completed_at"] = now
     with transaction.atomic():
-        ref.status = to
-        now = timezone.now()
-        if action in {"accept", "decline"}:
-            ref.decided_by, ref.decided_at = user, now
-        if action in {"decline", "revoke"}:
-            ref.decline_reason = reason.strip()
-        if action == "complete":
-            ref.completed_at = now
-        ref.save()
+        transition(ref, changes, expected_version=expected_version, status=ref.status)
         record(
             f"referral_{to}", user=user, obj=ref.case, via=via, request=request, detail={"referral": ref.pk}
         )
