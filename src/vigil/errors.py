@@ -34,3 +34,8 @@ class RuleSetError(VigilError):
 
 class EstimationError(VigilError):
     """A statistical estimate that cannot be computed on the data given (e.g. not identifiable)."""
+
+
+class NotEstimableError(EstimationError):
+    """The data cannot identify the quantity asked for (e.g. a population size from lists with no
+    one in common, a stratum with one PSU and no lonely-PSU rule): refused, never a number."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vigil.errors import EstimationError, InputError
+from vigil.errors import EstimationError, InputError, NotEstimableError
 from vigil.stats.capture import CaptureHistories, read_capture_csv
 from vigil.stats.mse import (
     check_model,
@@ -159,10 +159,12 @@ def test_bad_arguments() -> None:
         estimate_stepwise(one)
 
 
-def test_list_holding_everyone_is_warned() -> None:
+def test_list_holding_everyone_is_refused() -> None:
+    # Every cell without list A is empty: the MLE does not exist (the dark figure goes to 0).
+    # This used to be a warning next to a number; it is now a refusal that says why.
     h = CaptureHistories.from_arrays(["A", "B", "C"], [[1, 0, 0], [1, 1, 0], [1, 0, 1]], [5, 2, 3])
-    res = estimate_stepwise(h)
-    assert any("contains everyone" in w for w in res.warnings)
+    with pytest.raises(NotEstimableError, match=r"not estimable.*list A contains everyone observed"):
+        estimate_stepwise(h)
 
 
 def test_to_dict_shape() -> None:

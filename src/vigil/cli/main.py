@@ -2,10 +2,14 @@
 
 A ``VigilError`` (bad input, unknown rule set, estimate that cannot be computed) is printed
 as one line on stderr, ``vigil: <place>: <message>``, and the command exits with status 2.
+The readers turn every malformed input into such an error; should an unforeseen exception
+still escape a command, it too is one line and exit 2 (``VIGIL_DEBUG=1`` shows the
+traceback), never a traceback.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -62,3 +66,13 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(exc.exit_code) from None
     except BrokenPipeError:
         raise SystemExit(0) from None
+    except (Exception, RecursionError) as exc:  # the last guard before a traceback
+        if os.environ.get("VIGIL_DEBUG"):
+            raise
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(
+            f"vigil: unexpected error ({type(exc).__name__}{': ' + text if text else ''}); "
+            "this is a bug, please report it (VIGIL_DEBUG=1 shows where)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None

@@ -170,6 +170,10 @@ def _progress(total_hint: str) -> Iterator[Callable[[int], None]]:
         yield tick
 
 
+def _warn(text: str) -> None:
+    print(f"vigil: warning: {text}", file=sys.stderr)
+
+
 def _write(lines: Iterable[str], out: Path | None, header: str | None = None) -> None:
     """Write lines to stdout, or atomically to ``out`` (a temp file renamed when complete)."""
     if out is None:
@@ -229,7 +233,8 @@ def assess_cmd(
     """Screen every record of INPUT with one rule set: one determination per record, in order."""
     rs = resolve_ruleset(ruleset, _params(param))
     with _progress("reading") as tick:
-        cols = read_columns(input_path, lambda r: encode(rs, r), input_format, tick)
+        cols = read_columns(input_path, lambda r: encode(rs, r), input_format, tick,
+                            indicator_keys=rs.record_keys(), warn=_warn)
     with _progress("screening") as tick:
         def lines() -> Iterator[str]:
             for n, det in enumerate(assess_columns(rs, cols, missing.value), start=1):
@@ -251,7 +256,8 @@ def triage_cmd(
     """Run every rule set together: flags and a primary label per record (STANDARDS.md §6)."""
     t = load_triage()
     with _progress("reading") as tick:
-        cols = read_columns(input_path, t.encode, input_format, tick)
+        cols = read_columns(input_path, t.encode, input_format, tick,
+                            indicator_keys=t.allowed, warn=_warn)
     with _progress("triage") as tick:
         def lines() -> Iterator[str]:
             for n, res in enumerate(triage_columns(cols), start=1):

@@ -124,6 +124,10 @@ def render_table(results: list[Estimate]) -> str:
     for row in rows:
         cells = [cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]) for i, cell in enumerate(row)]
         lines.append("  ".join(cells).rstrip())
+    for item in results:  # a value that is NA says why (e.g. a domain without respondents)
+        if item.note is not None:
+            domain = ", ".join(f"{key}={value}" for key, value in item.domain.items()) or "(all)"
+            lines.append(f"note: {item.statistic} of {item.variable}, {domain}: {item.note}")
     return "\n".join(lines)
 
 

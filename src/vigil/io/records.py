@@ -12,7 +12,6 @@ indicator key with ``1/0/yes/no/true/false`` or a blank cell (the key is not giv
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import sys
@@ -79,36 +78,55 @@ class ColumnBuilder:
         return cols
 
 
-def _open(path: str | Path) -> IO[str]:
+def _open(path: str | Path) -> IO[bytes]:
     if str(path) == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
+        return sys.stdin.buffer
     p = Path(path)
     if not p.is_file():
         raise InputError("no such file", str(path))
-    return p.open(encoding="utf-8", newline="")
+    try:
+        return p.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({type(exc).__name__})", str(path)) from None
+
+
+def text_lines(path: str | Path) -> Iterator[str]:
+    """The lines of the file (or stdin for ``-``) as UTF-8 text, line endings kept; a byte-order
+    mark at the start is dropped. Bytes that are not UTF-8 raise ``InputError`` naming the line."""
+    name = "stdin" if str(path) == "-" else Path(path).name
+    fh = _open(path)
+    try:
+        for n, raw in enumerate(fh, start=1):
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError("not UTF-8 text", f"{name}, line {n}") from None
+    finally:
+        if fh is not sys.stdin.buffer:
+            fh.close()
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[str, Any]]:
     """(place, object) for every non-blank line of a JSON Lines file."""
     name = "stdin" if str(path) == "-" else Path(path).name
-    with _open(path) as fh:
+    for n, line in enumerate(text_lines(path), start=1):
+        place = f"{name}, line {n}"
+        if not line.strip():
+            continue
+        if len(line) > MAX_LINE:
+            raise InputError("line longer than 1 MiB", place)
         try:
-            for n, line in enumerate(fh, start=1):
-                place = f"{name}, line {n}"
-                if not line.strip():
-                    continue
-                if len(line) > MAX_LINE:
-                    raise InputError("line longer than 1 MiB", place)
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"invalid JSON ({exc.msg}, column {exc.colno})", place) from None
-                # a line of the reference case files ({"record": ..., "expect": ...}) is its record
-                if isinstance(obj, dict) and "record" in obj and set(obj) <= {"record", "expect"}:
-                    obj = obj["record"]
-                yield place, obj
-        except UnicodeDecodeError:
-            raise InputError("not UTF-8 text", name) from None
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON ({exc.msg}, column {exc.colno})", place) from None
+        except RecursionError:
+            raise InputError("invalid JSON (nested too deeply)", place) from None
+        # a line of the reference case files ({"record": ..., "expect": ...}) is its record
+        if isinstance(obj, dict) and "record" in obj and set(obj) <= {"record", "expect"}:
+            obj = obj["record"]
+        yield place, obj
 
 
 def _cell_truth(text: str, place: str) -> bool | None:
@@ -197,22 +215,21 @@ def _check_header(header: list[str], place: str) -> list[str]:
 
 def iter_csv(path: str | Path) -> Iterator[tuple[str, Any]]:
     name = "stdin" if str(path) == "-" else Path(path).name
-    with _open(path) as fh:
-        try:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if header is None:
-                raise InputError("empty file (no header row)", name)
-            header = _check_header(header, f"{name}, row 1")
-            for n, row in enumerate(reader, start=2):
-                if not any(c.strip() for c in row):
-                    continue
-                place = f"{name}, row {n}"
-                yield place, row_to_record(header, row, place)
-        except UnicodeDecodeError:
-            raise InputError("not UTF-8 text", name) from None
-        except csv.Error as exc:
-            raise InputError(f"malformed CSV ({exc})", name) from None
+    reader = csv.reader(text_lines(path))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise InputError("empty file (no header row)", name)
+        header = _check_header(header, f"{name}, row 1")
+        for row in reader:
+            if not any(c.strip() for c in row):
+                continue
+            place = f"{name}, row {reader.line_num}"
+            if len(row) != len(header):
+                raise InputError(f"{len(row)} cells but {len(header)} columns", place)
+            yield place, row_to_record(header, row, place)
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV ({exc})", f"{name}, row {reader.line_num}") from None
 
 
 def iter_xlsx(path: str | Path) -> Iterator[tuple[str, Any]]:
@@ -262,15 +279,57 @@ def _kind(path: str | Path) -> str:
             ".xlsx": "xlsx"}.get(suffix, "jsonl")
 
 
+#: Top-level keys of a record that the format defines.
+DESCRIPTIVE_KEYS = frozenset({"id", "age", "indicators", "facts"})
+MAX_WARNINGS = 10
+
+
+def misplaced_keys(record: Any, indicator_keys: frozenset[str]) -> tuple[list[str], list[str]]:
+    """Indicator answers and facts found at the top level of a record, where no rule reads them
+    (they belong under ``indicators`` and ``facts``)."""
+    if not isinstance(record, dict):
+        return [], []
+    # context facts (sex, nationality...) describe the person and may sit at the top level
+    facts = {name for name, spec in fact_specs().items() if spec.type != "context"}
+    top = [k for k in record if k not in DESCRIPTIVE_KEYS]
+    return [k for k in top if k in indicator_keys], [k for k in top if k in facts]
+
+
 def read_columns(path: str | Path, encode: Encoder, fmt: str | None = None,
-                 progress: Callable[[int], None] | None = None) -> Columns:
-    """Read, validate and encode every record of ``path``; the first bad one raises."""
+                 progress: Callable[[int], None] | None = None, *,
+                 indicator_keys: frozenset[str] | None = None,
+                 warn: Callable[[str], None] | None = None) -> Columns:
+    """Read, validate and encode every record of ``path``; the first bad one raises.
+
+    An input without any record is an error. With ``indicator_keys`` and ``warn``, a record
+    whose indicator answers (or facts) sit at its top level, where no rule reads them, is
+    reported through ``warn`` naming the line (the first ``MAX_WARNINGS``, then a count).
+    """
     builder = ColumnBuilder()
+    name = "stdin" if str(path) == "-" else Path(path).name
+    warned = 0
     for place, record in iter_records(path, fmt):
+        if warn is not None and indicator_keys is not None:
+            inds, facts = misplaced_keys(record, indicator_keys)
+            if inds or facts:
+                warned += 1
+                if warned <= MAX_WARNINGS:
+                    parts = []
+                    if inds:
+                        parts.append(f"indicator answers at the top level ({', '.join(inds[:5])}"
+                                     f"{', ...' if len(inds) > 5 else ''}) belong under 'indicators'")
+                    if facts:
+                        parts.append(f"facts at the top level ({', '.join(facts[:5])}) belong "
+                                     "under 'facts'")
+                    warn(f"{place}: {'; '.join(parts)}; they are not read")
         try:
             builder.add(encode(record))
         except VigilError as exc:
             raise exc.at(place) from None
         if progress is not None and builder.n % 4096 == 0:
             progress(builder.n)
+    if warn is not None and warned > MAX_WARNINGS:
+        warn(f"{name}: {warned - MAX_WARNINGS} more record(s) with answers at the top level")
+    if builder.n == 0:
+        raise InputError("the input has no records", name)
     return builder.build()

@@ -102,7 +102,24 @@ def _read_csv(file: Path, separator: str) -> pl.DataFrame:
         raise InputError("file is empty", str(file)) from None
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         raise _csv_problem(file, separator, exc) from None
+    _check_row_lengths(file, separator, len(header))
     return frame
+
+
+def _check_row_lengths(file: Path, separator: str, width: int) -> None:
+    """Polars fills a short row with missing values; a row with fewer (or more) fields than
+    the header is an error naming the row (blank lines are skipped)."""
+    with file.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, delimiter=separator)
+        next(reader, None)
+        try:
+            for record in reader:
+                if record and len(record) != width:
+                    raise InputError(
+                        f"expected {width} fields, found {len(record)}", f"{file}, row {reader.line_num}"
+                    )
+        except csv.Error as err:
+            raise InputError(f"malformed CSV: {err}", f"{file}, row {reader.line_num}") from None
 
 
 def _csv_header(file: Path, separator: str) -> list[str]:

@@ -17,13 +17,15 @@ def read_yaml(path: str | Path, what: str, label: str | None = None) -> Any:
     file = Path(path)
     where = label if label is not None else str(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{what} not found", str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {what}: {type(exc).__name__}", str(path)) from None
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise InputError("not valid YAML: nested too deeply", where) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"{where}, line {mark.line + 1}" if mark is not None else where

@@ -37,7 +37,15 @@ def available() -> list[str]:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
+        data = yaml.safe_load(path.read_text("utf-8-sig"))
+    except FileNotFoundError:
+        raise RuleSetError("rule set file not found", str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise RuleSetError(f"not UTF-8 text (byte {exc.start})", path.name) from None
+    except OSError as exc:
+        raise RuleSetError(f"cannot read the file ({type(exc).__name__})", str(path)) from None
+    except RecursionError:
+        raise RuleSetError("invalid YAML: nested too deeply", path.name) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path.name}, line {mark.line + 1}" if mark else path.name

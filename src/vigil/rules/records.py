@@ -87,14 +87,27 @@ def parse_truth(value: Any, rid: Any, key: str) -> int:
     raise InputError(f"value {type(value).__name__} is not true, false or null", _where(rid, key))
 
 
+def _finite(value: Any) -> float | None:
+    """``value`` as a finite float, or ``None`` if it is not a number (booleans, text, NaN,
+    infinities and integers too large for a float are not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def parse_age(value: Any, rid: Any) -> float:
     if value is None:
         return math.nan
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+    age = _finite(value)
+    if age is None:
         raise InputError("age must be a number from 0 to 120", _where(rid, "age"))
-    if not 0 <= value <= MAX_AGE:
-        raise InputError(f"age {value} is outside 0-120", _where(rid, "age"))
-    return float(value)
+    if not 0 <= age <= MAX_AGE:
+        raise InputError(f"age {age:g} is outside 0-120", _where(rid, "age"))
+    return age
 
 
 def encode_fact(spec: FactSpec, value: Any, rid: Any, out: Encoded) -> None:
@@ -116,12 +129,13 @@ def encode_fact(spec: FactSpec, value: Any, rid: Any, out: Encoded) -> None:
         for v in spec.values:
             out.codes[f"{spec.name}={v}"] = POS if v in members else NEG
     else:
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        number = _finite(value)
+        if number is None:
             raise InputError("must be a number", _where(rid, key))
         lo, hi = spec.min, spec.max
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise InputError(f"{value} is outside {lo}-{hi}", _where(rid, key))
-        out.nums[spec.name] = float(value)
+        if (lo is not None and number < lo) or (hi is not None and number > hi):
+            raise InputError(f"{number:g} is outside {lo}-{hi}", _where(rid, key))
+        out.nums[spec.name] = number
 
 
 def encode_record(record: Any, allowed_keys: frozenset[str], scope_name: str) -> Encoded:

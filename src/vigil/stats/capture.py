@@ -14,20 +14,26 @@ includes list ``i`` (list 0 is the first column), so ``0b101`` is "lists 0 and 2
 from __future__ import annotations
 
 import csv
+import io
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
 from vigil.errors import InputError
 
-__all__ = ["COUNT_COLUMN", "MAX_LISTS", "CaptureHistories", "read_capture_csv"]
+__all__ = ["COUNT_COLUMN", "MAX_COUNT", "MAX_LISTS", "CaptureHistories", "read_capture_csv"]
 
 COUNT_COLUMN = "count"
 #: The log-linear models enumerate all 2^t - 1 observable cells; 16 lists is far beyond any real use.
 MAX_LISTS = 16
+#: No count (and no table) may exceed this: ten times the world's population is a data error, and
+#: it keeps every sum exact in 64-bit integers and in the floats of the fit.
+MAX_COUNT = 10**11
 
 IntArray = npt.NDArray[np.int64]
 
@@ -75,9 +81,9 @@ class CaptureHistories:
                         f"list membership must be 0 or 1, got {v!r}", f"{source}, row {i + 1}, column {name}"
                     )
             c = cnt[i]
-            if not _is_whole(c) or c < 0:
+            if not _is_whole(c) or c < 0 or c > MAX_COUNT:
                 raise InputError(
-                    f"count must be a non-negative integer, got {c!r}",
+                    f"count must be a non-negative integer of at most {MAX_COUNT:.0e}, got {c!r}",
                     f"{source}, row {i + 1}, column {COUNT_COLUMN}",
                 )
             if not pat[i].any():
@@ -229,46 +235,151 @@ def read_capture_csv(path: str | Path) -> CaptureHistories:
 
     Duplicate patterns are merged. Raises :class:`vigil.errors.InputError` naming the file, row
     (1 = first data row) and column of the first problem: missing ``count`` column, a value other
-    than 0/1 in a list column, a negative or non-integer count, or a row on no list.
+    than 0/1 in a list column, a negative, non-integer or implausibly large count (over
+    ``MAX_COUNT``), a row with too few or too many values, a row on no list, bytes that are not
+    UTF-8 text.
+
+    The file is aggregated by pattern while it is read: identical lines are counted first (at C
+    speed, holding only the distinct lines), then each distinct line is parsed once. A file of
+    millions of rows with a few patterns takes seconds and little memory.
     """
     p = Path(path)
     source = str(p)
     try:
-        fh = p.open(newline="", encoding="utf-8-sig")
+        fh = p.open("rb")
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", source) from None
     with fh:
-        reader = csv.reader(fh)
         try:
-            header = next(reader)
-        except StopIteration:
-            raise InputError("empty file (expected a header row)", source) from None
-        except csv.Error as exc:
-            raise InputError(f"malformed CSV: {exc}", source) from None
-        header = [h.strip() for h in header]
-        if COUNT_COLUMN not in header:
-            raise InputError(f"missing '{COUNT_COLUMN}' column (columns: {', '.join(header)})", source)
+            first = fh.readline(_MAX_LINE)
+            lines = Counter(fh)
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror or exc}", source) from None
+        header = _parse_header(first, source)
         lists = [h for h in header if h != COUNT_COLUMN]
-        if not lists:
-            raise InputError("no list columns besides 'count'", source)
-        rows: list[dict[str, object]] = []
-        try:
-            for line_no, values in enumerate(reader, start=1):
-                if not values or all(not v.strip() for v in values):
-                    continue
-                if len(values) != len(header):
-                    raise InputError(
-                        f"expected {len(header)} values, got {len(values)}", f"{source}, row {line_no}"
-                    )
-                rows.append(dict(zip(header, values, strict=True)))
-        except csv.Error as exc:
-            raise InputError(f"malformed CSV: {exc}", source) from None
-    if not rows:
+        _check_list_names(tuple(lists), source)
+        texts: dict[bytes, str] = {}
+        bad: dict[bytes, InputError] = {}
+        for raw in lines:
+            try:
+                texts[raw] = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                bad[raw] = InputError("not UTF-8 text", "")
+        if not bad and any(text.count('"') % 2 for text in texts.values()):
+            # a quoted field spans lines: parse record by record (rare; same checks)
+            fh.seek(0)
+            return _read_records(fh, header, lists, source)
+        totals: dict[int, int] = {}
+        parsed: dict[tuple[str, ...], tuple[int, int]] = {}
+        for raw, text in texts.items() if not bad else ():
+            if not text.strip():
+                continue
+            values = tuple(next(csv.reader([text])))
+            if not values or all(not v.strip() for v in values):
+                continue
+            try:
+                code, count = _parse_record(values, header, lists, parsed)
+            except InputError as exc:
+                bad[raw] = exc
+                continue
+            totals[code] = totals.get(code, 0) + count * lines[raw]
+        if bad:  # report the first bad row of the file
+            fh.seek(0)
+            fh.readline(_MAX_LINE)
+            for row, raw in enumerate(fh, start=1):
+                if raw in bad:
+                    first_bad = bad[raw]
+                    inner = f"row {row}, {first_bad.place}" if first_bad.place else f"row {row}"
+                    raise InputError(first_bad.message, f"{source}, {inner}")
+    return _from_totals(lists, totals, source, any_rows=bool(parsed))
+
+
+_MAX_LINE = 1 << 20
+
+
+def _parse_header(first: bytes, source: str) -> list[str]:
+    if first.startswith(b"\xef\xbb\xbf"):
+        first = first[3:]
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text (expected a header row)", f"{source}, line 1") from None
+    if not text.strip():
+        raise InputError("empty file (expected a header row)", source)
+    try:
+        header = [h.strip() for h in next(csv.reader([text]))]
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", f"{source}, line 1") from None
+    if COUNT_COLUMN not in header:
+        raise InputError(f"missing '{COUNT_COLUMN}' column (columns: {', '.join(header)})", source)
+    if not [h for h in header if h != COUNT_COLUMN]:
+        raise InputError("no list columns besides 'count'", source)
+    return header
+
+
+def _parse_record(
+    values: tuple[str, ...],
+    header: list[str],
+    lists: list[str],
+    cache: dict[tuple[str, ...], tuple[int, int]],
+) -> tuple[int, int]:
+    """Cell code and count of one data row (cached: a file repeats few distinct rows).
+    Errors carry the column as their place; the caller adds the file and row."""
+    hit = cache.get(values)
+    if hit is not None:
+        return hit
+    if len(values) != len(header):
+        raise InputError(f"expected {len(header)} values, got {len(values)}", "")
+    row = dict(zip(header, values, strict=True))
+    code = 0
+    for i, name in enumerate(lists):
+        code |= _parse_flag(row[name], f"column {name}") << i
+    count = _parse_count(row[COUNT_COLUMN], f"column {COUNT_COLUMN}")
+    if code == 0:
+        raise InputError("a pattern on no list cannot be observed (all list columns are 0)", "")
+    cache[values] = (code, count)
+    return code, count
+
+
+def _read_records(fh: BinaryIO, header: list[str], lists: list[str], source: str) -> CaptureHistories:
+    """Record-by-record reading through the csv module (quoted fields spanning lines)."""
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    totals: dict[int, int] = {}
+    parsed: dict[tuple[str, ...], tuple[int, int]] = {}
+    row = 0
+    try:
+        next(reader)
+        for row, values in enumerate(reader, start=1):
+            if not values or all(not v.strip() for v in values):
+                continue
+            try:
+                code, count = _parse_record(tuple(values), header, lists, parsed)
+            except InputError as exc:
+                inner = f"row {row}, {exc.place}" if exc.place else f"row {row}"
+                raise InputError(exc.message, f"{source}, {inner}") from None
+            totals[code] = totals.get(code, 0) + count
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", f"{source}, row {row + 1}") from None
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", f"{source}, row {row + 1}") from None
+    return _from_totals(lists, totals, source, any_rows=bool(parsed))
+
+
+def _from_totals(
+    lists: list[str], totals: dict[int, int], source: str, *, any_rows: bool
+) -> CaptureHistories:
+    if not any_rows:
         raise InputError("no data rows", source)
-    table = CaptureHistories.from_rows(rows, lists, source=source)
-    if table.n_observed == 0:
+    total = sum(totals.values())
+    if total == 0:
         raise InputError("all counts are zero: nobody was observed", source)
-    return table.tidy()
+    if total > MAX_COUNT:
+        raise InputError(f"the counts add up to {total}, more than {MAX_COUNT:.0e} people", source)
+    codes = np.array(sorted(totals), dtype=np.int64)
+    pat = ((codes[:, None] >> np.arange(len(lists))) & 1).astype(np.int64)
+    cnt = np.array([totals[int(c)] for c in codes], dtype=np.int64)
+    return CaptureHistories(tuple(lists), pat, cnt).tidy()
 
 
 # ---------------------------------------------------------------------- helpers
@@ -288,7 +399,7 @@ def _check_list_names(names: tuple[str, ...], source: str) -> None:
 def _is_whole(v: object) -> bool:
     try:
         f = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
     return bool(np.isfinite(f)) and f == int(f)
 
@@ -303,8 +414,14 @@ def _parse_flag(raw: object, place: str) -> int:
         return int(text)
     if text in ("0.0", "1.0"):
         return int(float(text))
-    shown = "empty" if not text else repr(raw)
+    shown = "empty" if not text else _shown(raw)
     raise InputError(f"list membership must be 0 or 1, got {shown}", place)
+
+
+def _shown(raw: object) -> str:
+    """``repr`` of a bad value, shortened so that the error stays one readable line."""
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:30] + "..." + text[-6:]
 
 
 def _parse_count(raw: object, place: str) -> int:
@@ -320,12 +437,16 @@ def _parse_count(raw: object, place: str) -> int:
             try:
                 f = float(text)
             except ValueError:
-                raise InputError(f"count must be a non-negative integer, got {raw!r}", place) from None
+                raise InputError(f"count must be a non-negative integer, got {_shown(raw)}", place) from None
             if not np.isfinite(f) or f != int(f):
-                raise InputError(f"count must be a non-negative integer, got {raw!r}", place) from None
+                raise InputError(f"count must be a non-negative integer, got {_shown(raw)}", place) from None
             value = int(f)
     if value < 0:
-        raise InputError(f"count must be a non-negative integer, got {raw!r}", place)
+        raise InputError(f"count must be a non-negative integer, got {_shown(raw)}", place)
+    if value > MAX_COUNT:
+        raise InputError(
+            f"count {_shown(text)[1:-1]} is implausibly large (more than {MAX_COUNT:.0e} people)", place
+        )
     return value
 
 

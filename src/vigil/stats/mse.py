@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtri
 
-from vigil.errors import EstimationError, InputError
+from vigil.errors import EstimationError, InputError, NotEstimableError
 from vigil.stats.capture import CaptureHistories
 from vigil.stats.mse_bootstrap import BootstrapResult, bootstrap_stepwise
 from vigil.stats.mse_hierarchical import (
@@ -57,6 +57,7 @@ __all__ = [
     "CHECK_MESSAGES",
     "MSEResult",
     "ModelSummary",
+    "NotEstimableError",
     "bootstrap",
     "check_model",
     "estimate",
@@ -202,6 +203,68 @@ def _list_warnings(h: CaptureHistories) -> list[str]:
     return out
 
 
+# ---------------------------------------------------------------------- estimability
+#: Why a model fails, in words (codes of :func:`check_identifiability`).
+_CHECK_WHY = {
+    1: "the maximum likelihood estimate does not exist: the empty cells push the fit to the "
+    "boundary, where the number of people on no list is infinite or zero",
+    2: "the model is not identifiable: it has more free parameters than the observed patterns "
+    "can determine (e.g. a saturated model)",
+    3: "the maximum likelihood estimate does not exist and the model is not identifiable",
+}
+
+
+def data_reasons(h: CaptureHistories) -> list[str]:
+    """Features of the table that, by themselves, leave the population unidentified.
+
+    Two lists with no one in common (the Lincoln-Petersen estimate n_A n_B / m has m = 0), more
+    lists none of which shares anyone with another, or a list that holds everyone observed
+    (nothing shows how many people it misses)."""
+    reasons: list[str] = []
+    totals = h.list_totals()
+    pairs = [(a, b) for i, a in enumerate(h.lists) for b in h.lists[i + 1 :]]
+    zero = [(a, b) for a, b in pairs if h.overlap(a, b) == 0]
+    if h.n_lists == 2 and zero:
+        a, b = h.lists
+        reasons.append(
+            f"lists {a} and {b} have no one in common, so the two-list (Lincoln-Petersen) "
+            f"estimate n_{a} x n_{b} / m = {totals[a]} x {totals[b]} / 0 is undefined"
+        )
+    elif zero and len(zero) == len(pairs):
+        reasons.append("no two lists have anyone in common, so no overlap measures what the lists miss")
+    for name, tot in totals.items():
+        if tot == h.n_observed:
+            reasons.append(
+                f"list {name} contains everyone observed, so nothing shows how many people it misses"
+            )
+    return reasons
+
+
+def not_estimable(h: CaptureHistories, model: str, why: str) -> NotEstimableError:
+    """The refusal: the population is not estimable from these lists, and why."""
+    reasons = data_reasons(h)
+    detail = "; ".join([*reasons, f"model {model}: {why}"])
+    return NotEstimableError(f"the population is not estimable from these lists: {detail}")
+
+
+def _require_estimable(
+    h: CaptureHistories, model: str, check: int, converged: bool, log_dark: float, se: float
+) -> None:
+    """Refuse a selected model that cannot give an estimate (docs/statistics.md, "When there is
+    no estimate"): the check fails, the fit does not converge, or the dark figure or its
+    standard error is not a finite number."""
+    if check:
+        raise not_estimable(h, model, _CHECK_WHY[check])
+    if not converged:
+        raise not_estimable(h, model, "the fit did not converge (the estimate diverges)")
+    if not (math.isfinite(log_dark) and math.isfinite(se)) or log_dark >= _MAX_LOG_DARK:
+        raise not_estimable(h, model, "the estimated number of people on no list is not a finite number")
+
+
+#: exp(700) overflows most arithmetic downstream; a dark figure that large is a diverging fit.
+_MAX_LOG_DARK = 700.0
+
+
 def parse_terms(terms: Sequence[str | Sequence[str]], lists: Sequence[str]) -> list[int]:
     """Interaction terms given as ``"A:B"`` strings or name tuples, to term codes."""
     codes = []
@@ -251,9 +314,11 @@ def estimate_stepwise(
     terms = [term_label(pair_code[j], h.lists) for j in order]
     empty = [term_label(pair_code[j], h.lists) for j in order if r.empty[0, j]]
     code = check_identifiability(h.n_lists, cells, [pair_code[j] for j in order])
+    log_dark = float(r.log_dark[0])
+    se = float(math.sqrt(max(r.var_log_dark[0], 0.0)))
+    model = "main effects" + (f" + {' + '.join(terms)}" if terms else "")
+    _require_estimable(h, model, code, bool(r.converged[0]), log_dark, se)
     warnings = _list_warnings(h) + list(r.warnings)
-    if code:
-        warnings.append(f"selected model: {CHECK_MESSAGES[code]} (check code {code})")
     for e in empty:
         warnings.append(
             f"lists {e.replace(':', ' and ')} have no one in common: their interaction is "
@@ -264,8 +329,6 @@ def estimate_stepwise(
         {"term": term_label(pair_code[j], h.lists), "p_value": p, "overlap": int(overlaps[j])}
         for j, p in zip(order, r.pvalues[0], strict=True)
     ]
-    log_dark = float(r.log_dark[0])
-    se = float(math.sqrt(max(r.var_log_dark[0], 0.0)))
     n = h.n_observed
     ll = float(r.loglik[0])
     k = int(r.n_params[0]) + len(empty)
@@ -303,12 +366,7 @@ def _from_fit(
     terms = [term_label(s, h.lists) for s in inter]
     mi = [term_label(s, h.lists) for s in f.minus_infinity if popcount(s) > 1]
     warnings = _list_warnings(h)
-    if f.check:
-        raise EstimationError(
-            f"model {model_string(f.terms)}: {CHECK_MESSAGES[f.check]} (check code {f.check})"
-        )
-    if not f.converged:
-        warnings.append("the model fit did not converge")
+    _require_estimable(h, model_string(f.terms), f.check, f.converged, f.log_dark, f.se_log_dark)
     res = MSEResult(
         method=method,
         lists=h.lists,
@@ -409,7 +467,12 @@ def estimate_search(
         exhaustive=exhaustive,
     )
     if not s.models:
-        raise EstimationError("no hierarchical model passed the existence/identifiability check")
+        raise not_estimable(
+            h,
+            f"search up to order {s.max_order}",
+            f"none of the {s.n_candidates} hierarchical models passed the existence and "
+            "identifiability check",
+        )
     res, warnings = _from_fit(h, s.best, criterion, level)
     shown = s.models if exhaustive else s.models[: max(top, 1)]
     res.models = [_summary(h, f, level) for f in shown]
@@ -462,6 +525,7 @@ def bootstrap(
     if nboot < 1:
         raise InputError(f"number of bootstrap replicates must be positive, got {nboot}")
     h = _validate(histories)
+    estimate_stepwise(h, pthresh, level=level)  # refuses data that cannot give an estimate
     a = round((1.0 - level) / 2.0, 12)
     return bootstrap_stepwise(h, nboot=nboot, pthresh=pthresh, alpha=(a, 1.0 - a), seed=seed, rng=rng)
 

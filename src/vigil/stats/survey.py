@@ -59,7 +59,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from vigil.errors import EstimationError, InputError
+from vigil.errors import EstimationError, InputError, NotEstimableError
 from vigil.io.tables import columns_list, row_place
 from vigil.stats.design import DesignColumns, DesignSpec, design_columns
 
@@ -186,10 +186,12 @@ class Estimate:
     se: float
     ci: tuple[float, float]
     n: int
+    #: Why there is no value, e.g. a domain without respondents (``None`` when there is one).
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (``NaN`` becomes ``None``)."""
-        return {
+        """JSON-ready form (``NaN`` becomes ``None``; ``note`` only when there is one)."""
+        out = {
             "statistic": self.statistic,
             "variable": self.variable,
             "domain": {key: _plain(value) for key, value in self.domain.items()},
@@ -197,6 +199,21 @@ class Estimate:
             "se": _finite_or_none(self.se),
             "ci": [_finite_or_none(self.ci[0]), _finite_or_none(self.ci[1])],
         }
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+
+def _empty_domain_note(statistic: Statistic, weight: float, denominator: float) -> str | None:
+    """Why a domain has no estimate: no respondent (with a positive weight and a value) in it,
+    or, for a ratio, a denominator total of zero. ``None`` when the estimate is defined."""
+    if weight <= 0.0:
+        what = "the total is 0 by construction" if isinstance(statistic, Total) else (
+            f"the {statistic.statistic} is undefined")
+        return f"no respondents with a positive weight and a value in this domain: {what}"
+    if denominator == 0.0:
+        return "the denominator's total is 0 in this domain: the ratio is undefined"
+    return None
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -562,10 +579,15 @@ class SurveyDesign:
         quantile = NormalDist().inv_cdf(0.5 + level / 2)
         results: list[Estimate] = []
         for statistic in self._expand(statistics):
-            values, variances, counts = self._one(statistic, codes, n_domains, lonely_psu, na_rm)
+            values, variances, counts, weight, den = self._one(
+                statistic, codes, n_domains, lonely_psu, na_rm
+            )
             for d in range(n_domains):
                 se = math.sqrt(variances[d]) if variances[d] >= 0 else math.nan
                 value = float(values[d])
+                note = _empty_domain_note(statistic, float(weight[d]), float(den[d]))
+                if note is not None and not isinstance(statistic, Total):
+                    value, se = math.nan, math.nan
                 results.append(
                     Estimate(
                         statistic=statistic.statistic,
@@ -575,6 +597,7 @@ class SurveyDesign:
                         se=se,
                         ci=(value - quantile * se, value + quantile * se),
                         n=int(counts[d]),
+                        note=note,
                     )
                 )
         return results
@@ -712,7 +735,8 @@ class SurveyDesign:
         n_domains: int,
         lonely: str,
         na_rm: bool,
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Values, variances, rows, weight totals and denominator totals, per domain."""
         y, x, keep = self._analysis_values(statistic, na_rm)
 
         levels = self._used_levels()
@@ -731,10 +755,12 @@ class SurveyDesign:
             return sums.astype(np.float64).reshape(finest.n_units, n_domains)
 
         counts = unit_sums(None)
+        weight_total = unit_sums(w).sum(axis=0)
         wy = w * np.where(np.isnan(y), 0.0, y)
         if isinstance(statistic, Total):
             scores = unit_sums(wy)
             values = scores.sum(axis=0)
+            den_total = weight_total
         else:
             numerator = unit_sums(wy)
             wx = w if x is None else w * np.where(np.isnan(x), 0.0, x)
@@ -745,7 +771,7 @@ class SurveyDesign:
                 values = num_total / den_total
                 scores = (numerator - values * denominator) / den_total
         variances = self._variance(scores, counts, levels, lonely)
-        return values, variances, counts.sum(axis=0)
+        return values, variances, counts.sum(axis=0), weight_total, den_total
 
     def _used_levels(self) -> list[int]:
         """Stages that enter the variance: all of them with fpc, else the first (R)."""
@@ -793,10 +819,10 @@ class SurveyDesign:
             if lonely == "fail":
                 offending = lonely_strata[:, None] & present
                 if offending.any():
-                    raise EstimationError(
+                    raise NotEstimableError(
                         f"{self._stratum_name(i, int(np.argwhere(offending)[0][0]))} has only one "
-                        f"PSU at stage {i + 1}; choose another lonely-PSU rule "
-                        "(remove, certainty, adjust or average)",
+                        f"PSU at stage {i + 1}, so its variance is not estimable; give a lonely-PSU "
+                        "rule (--lonely-psu / lonely_psu: remove, certainty, adjust or average)",
                         self._key("strata" if self.spec.strata else "ids"),
                     )
             elif lonely in ("remove", "certainty"):

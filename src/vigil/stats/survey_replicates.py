@@ -74,7 +74,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from vigil.errors import EstimationError, InputError
+from vigil.errors import EstimationError, InputError, NotEstimableError
 from vigil.io.tables import columns_list, row_place
 from vigil.stats.design import (
     DESIGN_KEYS,
@@ -771,9 +771,10 @@ class ReplicateDesign(SurveyDesign):
                 continue  # sampled completely: no replicates
             if n_h == 1:
                 if lonely == "fail":
-                    raise EstimationError(
-                        f"{self._stratum_name(0, h)} has only one PSU, so JKn cannot delete it; "
-                        "choose another lonely-PSU rule (remove, certainty, adjust or average)",
+                    raise NotEstimableError(
+                        f"{self._stratum_name(0, h)} has only one PSU, so JKn cannot delete it and "
+                        "its variance is not estimable; give a lonely-PSU rule (--lonely-psu / "
+                        "lonely_psu: remove, certainty, adjust or average)",
                         self._key("strata"),
                     )
                 if lonely == "adjust":  # drop the stratum, the others times H/(H-1)
@@ -817,9 +818,9 @@ class ReplicateDesign(SurveyDesign):
             n_h = len(members)
             if sub:
                 if n_h < 2:
-                    raise EstimationError(
-                        f"{self._stratum_name(0, h)} has only one PSU; the Rao-Wu bootstrap "
-                        "needs two or more",
+                    raise NotEstimableError(
+                        f"{self._stratum_name(0, h)} has only one PSU, so its variance is not "
+                        "estimable: the Rao-Wu bootstrap needs two or more",
                         self._key("strata"),
                     )
                 draws = rng.integers(0, n_h, size=(count, n_h - 1))
@@ -871,7 +872,7 @@ class ReplicateDesign(SurveyDesign):
         n_domains: int,
         lonely: str,
         na_rm: bool,
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
         y, x, keep = self._analysis_values(statistic, na_rm)
         reps = self.replicates(lonely)
         used = np.ones(self.n) if keep is None else keep.astype(np.float64)
@@ -880,8 +881,10 @@ class ReplicateDesign(SurveyDesign):
         weights = self.weights
         numerator = _sum_by(domain_codes, weights * y_values, n_domains)
         replicate_numerator = reps.sums(y_values, domain_codes, n_domains)
+        weight_total = _sum_by(domain_codes, weights * used, n_domains)
         if isinstance(statistic, Total):
             values, thetas = numerator, replicate_numerator
+            denominator = weight_total
         else:
             x_values = used if x is None else np.where(np.isnan(x), 0.0, x) * used
             denominator = _sum_by(domain_codes, weights * x_values, n_domains)
@@ -900,7 +903,7 @@ class ReplicateDesign(SurveyDesign):
                     f"{statistic.statistic} of {statistic.label}{where}: {dropped} of {reps.count} "
                     "replicates gave no estimate and were left out of the variance (as R's svrVar)"
                 )
-        return values, variances, counts
+        return values, variances, counts, weight_total, denominator
 
     def _domain_text(self, d: int) -> str:
         if d >= len(self._domain_labels) or not self._domain_labels[d]:
