@@ -271,14 +271,16 @@ def test_screening_api(users, cases):
     sid = body["id"]
     r = c.patch(
         f"/api/screenings/{sid}/",
-        {"answers": {"EX01": True, "EX04": True, "CD01": True, "CD02": True}},
+        {"version": body["version"], "answers": {"EX01": True, "EX04": True, "CD01": True, "CD02": True}},
         format="json",
     )
     assert r.status_code == 200 and r.json()["outcome"] == "positive", r.content
     assert r.json()["answers"]["DR01"] is True
-    r = c.patch(f"/api/screenings/{sid}/", {"answers": {"CD02": None}}, format="json")
+    version = r.json()["version"]
+    r = c.patch(f"/api/screenings/{sid}/", {"version": version, "answers": {"CD02": None}}, format="json")
     assert "CD02" not in r.json()["answers"]
-    bad = c.patch(f"/api/screenings/{sid}/", {"answers": {"NOPE99": True}}, format="json")
+    unknown = {"version": r.json()["version"], "answers": {"NOPE99": True}}
+    bad = c.patch(f"/api/screenings/{sid}/", unknown, format="json")
     assert bad.status_code == 400 and bad["Content-Type"] == PROBLEM
     bad = c.post("/api/screenings/", {"case": case.pk, "ruleset": "palermo-2000"}, format="json")
     assert bad.status_code == 400

@@ -179,8 +179,9 @@ def test_screening_generated_from_rule_set_and_saved_on_change(users, cases):
     page = c.get(r["Location"]).content.decode()
     for ind in rs.indicators[:5]:
         assert ind.question in page.replace("&#x27;", "'").replace("&quot;", '"')
+    assert f'name="version" id="screening-version" value="{s.version}"' in page
     answers = {f"a-{i}": "yes" for i in ["DR01", "DR08", "EX01", "EX04", "CD01", "CD02"]}
-    r = c.post(f"/screenings/{s.pk}/", {"age": "24", **answers}, HTTP_HX_REQUEST="true")
+    r = c.post(f"/screenings/{s.pk}/", {"age": "24", "version": s.version, **answers}, HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and b"<html" not in r.content
     s.refresh_from_db()
     assert s.outcome == "positive" and s.determination["fired"] == [
@@ -192,11 +193,13 @@ def test_screening_generated_from_rule_set_and_saved_on_change(users, cases):
         "CD02",
     ]
     assert b"positive" in r.content
-    r = c.post(f"/screenings/{s.pk}/", {"age": "24", **answers, "a-CD02": "unknown"}, HTTP_HX_REQUEST="true")
+    assert f'value="{s.version}" hx-swap-oob="true"'.encode() in r.content  # the next answer's version
+    body = {"age": "24", "version": s.version, **answers, "a-CD02": "unknown"}
+    r = c.post(f"/screenings/{s.pk}/", body, HTTP_HX_REQUEST="true")
     s.refresh_from_db()
     assert "CD02" not in s.answers and s.outcome != "positive"
     assert b"ask-next" in r.content
-    bad = c.post(f"/screenings/{s.pk}/", {"age": "400"})
+    bad = c.post(f"/screenings/{s.pk}/", {"age": "400", "version": s.version})
     assert bad.status_code == 400
     # other organisation: not found
     assert logged_in(users["caseworker_b"]).get(f"/screenings/{s.pk}/").status_code == 404
@@ -224,7 +227,7 @@ def test_screening_page_in_french_keeps_the_determination_language_neutral(users
     label_fr, question_fr = i18n.indicator_text(rs, "DR01", "fr")
     assert question_fr and question_fr in page and rs.by_id["DR01"].question not in page
     answers = {f"a-{i}": "yes" for i in ["DR01", "DR08", "EX01", "EX04", "CD01", "CD02"]}
-    r = c.post(f"/screenings/{s.pk}/", {"age": "24", **answers}, HTTP_HX_REQUEST="true")
+    r = c.post(f"/screenings/{s.pk}/", {"age": "24", "version": s.version, **answers}, HTTP_HX_REQUEST="true")
     panel = html_lib.unescape(r.content.decode())
     assert i18n.outcome_label(rs, "positive", "fr") in panel and label_fr in panel
     s.refresh_from_db()
@@ -250,8 +253,10 @@ def test_person_correction_page(users, cases):
             "birth_year": "",
             "citizenship": "",
             "primary_language": "",
+            "version": case.person.version,
         }.items()
     }
+    assert f'name="person-version" value="{case.person.version}"' in page.content.decode()
     assert c.post(f"/cases/{case.pk}/person/", data).status_code == 302
     person = Person.objects.get(pk=case.person_id)
     assert person.family_name == "Corrected" and person.document_index == Person.index_document(
@@ -279,3 +284,43 @@ def test_date_inputs_are_iso_in_french(users, cases):
         "case-closure_reason": "",
     }
     assert c.post(f"/cases/{case.pk}/", form).status_code == 302
+
+
+def test_person_page_refuses_a_stale_version_and_shows_the_stored_one(users, cases):
+    """Two people correct the same person: the second save, based on the version both read, is
+    refused (409, nothing written) and the page shows the first one's values to re-apply on."""
+    from vigil.server.web.versioning import STALE
+
+    case = cases["a_caseworker"]
+    first, second = logged_in(users["caseworker"]), logged_in(users["supervisor"])
+    person = case.person
+    names = ("given_name", "family_name", "document_number", "phone", "address", "narrative")
+    data = {f"person-{k}": getattr(person, k) for k in names}
+    data["person-version"] = person.version
+    assert first.post(f"/cases/{case.pk}/person/", {**data, "person-phone": "+33 1 11"}).status_code == 302
+    r = second.post(f"/cases/{case.pk}/person/", {**data, "person-address": "Somewhere"})
+    assert r.status_code == 409 and str(STALE).split(":")[0] in r.content.decode().replace("&#x27;", "'")
+    person = Person.objects.get(pk=case.person_id)
+    assert person.phone == "+33 1 11" and person.address == case.person.address  # nothing of the second
+    assert person.narrative == case.person.narrative
+    assert f'name="person-version" value="{person.version}"' in r.content.decode()
+
+
+def test_screening_autosave_refuses_a_stale_version(users, cases):
+    """Two interviewers on one screening: answers saved from an older version are refused with
+    the message in the panel (htmx swaps 2xx only), the other's answers stay."""
+    from vigil.server.cases import screening as screening_service
+
+    case = cases["a_inspector"]
+    c = logged_in(users["inspector"])
+    s = screening_service.start(case, "ilo-ec-2009-adult-labour", users["inspector"])
+    read = s.version
+    screening_service.update(s, read, answers={"DR01": True})  # the colleague's answer
+    body = {"version": read, "a-DR01": "no", "a-EX01": "yes"}
+    r = c.post(f"/screenings/{s.pk}/", body, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and b'role="alert"' in r.content
+    s.refresh_from_db()
+    assert s.answers == {"DR01": True}
+    assert f'value="{s.version}" hx-swap-oob="true"'.encode() in r.content
+    r = c.post(f"/screenings/{s.pk}/", {"version": read, "a-EX01": "yes"})
+    assert r.status_code == 409

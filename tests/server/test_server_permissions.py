@@ -121,20 +121,22 @@ def test_detail_and_write_endpoints(world, user_key):
         sc = world["screenings"][key]
         fu = world["followups"][key]
         expect_read = detail_status(user_key, where, capability_ok=viewer)
+        person_v, stage_v, fu_v = case.person.version, stage.version, fu.version
+        answer = {"version": sc.version, "answers": {"ILO11.01": True}}
         requests = [
             ("get", f"/api/cases/{case.pk}/", None, expect_read),
             ("get", f"/api/persons/{case.person_id}/", None, expect_read),
             ("get", f"/api/stages/{stage.pk}/", None, expect_read),
             ("get", f"/api/consents/{consent.pk}/", None, expect_read),
             ("patch", f"/api/cases/{case.pk}/", {"version": case.version, "sector": "G"}, expect_read),
-            ("patch", f"/api/persons/{case.person_id}/", {"phone": "000"}, expect_read),
-            ("patch", f"/api/stages/{stage.pk}/", {"place": "Elsewhere"}, expect_read),
+            ("patch", f"/api/persons/{case.person_id}/", {"version": person_v, "phone": "000"}, expect_read),
+            ("patch", f"/api/stages/{stage.pk}/", {"version": stage_v, "place": "Elsewhere"}, expect_read),
             ("post", f"/api/consents/{consent.pk}/withdraw/", {}, expect_read),
             ("get", f"/api/screenings/{sc.pk}/", None, expect_read),
             ("get", f"/api/followups/{fu.pk}/", None, expect_read),
-            ("patch", f"/api/followups/{fu.pk}/", {"due_on": "2026-02-01"}, expect_read),
+            ("patch", f"/api/followups/{fu.pk}/", {"version": fu_v, "due_on": "2026-02-01"}, expect_read),
             ("post", f"/api/followups/{fu.pk}/complete/", {"outcome": "safe"}, expect_read),
-            ("patch", f"/api/screenings/{sc.pk}/", {"answers": {"ILO11.01": True}}, expect_read),
+            ("patch", f"/api/screenings/{sc.pk}/", answer, expect_read),
             ("delete", f"/api/stages/{stage.pk}/", None, 204 if expect_read == 200 else expect_read),
         ]
         for method, url, body, expected in requests:

@@ -559,3 +559,63 @@ def test_eight_parallel_breach_patches_of_different_fields_all_land(live_server,
     assert final.estimated_records == 17
     assert (final.containment_actions, final.closure_summary) == ("Wiped", "Summary")
     assert final.occurred_from is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_parallel_person_patches_as_an_inspector_lose_nothing(live_server, orgs):
+    """The issue's reproduction: eight parallel PATCHes of /api/persons/{id}/, each changing
+    another field, from the same version. One wins; the seven others get a 409 stale-edit problem
+    (never a silent 200); re-reading and re-sending, every value lands, and a sequential PATCH
+    without the version is refused (400), never applied blindly."""
+    inspector = make_user("inspector_race", "inspector", orgs["a"])
+    key = ApiToken.issue(inspector)[1]
+    case = make_case(inspector, "Amina", "Synthetic", "DOC-RACE-1")
+    url = f"{live_server.url}/api/persons/{case.person_id}/"
+    changes = [
+        {"given_name": "Zaina"},
+        {"family_name": "Invented"},
+        {"phone": "+373 60 000 111"},
+        {"address": "1 Nowhere Street"},
+        {"narrative": "Recruited with a false offer."},
+        {"primary_language": "ro"},
+        {"birth_year": 1994},
+        {"citizenship": "MDA"},
+    ]
+    first_round: list[int] = []
+    errors: list[str] = []
+    barrier = threading.Barrier(len(changes))
+
+    def client(idx: int) -> None:
+        _status, current = _call(url, key)
+        barrier.wait()
+        first = True
+        while True:
+            status, body = _call(url, key, "PATCH", {**changes[idx], "version": current["version"]})
+            if first:
+                first_round.append(status)
+                first = False
+            if status == 200:
+                return
+            if status == 409 and body.get("type", "").endswith("/stale-edit"):
+                _status, current = _call(url, key)
+                continue
+            errors.append(f"PATCH {status} {body}")
+            return
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(changes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert first_round.count(200) == 1 and first_round.count(409) == 7
+    status, final = _call(url, key)
+    assert status == 200 and final["version"] == 1 + len(changes)
+    for change in changes:
+        ((name, value),) = change.items()
+        assert final[name] == value, name
+    person = Person.objects.get(pk=case.person_id)
+    assert person.name_index == Person.index_name("Zaina", "Invented")  # blind index of both halves
+    status, body = _call(url, key, "PATCH", {"phone": "+373 60 999 999"})
+    assert status == 400 and body["errors"][0]["field"] == "version"
+    assert Person.objects.get(pk=case.person_id).phone == "+373 60 000 111"

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -19,6 +18,7 @@ from vigil.server.api.params import date_param
 from vigil.server.api.permissions import CHANGES, READ, WRITE
 from vigil.server.api.viewsets import AuditedViewSet, changed_fields
 from vigil.server.audit.log import record
+from vigil.server.cases import consents
 from vigil.server.cases import screening as screening_service
 from vigil.server.cases import serializers as s
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
@@ -72,7 +72,7 @@ class PersonViewSet(
     def perform_update(self, serializer: Any) -> None:
         with transaction.atomic():
             person = serializer.save()
-            self.audit("update", person, fields=changed_fields(serializer))
+            self.audit("update", person, fields=changed_fields(serializer), version=person.version)
 
 
 @extend_schema_view(
@@ -203,7 +203,8 @@ class MigrationStageViewSet(
     def perform_update(self, serializer: Any) -> None:
         with transaction.atomic():
             stage = serializer.save()
-            self.audit("update", stage, change="stage changed", fields=changed_fields(serializer))
+            fields = changed_fields(serializer)
+            self.audit("update", stage, change="stage changed", fields=fields, version=stage.version)
 
     def perform_destroy(self, instance: MigrationStage) -> None:
         with transaction.atomic():
@@ -240,9 +241,12 @@ class ConsentViewSet(
         if consent.withdrawn_on is not None or not consent.given:
             raise exceptions.ValidationError({"withdrawn_on": _("This consent is not in force.")})
         with transaction.atomic():
-            consent.withdrawn_on = body.validated_data.get("withdrawn_on") or timezone.localdate()
-            consent.withdrawn_by = request.user
-            consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
+            consents.withdraw(
+                consent,
+                request.user,
+                on=body.validated_data.get("withdrawn_on"),
+                expected_version=body.validated_data.get("version"),
+            )
             self.audit("consent_withdrawn", consent, purpose=consent.purpose)
         return Response(self.get_serializer(consent).data)
 
@@ -293,15 +297,15 @@ class ScreeningViewSet(
         if data.get("case") and data["case"].pk != screening.case_id:
             raise exceptions.ValidationError({"case": _("A screening cannot move to another case.")})
         with transaction.atomic():
-            if "age" in data:
-                screening.age = data["age"]
             try:
-                for indicator, value in (data.get("answers") or {}).items():
-                    screening_service.apply_answer(screening, indicator, value)
-                screening_service.evaluate(screening)
+                screening_service.update(
+                    screening,
+                    data["version"],
+                    answers=data.get("answers"),
+                    **({"age": data["age"]} if "age" in data else {}),
+                )
             except screening_service.ScreeningError as exc:
                 raise exceptions.ValidationError({"answers": str(exc)}) from None
-            screening.save()
             self.audit(
                 "update",
                 screening,

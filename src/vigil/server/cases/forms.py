@@ -10,10 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from vigil.server.cases.identity_guard import MESSAGE as IDENTITY_IN_TEXT
 from vigil.server.cases.identity_guard import identity_in
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person
+from vigil.server.web.versioning import VersionedForm
 from vigil.server.web.widgets import DateInput
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(VersionedForm, forms.ModelForm):
+    """Carries the version read (hidden): a save based on an older one is refused."""
+
     class Meta:
         model = Person
         fields = (

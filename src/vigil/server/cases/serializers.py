@@ -10,6 +10,7 @@ from rest_framework import serializers
 from vigil.server import scoping
 from vigil.server.api.fields import ScopedPrimaryKeyField
 from vigil.server.api.representation import FastReadMixin
+from vigil.server.api.versioning import VersionedSerializerMixin, version_field
 from vigil.server.cases.identity_guard import MESSAGE as IDENTITY_IN_TEXT
 from vigil.server.cases.identity_guard import identity_in
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
@@ -30,7 +31,7 @@ EXPLOITATION_TYPES = [
 ]
 
 
-class PersonSerializer(FastReadMixin, serializers.ModelSerializer):
+class PersonSerializer(FastReadMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = (
@@ -46,6 +47,7 @@ class PersonSerializer(FastReadMixin, serializers.ModelSerializer):
             "citizenship",
             "primary_language",
             "organisation",
+            "version",
             "created_at",
             "updated_at",
         )
@@ -139,7 +141,7 @@ class CaseSerializer(FastReadMixin, serializers.ModelSerializer):
         return instance
 
 
-class MigrationStageSerializer(FastReadMixin, serializers.ModelSerializer):
+class MigrationStageSerializer(FastReadMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     case = ScopedPrimaryKeyField(scoping.editable_cases_for)
 
     class Meta:
@@ -155,6 +157,7 @@ class MigrationStageSerializer(FastReadMixin, serializers.ModelSerializer):
             "sector",
             "employer_or_recruiter",
             "notes",
+            "version",
         )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -175,6 +178,7 @@ class ConsentSerializer(FastReadMixin, serializers.ModelSerializer):
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     withdrawn_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     in_force = serializers.BooleanField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Consent
@@ -190,15 +194,17 @@ class ConsentSerializer(FastReadMixin, serializers.ModelSerializer):
             "withdrawn_on",
             "withdrawn_by",
             "in_force",
+            "version",
         )
         read_only_fields = ("recorded_at", "withdrawn_on")
 
 
 class WithdrawSerializer(serializers.Serializer):
     withdrawn_on = serializers.DateField(required=False)
+    version = version_field(required=False)
 
 
-class ScreeningSerializer(FastReadMixin, serializers.ModelSerializer):
+class ScreeningSerializer(FastReadMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     case = ScopedPrimaryKeyField(scoping.editable_cases_for)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     answers = serializers.DictField(
@@ -222,6 +228,7 @@ class ScreeningSerializer(FastReadMixin, serializers.ModelSerializer):
             "outcome",
             "determination",
             "created_by",
+            "version",
             "created_at",
             "updated_at",
         )

@@ -13,14 +13,14 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vigil.rules import i18n as rule_i18n
 from vigil.server import scoping
 from vigil.server.audit.log import record
-from vigil.server.cases import screening
+from vigil.server.cases import consents, screening
 from vigil.server.cases.forms import CaseForm, ConsentForm, PersonForm, SearchForm, StageForm
 from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit, has_consent
 from vigil.server.followups.forms import FollowUpForm
@@ -28,6 +28,7 @@ from vigil.server.followups.models import FollowUp
 from vigil.server.referrals import services as referral_services
 from vigil.server.referrals.models import DEFAULT_SHARED, SHAREABLE
 from vigil.server.web.access import PermissionDeniedPage, audit_page, page_view, require_capability
+from vigil.server.web.versioning import STALE, changed_fields, fresh_form, refuse_stale, save_form
 
 
 @page_view
@@ -70,7 +71,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.organisation_id is None:  # type: ignore[union-attr]
         raise PermissionDeniedPage
-    person_form = PersonForm(request.POST or None, prefix="person")
+    person_form = PersonForm(request.POST or None, prefix="person", version_required=False)
     case_form = CaseForm(request.POST or None, prefix="case")
     if request.method == "POST" and person_form.is_valid() and case_form.is_valid():
         with transaction.atomic():
@@ -166,11 +167,19 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = case.person
     form = PersonForm(request.POST or None, instance=person, prefix="person")
     if request.method == "POST" and form.is_valid():
+        fields = changed_fields(form, person.versioned_fields())
         with transaction.atomic():
-            form.save()
-            audit_page(request, "update", person, fields=sorted(form.changed_data), case=case.pk)
-        messages.success(request, _("Saved."))
-        return redirect("cases:case-detail", pk=case.pk)
+            saved = save_form(form, person, fields)
+            if saved:
+                detail = {"fields": sorted(fields), "case": case.pk, "version": person.version}
+                audit_page(request, "update", person, **detail)
+        if saved:
+            messages.success(request, _("Saved."))
+            return redirect("cases:case-detail", pk=case.pk)
+        # Someone saved the person since this form was read: show their version, nothing saved.
+        form = fresh_form(PersonForm, person, prefix="person")
+        refuse_stale(form)
+        return render(request, "cases/person_edit.html", {"case": case, "form": form}, status=409)
     if request.method != "POST":
         audit_page(request, "view", person, page="edit", case=case.pk)
     return render(request, "cases/person_edit.html", {"case": case, "form": form})
@@ -247,11 +256,14 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDeniedPage
     if not consent.in_force:
         raise Http404
-    with transaction.atomic():
-        consent.withdrawn_on = timezone.localdate()
-        consent.withdrawn_by = request.user
-        consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
-        audit_page(request, "consent_withdrawn", consent.case, consent=consent.pk, purpose=consent.purpose)
+    try:
+        with transaction.atomic():
+            consents.withdraw(consent, request.user)  # conditional on "still in force"
+            detail = {"consent": consent.pk, "purpose": consent.purpose}
+            audit_page(request, "consent_withdrawn", consent.case, **detail)
+    except StaleEdit:  # withdrawn by someone else meanwhile: their date and name stay
+        messages.error(request, STALE)
+        return redirect("cases:consent", pk=consent.case_id)
     messages.success(request, _("Consent withdrawn."))
     return redirect("cases:consent", pk=consent.case_id)
 
@@ -290,30 +302,45 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
     current = screening.is_current(s)
     can_edit = current and scoping.can_edit_case(request.user, s.case)
     error = ""
+    stale = False
     if request.method == "POST":
         if not can_edit:
             raise PermissionDeniedPage
         try:
+            raw_age = (request.POST.get("age") or "").strip()
+            age = Decimal(raw_age) if raw_age else None
+            # Only what differs from the stored screening is written (merged under a row lock),
+            # and only if nobody saved it since this page was read (the version it carries).
+            changed = {}
+            for ind in rs.indicators:
+                key = f"a-{ind.id}"
+                if key in request.POST:
+                    value = _answer_value(request.POST.get(key))
+                    if s.answers.get(ind.id) != value:
+                        changed[ind.id] = value
+            expected = int(request.POST.get("version") or 0)
+            age_changed = age != s.age
             with transaction.atomic():
-                raw_age = (request.POST.get("age") or "").strip()
-                s.age = Decimal(raw_age) if raw_age else None
-                changed = []
-                for ind in rs.indicators:
-                    key = f"a-{ind.id}"
-                    if key in request.POST:
-                        value = _answer_value(request.POST.get(key))
-                        if s.answers.get(ind.id) != value:
-                            changed.append(ind.id)
-                        screening.apply_answer(s, ind.id, value)
-                screening.evaluate(s)
-                s.save()
+                screening.update(s, expected, answers=changed, **({"age": age} if age_changed else {}))
                 audit_page(
-                    request, "update", s.case, change="screening answered", screening=s.pk, indicators=changed
+                    request,
+                    "update",
+                    s.case,
+                    change="screening answered",
+                    screening=s.pk,
+                    indicators=sorted(changed),
                 )
         except (screening.ScreeningError, InvalidOperation):
             error = _("The age must be a number from 0 to 120.")
-        if request.htmx and not error:  # type: ignore[attr-defined]
-            return render(request, "cases/_determination.html", _determination_context(s, shown))
+        except (StaleEdit, ValueError):
+            stale = True
+            error = str(STALE)
+            s.refresh_from_db()
+        if request.htmx and not (error and not stale):  # type: ignore[attr-defined]
+            # htmx swaps only 2xx answers: a stale save shows its message in the panel, with the
+            # stored determination and the new version for the next answer (out-of-band).
+            context = {**_determination_context(s, shown), "stale_error": error}
+            return render(request, "cases/_determination_saved.html", context)
     else:
         audit_page(request, "view", s.case, page="screening", screening=s.pk)
     context = {
@@ -326,7 +353,8 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
         "error": error,
         **_determination_context(s, shown),
     }
-    return render(request, "cases/screening.html", context, status=400 if error else 200)
+    status = 409 if stale else 400 if error else 200
+    return render(request, "cases/screening.html", context, status=status)
 
 
 def _determination_context(s: Screening, rs: Any) -> dict[str, Any]:

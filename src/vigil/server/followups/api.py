@@ -66,7 +66,13 @@ class FollowUpViewSet(
     def perform_update(self, serializer: Any) -> None:
         with transaction.atomic():
             followup = serializer.save()
-            self.audit("update", followup, change="follow-up changed", fields=changed_fields(serializer))
+            self.audit(
+                "update",
+                followup,
+                change="follow-up changed",
+                fields=changed_fields(serializer),
+                version=followup.version,
+            )
 
     @extend_schema(request=s.FollowUpCompleteSerializer, responses=s.FollowUpSerializer)
     @action(detail=True, methods=["post"])
@@ -78,7 +84,8 @@ class FollowUpViewSet(
             raise exceptions.ValidationError({"done_on": _("This follow-up is already done.")})
         data = body.validated_data
         with transaction.atomic():
-            followup_services.complete(followup, request.user, **data)
+            expected = data.pop("version", None)
+            followup_services.complete(followup, request.user, expected_version=expected, **data)
             self.audit(
                 "update",
                 followup,

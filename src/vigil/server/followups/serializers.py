@@ -10,10 +10,11 @@ from rest_framework import serializers
 from vigil.server import scoping
 from vigil.server.api.fields import ScopedPrimaryKeyField
 from vigil.server.api.representation import FastReadMixin
+from vigil.server.api.versioning import VersionedSerializerMixin, version_field
 from vigil.server.followups.models import FollowUp
 
 
-class FollowUpSerializer(FastReadMixin, serializers.ModelSerializer):
+class FollowUpSerializer(FastReadMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     case = ScopedPrimaryKeyField(scoping.editable_cases_for)
     referral = ScopedPrimaryKeyField(scoping.referrals_for, required=False, allow_null=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -37,6 +38,7 @@ class FollowUpSerializer(FastReadMixin, serializers.ModelSerializer):
             "removal_verified",
             "retrafficking_risk",
             "notes",
+            "version",
         )
         read_only_fields = ("created_at", "done_on", "outcome", "removal_verified", "retrafficking_risk")
 
@@ -54,3 +56,4 @@ class FollowUpCompleteSerializer(serializers.Serializer):
     removal_verified = serializers.BooleanField(required=False, allow_null=True, default=None)
     retrafficking_risk = serializers.BooleanField(required=False, default=False)
     notes = serializers.CharField(required=False, allow_blank=True)
+    version = version_field(required=False)

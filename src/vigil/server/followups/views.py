@@ -17,7 +17,9 @@ from vigil.server.cases.views import case_or_404
 from vigil.server.followups import services as followup_services
 from vigil.server.followups.forms import FollowUpDoneForm, FollowUpForm
 from vigil.server.followups.models import FollowUp
+from vigil.server.versioning import StaleEdit
 from vigil.server.web.access import PermissionDeniedPage, audit_page, page_view, require_capability
+from vigil.server.web.versioning import STALE
 
 
 @page_view
@@ -48,18 +50,21 @@ def followup_done(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDeniedPage
     form = FollowUpDoneForm(request.POST, prefix=f"done{fu.pk}")
     if form.is_valid():
-        with transaction.atomic():
-            followup_services.complete(fu, request.user, **form.cleaned_data)
-            audit_page(
-                request,
-                "update",
-                fu.case,
-                change="follow-up done",
-                followup=fu.pk,
-                outcome=fu.outcome,
-                retrafficking_risk=fu.retrafficking_risk,
-            )
-        messages.success(request, _("Follow-up recorded."))
+        try:
+            with transaction.atomic():
+                followup_services.complete(fu, request.user, **form.cleaned_data)
+                audit_page(
+                    request,
+                    "update",
+                    fu.case,
+                    change="follow-up done",
+                    followup=fu.pk,
+                    outcome=fu.outcome,
+                    retrafficking_risk=fu.retrafficking_risk,
+                )
+            messages.success(request, _("Follow-up recorded."))
+        except StaleEdit:  # recorded by someone else meanwhile: their outcome stays
+            messages.error(request, STALE)
     else:
         messages.error(request, _("Choose an outcome."))
     nxt = request.POST.get("next", "")

@@ -164,6 +164,7 @@ class ReferralViewSet(
                 action_name,
                 request.user,
                 reason=body.validated_data.get("reason", ""),
+                expected_version=body.validated_data.get("version"),
                 via="api",
                 request=request,
             )
@@ -198,6 +199,7 @@ class ReferralViewSet(
                 "revoke",
                 request.user,
                 reason=body.validated_data.get("reason", ""),
+                expected_version=body.validated_data.get("version"),
                 via="api",
                 request=request,
             )

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from vigil.server import scoping
 from vigil.server.api.fields import ScopedPrimaryKeyField
 from vigil.server.api.representation import FastReadMixin
+from vigil.server.api.versioning import version_field
 from vigil.server.referrals.models import SHAREABLE, DataSharingAgreement, Referral, ServiceProvider
 
 
@@ -50,6 +51,7 @@ class ReferralSerializer(FastReadMixin, serializers.ModelSerializer):
         help_text=_("Only without consent to referral, for roles that may override: why."),
     )
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    version = serializers.IntegerField(read_only=True)
     shared = serializers.SerializerMethodField(
         help_text=_("The values of the shared fields; empty once consent to referral is withdrawn.")
     )
@@ -73,6 +75,7 @@ class ReferralSerializer(FastReadMixin, serializers.ModelSerializer):
             "decided_at",
             "decline_reason",
             "completed_at",
+            "version",
         )
         read_only_fields = (
             "status",
@@ -90,6 +93,7 @@ class ReferralSerializer(FastReadMixin, serializers.ModelSerializer):
 
 class DataSharingAgreementSerializer(FastReadMixin, serializers.ModelSerializer):
     in_force = serializers.SerializerMethodField()
+    version = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = DataSharingAgreement
@@ -105,6 +109,7 @@ class DataSharingAgreementSerializer(FastReadMixin, serializers.ModelSerializer)
             "expires_on",
             "terminated_on",
             "in_force",
+            "version",
         )
 
     def get_in_force(self, obj: DataSharingAgreement) -> bool:
@@ -115,3 +120,4 @@ class DataSharingAgreementSerializer(FastReadMixin, serializers.ModelSerializer)
 
 class ReferralDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    version = version_field(required=False)
