@@ -19,18 +19,7 @@ class PersonForm(VersionedForm, forms.ModelForm):
 
     class Meta:
         model = Person
-        fields = (
-            "given_name",
-            "family_name",
-            "document_number",
-            "phone",
-            "address",
-            "narrative",
-            "gender",
-            "birth_year",
-            "citizenship",
-            "primary_language",
-        )
+        fields = Person.PROFILE_FIELDS
         widgets = {  # noqa: RUF012
             "given_name": forms.TextInput(attrs={"autocomplete": "off"}),
             "family_name": forms.TextInput(attrs={"autocomplete": "off"}),

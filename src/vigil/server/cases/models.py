@@ -83,6 +83,8 @@ class Person(Versioned):
     updated_at = models.DateTimeField(auto_now=True)
 
     IDENTITY_FIELDS = ("given_name", "family_name", "document_number", "phone", "address", "narrative")
+    # What a person's record says of them, in the order of the forms, the API and the access copy.
+    PROFILE_FIELDS = (*IDENTITY_FIELDS, "gender", "birth_year", "citizenship", "primary_language")
     DERIVED: ClassVar[dict[str, Derived]] = {
         "name_index": Derived(("given_name", "family_name"), lambda g, f: Person.name_index_of(g, f)),
         "document_index": Derived(("document_number",), lambda d: Person.index_document(d)),

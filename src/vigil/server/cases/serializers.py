@@ -36,16 +36,7 @@ class PersonSerializer(FastReadMixin, VersionedSerializerMixin, serializers.Mode
         model = Person
         fields = (
             "id",
-            "given_name",
-            "family_name",
-            "document_number",
-            "phone",
-            "address",
-            "narrative",
-            "gender",
-            "birth_year",
-            "citizenship",
-            "primary_language",
+            *Person.PROFILE_FIELDS,
             "organisation",
             "version",
             "created_at",

@@ -19,19 +19,7 @@ from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Scr
 from vigil.server.followups.models import FollowUp
 from vigil.server.referrals.models import Referral
 
-PERSON_FIELDS = (
-    "given_name",
-    "family_name",
-    "document_number",
-    "phone",
-    "address",
-    "narrative",
-    "gender",
-    "birth_year",
-    "citizenship",
-    "primary_language",
-    "created_at",
-)
+PERSON_FIELDS = (*Person.PROFILE_FIELDS, "created_at")
 CASE_FIELDS = (
     "reference",
     "status",

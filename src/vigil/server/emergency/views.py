@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +18,7 @@ from vigil.server.emergency import services
 from vigil.server.emergency.forms import EmergencyRequestForm, RevokeForm
 from vigil.server.emergency.models import EmergencyAccess, grant_hours
 from vigil.server.versioning import StaleEdit
+from vigil.server.web.access import PermissionDeniedPage, page_view
 from vigil.server.web.versioning import STALE
 
 LIST_LIMIT = 200
@@ -39,7 +38,7 @@ def _posted_version(request: HttpRequest) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-@login_required
+@page_view
 def grant_list(request: HttpRequest) -> HttpResponse:
     """"Emergency access to your cases": alerts to acknowledge, grants to revoke; one's own grants."""
     user = request.user
@@ -84,11 +83,11 @@ def grant_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page_view
 def grant_new(request: HttpRequest) -> HttpResponse:
     """Step 1: reference and reason. Step 2: a confirmation that says what happens. Then the case."""
     if not services.may_request(request.user):
-        raise PermissionDenied
+        raise PermissionDeniedPage
     form = EmergencyRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         reference, reason = form.cleaned_data["case_reference"], form.cleaned_data["reason"]
@@ -123,12 +122,12 @@ def grant_new(request: HttpRequest) -> HttpResponse:
     return render(request, "emergency/new.html", {"form": form}, status=400 if form.errors else 200)
 
 
-@login_required
+@page_view
 @require_POST
 def grant_end(request: HttpRequest, pk: int) -> HttpResponse:
     access = _grant_or_404(request, pk)
     if not services.may_end(request.user, access):
-        raise PermissionDenied
+        raise PermissionDeniedPage
     try:
         services.end(
             access,
@@ -146,12 +145,12 @@ def grant_end(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("emergency:list")
 
 
-@login_required
+@page_view
 @require_POST
 def grant_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     access = _grant_or_404(request, pk)
     if not services.may_acknowledge(request.user, access):
-        raise PermissionDenied
+        raise PermissionDeniedPage
     try:
         services.acknowledge(
             access, request.user, expected_version=_posted_version(request), via="web", request=request
@@ -164,12 +163,12 @@ def grant_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("emergency:list")
 
 
-@login_required
+@page_view
 @require_POST
 def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     access = _grant_or_404(request, pk)
     if not services.may_revoke(request.user, access):
-        raise PermissionDenied
+        raise PermissionDeniedPage
     try:
         services.revoke(
             access,
@@ -189,13 +188,13 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("emergency:list")
 
 
-@login_required
+@page_view
 def grant_trail(request: HttpRequest, pk: int) -> HttpResponse:
     """What the holder did on the case during the window (supervisors of the owning organisation,
     administrators). Reading it is audited."""
     access = _grant_or_404(request, pk)
     if not services.may_view_trail(request.user, access):
-        raise PermissionDenied
+        raise PermissionDeniedPage
     entries = services.trail(access)
     services.audit_trail_read(request.user, access, via="web", request=request)
     return render(request, "emergency/trail.html", {"g": access, "entries": entries})
