@@ -284,10 +284,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "vigil.server.api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "vigil.server.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "vigil.server.api.problems.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["vigil.server.api.parsers.BoundedJSONParser"],
     "DEFAULT_THROTTLE_RATES": {"token": "30/min"},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -298,6 +298,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # <id:pk> (vigil.server.api.routers.IdConverter) is an integer id.
+    "PATH_CONVERTER_OVERRIDES": {"id": int},
     # One name per choice set where several models have a "status" or a "kind".
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "vigil.server.cases.models.Case.Status",
