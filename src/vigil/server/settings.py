@@ -120,6 +120,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: /api/ bodies over the limit are a 413 problem document.
+    "vigil.server.api.limits.ApiRequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -274,6 +276,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# Largest request body (not counting uploaded files), 1 MiB: Django refuses larger form posts, and
+# for /api/ vigil.server.api.limits answers a 413 problem document (docs/security.md).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
