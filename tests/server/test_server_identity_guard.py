@@ -135,7 +135,7 @@ def test_stage_place_refuses_identity_api_and_page(users, cases):
     r = api.post("/api/stages/", {"case": case.pk, "stage": "work", "place": "Chisinau"}, format="json")
     assert r.status_code == 201, r.content
     stage_id = r.json()["id"]
-    r = api.patch(f"/api/stages/{stage_id}/", {"place": "farm of Synthetic"}, format="json")
+    r = api.patch(f"/api/stages/{stage_id}/", {"version": 1, "place": "farm of Synthetic"}, format="json")
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "place"
     page = Client()
     page.force_login(users["caseworker"])

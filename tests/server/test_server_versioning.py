@@ -619,3 +619,20 @@ def test_eight_parallel_person_patches_as_an_inspector_lose_nothing(live_server,
     status, body = _call(url, key, "PATCH", {"phone": "+373 60 999 999"})
     assert status == 400 and body["errors"][0]["field"] == "version"
     assert Person.objects.get(pk=case.person_id).phone == "+373 60 000 111"
+
+
+@pytest.mark.parametrize("route", ["stages", "followups", "persons", "screenings"])
+def test_patch_without_version_is_a_400_naming_it_on_every_first_generation_route(route, users, cases):
+    """Found by the schema-conformance run: a serializer with its own validate() skipped the
+    mixin's check and PATCH {} ended in a 500."""
+    from vigil.server.cases import screening as screening_service
+
+    case = cases["a_caseworker"]
+    ids = {
+        "stages": lambda: MigrationStage.objects.create(case=case, stage="work").pk,
+        "followups": lambda: FollowUp.objects.create(case=case, due_on="2026-12-31").pk,
+        "persons": lambda: case.person_id,
+        "screenings": lambda: screening_service.start(case, "ilo-11", users["caseworker"]).pk,
+    }
+    r = client_for(users["caseworker"]).patch(f"/api/{route}/{ids[route]()}/", {}, format="json")
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "version", r.content

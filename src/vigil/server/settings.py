@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from the package, not a CDN (api/docs.py)
     "django_htmx",
     "axes",
     "django_otp",
@@ -120,6 +121,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: /api/ bodies over the limit are a 413 problem document.
+    "vigil.server.api.limits.ApiRequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -275,6 +278,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
+# Largest request body (not counting uploaded files), 1 MiB: Django refuses larger form posts, and
+# for /api/ vigil.server.api.limits answers a 413 problem document (docs/security.md).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -284,10 +291,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "vigil.server.api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "vigil.server.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "vigil.server.api.problems.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["vigil.server.api.parsers.BoundedJSONParser"],
     "DEFAULT_THROTTLE_RATES": {"token": "30/min"},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -297,7 +304,15 @@ SPECTACULAR_SETTINGS = {
     "Every read and write of a person or case is audited. Errors are RFC 9457 problem details.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The interactive docs (/api/docs/) from drf-spectacular-sidecar's static files: no CDN, no
+    # third-party script, nothing for the CSP to allow; no call to Swagger's online validator.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # <id:pk> (vigil.server.api.routers.IdConverter) is an integer id.
+    "PATH_CONVERTER_OVERRIDES": {"id": int},
     # One name per choice set where several models have a "status" or a "kind".
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "vigil.server.cases.models.Case.Status",

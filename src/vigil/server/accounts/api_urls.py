@@ -2,11 +2,11 @@
 ``api:token``, ``api:me``, ``api:organisation-*``."""
 
 from django.urls import URLPattern, URLResolver, include, path
-from rest_framework.routers import SimpleRouter
 
 from vigil.server.accounts import api
+from vigil.server.api.routers import Router
 
-router = SimpleRouter(trailing_slash=True)
+router = Router()
 router.register("organisations", api.OrganisationViewSet, basename="organisation")
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -69,7 +69,9 @@ class VersionedSerializerMixin(serializers.Serializer):
         many-to-many fields are set after it, in the same transaction."""
         from django.db import transaction
 
-        expected = validated.pop("version")
+        expected = validated.pop("version", None)
+        if expected is None:  # a subclass's validate() that does not call this mixin's
+            raise serializers.ValidationError({"version": SEND_VERSION})
         concrete, many = split_fields(instance, validated)
         with transaction.atomic():
             instance.save_versioned(expected, concrete)

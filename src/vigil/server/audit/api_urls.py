@@ -2,11 +2,11 @@
 ``api:audit-list``, ``api:audit-detail``."""
 
 from django.urls import URLPattern, URLResolver, include, path
-from rest_framework.routers import SimpleRouter
 
+from vigil.server.api.routers import Router
 from vigil.server.audit import api
 
-router = SimpleRouter(trailing_slash=True)
+router = Router()
 router.register("audit", api.AuditEntryViewSet, basename="audit")
 
 urlpatterns: list[URLPattern | URLResolver] = [path("", include(router.urls))]

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from vigil.io.spreadsheet import formula_safe
 from vigil.server import scoping
 from vigil.server.accounts.models import Scope
+from vigil.server.api.params import parse_id
 from vigil.server.audit.log import record
 from vigil.server.audit.models import AuditEntry
 from vigil.server.breaches import conf
@@ -148,8 +149,8 @@ def find_case(user: Any, token: str) -> Case | None:
     if not token:
         return None
     cases = reviewable_cases(user)
-    if token.isdigit():
-        found = cases.filter(pk=int(token)).first()
+    if (pk := parse_id(token)) is not None:
+        found = cases.filter(pk=pk).first()
         if found is not None:
             return found
     return cases.filter(reference=token.upper()).first()

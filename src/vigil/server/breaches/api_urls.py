@@ -4,19 +4,19 @@
 ``api:breach-account-reactivate``."""
 
 from django.urls import URLPattern, URLResolver, include, path
-from rest_framework.routers import SimpleRouter
 
+from vigil.server.api.routers import Router
 from vigil.server.breaches import api
 
-router = SimpleRouter(trailing_slash=True)
+router = Router()
 router.register("breaches", api.BreachIncidentViewSet, basename="breach")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("access-review/record/", api.RecordAccessReviewView.as_view(), name="breach-review-record"),
-    path("access-review/user/<int:pk>/", api.UserAccessReviewView.as_view(), name="breach-review-user"),
-    path("accounts/<int:pk>/suspend/", api.SuspendAccountView.as_view(), name="breach-account-suspend"),
+    path("access-review/user/<id:pk>/", api.UserAccessReviewView.as_view(), name="breach-review-user"),
+    path("accounts/<id:pk>/suspend/", api.SuspendAccountView.as_view(), name="breach-account-suspend"),
     path(
-        "accounts/<int:pk>/reactivate/", api.ReactivateAccountView.as_view(), name="breach-account-reactivate"
+        "accounts/<id:pk>/reactivate/", api.ReactivateAccountView.as_view(), name="breach-account-reactivate"
     ),
     path("", include(router.urls)),
 ]

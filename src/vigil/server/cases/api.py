@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from vigil.server import scoping
-from vigil.server.api.params import date_param
+from vigil.server.api.params import date_param, int_param
 from vigil.server.api.permissions import CHANGES, READ, WRITE
 from vigil.server.api.viewsets import AuditedViewSet, changed_fields
 from vigil.server.audit.log import record
@@ -106,11 +106,8 @@ class CaseViewSet(
         for name in ("status", "reference", "sector", "trafficking_status"):
             if params.get(name):
                 qs = qs.filter(**{name: params[name]})
-        if params.get("person"):
-            try:
-                qs = qs.filter(person_id=int(params["person"]))
-            except ValueError:
-                raise exceptions.ValidationError({"person": _("Expected a number.")}) from None
+        if (person := int_param(self.request, "person")) is not None:
+            qs = qs.filter(person_id=person)
         if (after := date_param(self.request, "opened_after")) is not None:
             qs = qs.filter(opened_on__gte=after)
         if (before := date_param(self.request, "opened_before")) is not None:
@@ -146,12 +143,8 @@ class CaseChildViewSet(AuditedViewSet):
         qs = self.scope(self.request.user).order_by("id")
         if self.action in CHANGES:
             qs = qs.filter(case__in=scoping.editable_cases_for(self.request.user))
-        case = self.request.query_params.get("case")
-        if case:
-            try:
-                qs = qs.filter(case_id=int(case))
-            except ValueError:
-                raise exceptions.ValidationError({"case": _("Expected a number.")}) from None
+        if (case := int_param(self.request, "case")) is not None:
+            qs = qs.filter(case_id=case)
         return qs
 
     def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:

@@ -2,11 +2,11 @@
 ``api:person-*``, ``api:case-*``, ``api:stage-*``, ``api:consent-*``, ``api:screening-*``."""
 
 from django.urls import URLPattern, URLResolver, include, path
-from rest_framework.routers import SimpleRouter
 
+from vigil.server.api.routers import Router
 from vigil.server.cases import api
 
-router = SimpleRouter(trailing_slash=True)
+router = Router()
 router.register("persons", api.PersonViewSet, basename="person")
 router.register("cases", api.CaseViewSet, basename="case")
 router.register("stages", api.MigrationStageViewSet, basename="stage")

@@ -152,6 +152,7 @@ class MigrationStageSerializer(FastReadMixin, VersionedSerializerMixin, serializ
         )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)  # the version check of VersionedSerializerMixin
         start = attrs.get("start_date", getattr(self.instance, "start_date", None))
         end = attrs.get("end_date", getattr(self.instance, "end_date", None))
         if start and end and end < start:

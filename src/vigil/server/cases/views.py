@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from vigil.rules import i18n as rule_i18n
 from vigil.server import scoping
+from vigil.server.api.params import parse_id
 from vigil.server.audit.log import record
 from vigil.server.cases import consents, screening
 from vigil.server.cases.forms import CaseForm, ConsentForm, PersonForm, SearchForm, StageForm
@@ -109,7 +110,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             fields = {f: form.cleaned_data[f] for f in form.changed_data if f in Case.EDITABLE}
             try:
-                expected = int(request.POST.get("case-version") or 0)
+                expected = parse_id(request.POST.get("case-version")) or 0
                 with transaction.atomic():
                     case.save_versioned(expected, fields)
                     audit_page(request, "update", case, fields=sorted(fields), version=case.version)
@@ -318,7 +319,7 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
                     value = _answer_value(request.POST.get(key))
                     if s.answers.get(ind.id) != value:
                         changed[ind.id] = value
-            expected = int(request.POST.get("version") or 0)
+            expected = parse_id(request.POST.get("version")) or 0
             age_changed = age != s.age
             with transaction.atomic():
                 screening.update(s, expected, answers=changed, **({"age": age} if age_changed else {}))

@@ -6,13 +6,13 @@ from typing import Any, ClassVar
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vigil.server.api.params import int_param
 from vigil.server.api.viewsets import AuditedViewSet
 from vigil.server.disclosures import serializers as s
 from vigil.server.disclosures import statistics, subject_requests
@@ -88,11 +88,8 @@ class SubjectRequestViewSet(AuditedViewSet, mixins.ListModelMixin, mixins.Retrie
             qs = qs.filter(status=params["status"])
         if params.get("overdue") in ("1", "true", "yes"):
             qs = qs.filter(status__in=SubjectRequest.OPEN_STATUSES, due_on__lt=timezone.localdate())
-        if params.get("person"):
-            try:
-                qs = qs.filter(person_id=int(params["person"]))
-            except ValueError:
-                raise exceptions.ValidationError({"person": [_("Expected a number.")]}) from None
+        if (person := int_param(self.request, "person")) is not None:
+            qs = qs.filter(person_id=person)
         return qs
 
     def audit_detail(self, obj: SubjectRequest) -> dict[str, Any]:

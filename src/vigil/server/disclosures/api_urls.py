@@ -1,11 +1,11 @@
 """API routes of this app, included under /api/ by vigil.server.api.urls."""
 
 from django.urls import URLPattern, URLResolver, path
-from rest_framework.routers import SimpleRouter
 
+from vigil.server.api.routers import Router
 from vigil.server.disclosures import api
 
-router = SimpleRouter(trailing_slash=True)
+router = Router()
 router.register("subject-requests", api.SubjectRequestViewSet, basename="disclosures-subject-request")
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import AuthenticationFailed
 
 from vigil.server.accounts.tokens import TokenAuthentication
+from vigil.server.api.params import parse_id
 from vigil.server.audit.log import record
 from vigil.server.disclosures import conf, exportfiles, packaging, statistics, subject_requests
 from vigil.server.disclosures.forms import (
@@ -193,8 +194,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
     _require_requests(request)
     raw = request.GET.get("case") or request.POST.get("case") or ""
     case = None
-    if raw.isdigit():
-        case = subject_requests.cases_for(request.user).select_related("person").filter(pk=int(raw)).first()
+    if (pk := parse_id(raw)) is not None:
+        case = subject_requests.cases_for(request.user).select_related("person").filter(pk=pk).first()
     if case is None or not subject_requests.persons_for(request.user).filter(pk=case.person_id).exists():
         return render(
             request,

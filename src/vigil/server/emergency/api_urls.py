@@ -2,11 +2,11 @@
 ``api:emergency-access-list``, ``-detail``, ``-end``, ``-acknowledge``, ``-revoke``."""
 
 from django.urls import URLPattern, URLResolver, include, path
-from rest_framework.routers import SimpleRouter
 
+from vigil.server.api.routers import Router
 from vigil.server.emergency.api import EmergencyAccessViewSet
 
-router = SimpleRouter(trailing_slash=True)
+router = Router()
 router.register("emergency-access", EmergencyAccessViewSet, basename="emergency-access")
 
 urlpatterns: list[URLPattern | URLResolver] = [path("", include(router.urls))]

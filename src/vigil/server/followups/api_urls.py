@@ -2,11 +2,11 @@
 ``api:followup-*``."""
 
 from django.urls import URLPattern, URLResolver, include, path
-from rest_framework.routers import SimpleRouter
 
+from vigil.server.api.routers import Router
 from vigil.server.followups import api
 
-router = SimpleRouter(trailing_slash=True)
+router = Router()
 router.register("followups", api.FollowUpViewSet, basename="followup")
 
 urlpatterns: list[URLPattern | URLResolver] = [path("", include(router.urls))]

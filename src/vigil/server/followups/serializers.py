@@ -43,6 +43,7 @@ class FollowUpSerializer(FastReadMixin, VersionedSerializerMixin, serializers.Mo
         read_only_fields = ("created_at", "done_on", "outcome", "removal_verified", "retrafficking_risk")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)  # the version check of VersionedSerializerMixin
         ref = attrs.get("referral")
         case = attrs.get("case", getattr(self.instance, "case", None))
         if ref is not None and case is not None and ref.case_id != case.pk:

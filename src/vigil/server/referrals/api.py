@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, viewsets
@@ -15,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from vigil.server import scoping
+from vigil.server.api.params import int_param
 from vigil.server.referrals import serializers as s
 from vigil.server.referrals import services as referral_services
 from vigil.server.referrals.models import DEFAULT_SHARED, DataSharingAgreement, Referral, ServiceProvider
@@ -67,11 +67,8 @@ class DataSharingAgreementViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = scoping.agreements_for(self.request.user).order_by("id")
         params = self.request.query_params
-        if params.get("recipient"):
-            try:
-                qs = qs.filter(recipient_id=int(params["recipient"]))
-            except ValueError:
-                raise exceptions.ValidationError({"recipient": _("Expected a number.")}) from None
+        if (recipient := int_param(self.request, "recipient")) is not None:
+            qs = qs.filter(recipient_id=recipient)
         if params.get("in_force") in {"true", "1"}:
             qs = qs.filter(DataSharingAgreement.in_force_q(timezone.localdate()))
         return qs
@@ -109,11 +106,8 @@ class ReferralViewSet(
         params = self.request.query_params
         if params.get("status"):
             qs = qs.filter(status=params["status"])
-        if params.get("case"):
-            try:
-                qs = qs.filter(case_id=int(params["case"]))
-            except ValueError:
-                raise exceptions.ValidationError({"case": _("Expected a number.")}) from None
+        if (case := int_param(self.request, "case")) is not None:
+            qs = qs.filter(case_id=case)
         return qs.order_by("-id")
 
     def _audit_reads(self, refs: list[Referral]) -> None:

@@ -2,11 +2,11 @@
 ``api:provider-*``, ``api:referral-*``, ``api:agreement-*``."""
 
 from django.urls import URLPattern, URLResolver, include, path
-from rest_framework.routers import SimpleRouter
 
+from vigil.server.api.routers import Router
 from vigil.server.referrals import api
 
-router = SimpleRouter(trailing_slash=True)
+router = Router()
 router.register("providers", api.ServiceProviderViewSet, basename="provider")
 router.register("referrals", api.ReferralViewSet, basename="referral")
 router.register("agreements", api.DataSharingAgreementViewSet, basename="agreement")

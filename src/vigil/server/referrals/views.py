@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vigil.server import scoping
+from vigil.server.api.params import parse_id
 from vigil.server.cases.models import Person
 from vigil.server.cases.views import case_or_404
 from vigil.server.referrals import services as referral_services
@@ -26,7 +27,8 @@ def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_or_404(request, pk)
     if not (request.user.can("referral.create") and scoping.can_edit_case(request.user, case)):  # type: ignore[union-attr]
         raise PermissionDeniedPage
-    provider = scoping.providers_for(request.user).filter(pk=request.POST.get("provider") or 0).first()
+    provider_id = parse_id(request.POST.get("provider")) or 0
+    provider = scoping.providers_for(request.user).filter(pk=provider_id).first()
     if provider is None:
         messages.error(request, _("Choose a service."))
         return redirect(reverse("cases:case-detail", args=[case.pk]) + "#referrals")

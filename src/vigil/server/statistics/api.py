@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vigil.server import scoping
+from vigil.server.api.params import int_param
 from vigil.server.audit.log import record
 from vigil.server.statistics import microdata as exports
 
@@ -23,11 +24,8 @@ class CanSeeStatistics(permissions.BasePermission):
 
 
 def _k_param(request: Any) -> int:
-    raw = request.query_params.get("k") or str(exports.min_k())
-    try:
-        k = int(raw)
-    except ValueError:
-        raise exceptions.ValidationError({"k": _("Expected a number.")}) from None
+    k = int_param(request, "k", default=exports.min_k())
+    assert k is not None
     if k < exports.min_k():
         raise exceptions.ValidationError({"k": _("k must be at least %(k)s.") % {"k": exports.min_k()}})
     return k
