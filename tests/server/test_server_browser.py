@@ -150,13 +150,22 @@ def test_inspector_walk(browser, live_server, orgs, shots):
 
     # Consent
     page.goto(f"{base}/cases/{case.pk}/consents/")
-    page.select_option("#id_purpose", "referral")
-    page.check("#id_given")
-    page.select_option("#id_method", "written")
+    page.check("#id_services-decision_0")  # given
+    page.select_option("#id_services-method", "verbal")
+    page.check("#id_referral-decision_0")  # given
+    page.select_option("#id_referral-method", "written")
+    page.check("#id_law_enforcement-decision_1")  # refused
+    page.select_option("#id_law_enforcement-method", "verbal")
     page.click("#consent-form button[type=submit]")
-    page.wait_for_selector("tr[data-purpose=referral] >> text=yes")
+    page.wait_for_selector("#consent-table tr[data-purpose=referral] >> text=yes")
+    assert (
+        "Recorded: services — given (verbal); referral to other organisations — given (written); "
+        "disclosure to law enforcement — refused (verbal)"
+    ) in page.inner_text(".messages")
     shots(page, "05-consent")
     assert Consent.objects.get(case=case, purpose="referral").in_force
+    assert not Consent.objects.get(case=case, purpose="law_enforcement").given
+    assert not Consent.objects.filter(case=case, purpose__in=["statistics", "tracing"]).exists()
 
     # Referral to the shelter, sharing the default minimum (given name, language, gender, year)
     page.goto(f"{base}/cases/{case.pk}/")

@@ -202,20 +202,32 @@ def consent_page(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request, "case.view")
     case = case_or_404(request, pk)
     can_record = request.user.can("consent.record") and scoping.can_edit_case(request.user, case)  # type: ignore[union-attr]
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not can_record:
             raise PermissionDeniedPage
         if form.is_valid():
+            said = []
             with transaction.atomic():
-                consent = form.save(commit=False)
-                consent.case = case
-                consent.recorded_by = request.user
-                consent.save()
-                audit_page(
-                    request, "consent", case, consent=consent.pk, purpose=consent.purpose, given=consent.given
-                )
-            messages.success(request, _("Consent recorded."))
+                for row in form.decisions():
+                    consent = Consent.objects.create(case=case, recorded_by=request.user, **row)
+                    audit_page(
+                        request,
+                        "consent",
+                        case,
+                        consent=consent.pk,
+                        purpose=consent.purpose,
+                        given=consent.given,
+                    )
+                    said.append(
+                        _("%(purpose)s — %(decision)s (%(method)s)")
+                        % {
+                            "purpose": str(consent.get_purpose_display()).lower(),
+                            "decision": _("given") if consent.given else _("refused"),
+                            "method": str(consent.get_method_display()).lower(),
+                        }
+                    )
+            messages.success(request, _("Recorded: %(decisions)s") % {"decisions": "; ".join(said)})
             return redirect("cases:consent", pk=case.pk)
     else:
         audit_page(request, "view", case, page="consent")
@@ -236,6 +248,7 @@ def consent_page(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "can_record": can_record,
         },
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

@@ -1,0 +1,99 @@
+"""What a newcomer hits (issue 17, items 3 to 7): explicit consent, no blank case from an
+accidental submit, a readable statistics page, the two-factor QR code, and the smaller things."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from vigil.server.audit.models import AuditEntry
+from vigil.server.cases.models import Consent
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+# --- 3. consent: an explicit choice, several purposes at once ------------------------------------
+def test_consent_unticked_is_not_a_refusal(users, cases):
+    """The old form recorded a refusal when "Consent given" was left unticked; now a row without
+    a choice is an error naming the purpose, and nothing is stored."""
+    case = cases["a_caseworker"]
+    c = logged_in(users["caseworker"])
+    r = c.post(
+        f"/cases/{case.pk}/consents/", {"referral-method": "verbal", "referral-given_on": "2026-04-01"}
+    )
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert "Referral to other organisations: choose given or refused." in html
+    assert not Consent.objects.filter(case=case).exists()
+
+
+def test_consent_empty_form_records_nothing_and_says_so(users, cases):
+    case = cases["a_caseworker"]
+    r = logged_in(users["caseworker"]).post(f"/cases/{case.pk}/consents/", {})
+    assert r.status_code == 400
+    assert "Nothing was recorded: choose given or refused for at least one purpose." in r.content.decode()
+    assert not Consent.objects.filter(case=case).exists()
+
+
+def test_consent_choice_without_method_names_the_purpose(users, cases):
+    case = cases["a_caseworker"]
+    r = logged_in(users["caseworker"]).post(f"/cases/{case.pk}/consents/", {"services-decision": "given"})
+    assert r.status_code == 400
+    assert "Services: choose how the decision was expressed (method)." in r.content.decode()
+    assert not Consent.objects.filter(case=case).exists()
+
+
+def test_consent_page_has_no_default_choice(users, cases):
+    html = logged_in(users["caseworker"]).get(f"/cases/{cases['a_caseworker'].pk}/consents/").content.decode()
+    for purpose in ("services", "referral", "law_enforcement", "statistics", "tracing"):
+        assert f'name="{purpose}-decision" value="given"' in html
+        assert f'name="{purpose}-decision" value="refused"' in html
+    assert "checked" not in html.split('id="consent-form"')[1]
+
+
+def test_consent_several_purposes_at_once_confirmed_in_words_and_audited(users, cases):
+    case = cases["a_caseworker"]
+    c = logged_in(users["caseworker"])
+    r = c.post(
+        f"/cases/{case.pk}/consents/",
+        {
+            "services-decision": "given",
+            "services-method": "verbal",
+            "services-given_on": "2026-04-01",
+            "referral-decision": "refused",
+            "referral-method": "verbal",
+            "referral-given_on": "2026-04-01",
+            "statistics-given_on": "2026-04-01",  # a row without a choice: not recorded
+        },
+        follow=True,
+    )
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "Recorded: services — given (verbal); referral to other organisations — refused (verbal)" in html
+    stored = {c.purpose: c.given for c in Consent.objects.filter(case=case)}
+    assert stored == {"services": True, "referral": False}
+    entries = AuditEntry.objects.filter(action="consent", object_type="case", object_id=str(case.pk))
+    assert sorted((e.detail["purpose"], e.detail["given"]) for e in entries) == [
+        ("referral", False),
+        ("services", True),
+    ]
+
+
+def test_consent_confirmation_in_french(users, cases):
+    case = cases["a_caseworker"]
+    c = logged_in(users["caseworker"])
+    c.cookies["django_language"] = "fr"
+    r = c.post(
+        f"/cases/{case.pk}/consents/",
+        {"tracing-decision": "refused", "tracing-method": "written"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    html = r.content.decode()
+    assert "Enregistré :" in html and "refusé" in html
