@@ -106,6 +106,10 @@ def test_inspector_walk(browser, live_server, orgs, shots):
 
     # Intake
     page.click("#nav-new-case")
+    page.click("#intake button[type=submit]")  # an accidental submit of the empty form
+    page.wait_for_selector("#intake-error")
+    assert "a case needs at least a sector" in page.inner_text("#intake-error")
+    assert not Case.objects.exists()
     page.fill("#id_person-given_name", "Sample")
     page.fill("#id_person-family_name", "Walkthrough")
     page.fill("#id_person-document_number", "WALK-0001")
@@ -120,6 +124,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.wait_for_url(re.compile(r".*/cases/\d+/$"))
     reference = page.inner_text("#case-reference")
     assert reference.startswith("VG-")
+    assert f"Case {reference} created." in page.inner_text(".messages")
     case = Case.objects.get(reference=reference)
     assert case.person.given_name == "Sample" and case.owner.username == "inspector"
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from vigil.server.audit.models import AuditEntry
-from vigil.server.cases.models import Consent
+from vigil.server.cases.models import Case, Consent, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +97,83 @@ def test_consent_confirmation_in_french(users, cases):
     )
     html = r.content.decode()
     assert "Enregistré :" in html and "refusé" in html
+
+
+# --- 4. intake: no blank case from an accidental submit ------------------------------------------
+INTAKE = {
+    "person-given_name": "Ilse",
+    "person-family_name": "Madeup",
+    "person-document_number": "",
+    "person-phone": "",
+    "person-address": "",
+    "person-narrative": "",
+    "person-gender": "",
+    "person-birth_year": "",
+    "person-citizenship": "",
+    "person-primary_language": "",
+    "case-status": "Active",
+    "case-trafficking_status": "",
+    "case-sector": "",
+    "case-opened_on": "2026-05-01",
+    "case-closed_on": "",
+    "case-closure_reason": "",
+}
+
+
+def test_empty_intake_post_creates_nothing_and_says_why(users):
+    c = logged_in(users["inspector"])
+    r = c.post("/cases/new/", {})
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert "Nothing was created: a case needs at least a sector, a migration stage or a narrative." in html
+    assert not Case.objects.exists() and not Person.objects.exists()
+
+
+def test_intake_with_only_a_name_creates_nothing(users):
+    """Enter pressed in the first field: a name alone is not a case."""
+    r = logged_in(users["inspector"]).post("/cases/new/", INTAKE)
+    assert r.status_code == 400 and 'id="intake-error"' in r.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_intake_form_names_the_organisation(users):
+    html = logged_in(users["inspector"]).get("/cases/new/").content.decode()
+    assert "The case will belong to Inspectorate A." in html
+    assert 'name="intake_token"' in html
+
+
+@pytest.mark.parametrize(
+    "useful",
+    [{"case-sector": "I"}, {"person-narrative": "Came for a hotel job."}, {"stage-stage": "recruitment"}],
+    ids=["sector", "narrative", "stage"],
+)
+def test_intake_with_a_sector_a_stage_or_a_note_creates_the_case(users, useful):
+    c = logged_in(users["inspector"])
+    country = "MDA" if useful.get("stage-stage") else ""
+    r = c.post("/cases/new/", {**INTAKE, **useful, "stage-country": country})
+    assert r.status_code == 302
+    case = Case.objects.get()
+    assert case.organisation == users["inspector"].organisation
+    page = c.get(r["Location"]).content.decode()
+    assert f"Case {case.reference} created." in page
+    assert case.stages.count() == (1 if "stage-stage" in useful else 0)
+
+
+def test_a_stage_begun_without_its_stage_is_an_error(users):
+    form = {**INTAKE, "case-sector": "A", "stage-place": "Lyon"}
+    r = logged_in(users["inspector"]).post("/cases/new/", form)
+    assert r.status_code == 400
+    assert "Choose the stage, or leave the whole stage empty." in r.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_intake_sent_twice_creates_one_case(users):
+    c = logged_in(users["inspector"])
+    token = c.get("/cases/new/").context["intake_token"]
+    form = {**INTAKE, "case-sector": "A", "intake_token": token}
+    first = c.post("/cases/new/", form)
+    second = c.post("/cases/new/", form, follow=True)
+    assert Case.objects.count() == 1
+    case = Case.objects.get()
+    assert first["Location"] == f"/cases/{case.pk}/"
+    assert f"This form was already sent: case {case.reference} was created then." in second.content.decode()

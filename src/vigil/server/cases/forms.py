@@ -106,6 +106,27 @@ class StageForm(forms.ModelForm):
         return data
 
 
+class IntakeStageForm(StageForm):
+    """The first migration stage, optional at intake: left empty, no stage is created; begun
+    (any field filled), it needs its stage."""
+
+    use_required_attribute = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].required = False
+
+    def clean(self) -> dict:  # type: ignore[type-arg]
+        data = super().clean() or {}
+        if not data.get("stage") and any(data.get(name) for name in self.fields if name != "stage"):
+            self.add_error("stage", _("Choose the stage, or leave the whole stage empty."))
+        return data
+
+    @property
+    def filled(self) -> bool:
+        return bool(self.is_valid() and self.cleaned_data.get("stage"))
+
+
 class ConsentForm(forms.Form):
     """One decision per purpose, several at once: a row per purpose with an explicit choice
     (given / refused, no default), the method and the date. A row left untouched is not recorded;

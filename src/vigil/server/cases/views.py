@@ -4,6 +4,7 @@ writes an audit entry."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,7 +22,14 @@ from vigil.rules import i18n as rule_i18n
 from vigil.server import scoping
 from vigil.server.audit.log import record
 from vigil.server.cases import screening
-from vigil.server.cases.forms import CaseForm, ConsentForm, PersonForm, SearchForm, StageForm
+from vigil.server.cases.forms import (
+    CaseForm,
+    ConsentForm,
+    IntakeStageForm,
+    PersonForm,
+    SearchForm,
+    StageForm,
+)
 from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit, has_consent
 from vigil.server.followups.forms import FollowUpForm
 from vigil.server.followups.models import FollowUp
@@ -63,31 +71,86 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+INTAKE_DONE = "intake_done"  # session: {intake token: case pk}, so that a resubmit opens no second case
+
+
 @page_view
 def case_new(request: HttpRequest) -> HttpResponse:
-    """Intake: a person and a case in one form."""
+    """Intake: a person, a case and optionally its first migration stage, in one form.
+
+    A case is created only when it is of use: it needs at least a sector, a stage or a narrative
+    (and the user's organisation, which owns it). An empty or accidental submit re-shows the form
+    with the reason; a form submitted twice (its one-time token already used) opens the case
+    created the first time instead of a second one."""
     require_capability(request, "case.create")
     user = request.user
     if user.organisation_id is None:  # type: ignore[union-attr]
         raise PermissionDeniedPage
-    person_form = PersonForm(request.POST or None, prefix="person")
-    case_form = CaseForm(request.POST or None, prefix="case")
-    if request.method == "POST" and person_form.is_valid() and case_form.is_valid():
-        with transaction.atomic():
-            person = person_form.save(commit=False)
-            person.organisation_id = user.organisation_id  # type: ignore[union-attr]
-            person.created_by = user
-            person.save()
-            audit_page(request, "create", person, fields=sorted(person_form.changed_data))
-            case = case_form.save(commit=False)
-            case.person = person
-            case.organisation_id = user.organisation_id  # type: ignore[union-attr]
-            case.owner = user
-            case.save()
-            audit_page(request, "create", case, fields=sorted(case_form.changed_data))
-        messages.success(request, _("Case %(ref)s created.") % {"ref": case.reference})
-        return redirect("cases:case-detail", pk=case.pk)
-    return render(request, "cases/case_new.html", {"person_form": person_form, "case_form": case_form})
+    posted = request.method == "POST"
+    data = request.POST if posted else None
+    person_form = PersonForm(data, prefix="person")
+    case_form = CaseForm(data, prefix="case")
+    stage_form = IntakeStageForm(data, prefix="stage")
+    error = ""
+    token = request.POST.get("intake_token", "") if posted else secrets.token_urlsafe(16)
+    if posted:
+        done = request.session.get(INTAKE_DONE, {})
+        earlier = Case.objects.filter(pk=done.get(token) or 0).first() if token else None
+        if earlier is not None and scoping.cases_for(user).filter(pk=earlier.pk).exists():
+            messages.info(
+                request,
+                _("This form was already sent: case %(ref)s was created then.") % {"ref": earlier.reference},
+            )
+            return redirect("cases:case-detail", pk=earlier.pk)
+        people_ok = person_form.is_valid()
+        stage_form.person = person_form.instance if people_ok else None
+        forms_ok = all([people_ok, case_form.is_valid(), stage_form.is_valid()])
+        useful = (
+            (request.POST.get("case-sector") or "").strip()
+            or (request.POST.get("stage-stage") or "").strip()
+            or (request.POST.get("person-narrative") or "").strip()
+        )
+        if not useful:
+            error = _(
+                "Nothing was created: a case needs at least a sector, a migration stage or a narrative."
+            )
+        if forms_ok and not error:
+            with transaction.atomic():
+                person = person_form.save(commit=False)
+                person.organisation_id = user.organisation_id  # type: ignore[union-attr]
+                person.created_by = user
+                person.save()
+                audit_page(request, "create", person, fields=sorted(person_form.changed_data))
+                case = case_form.save(commit=False)
+                case.person = person
+                case.organisation_id = user.organisation_id  # type: ignore[union-attr]
+                case.owner = user
+                case.save()
+                audit_page(request, "create", case, fields=sorted(case_form.changed_data))
+                if stage_form.filled:
+                    stage = stage_form.save(commit=False)
+                    stage.case = case
+                    stage.save()
+                    audit_page(request, "update", case, change="stage added", stage=stage.pk)
+            if token:
+                request.session[INTAKE_DONE] = {**dict(list(done.items())[-19:]), token: case.pk}
+            messages.success(request, _("Case %(ref)s created.") % {"ref": case.reference})
+            return redirect("cases:case-detail", pk=case.pk)
+        if not error:
+            error = _("Nothing was created: correct the fields marked below.")
+    return render(
+        request,
+        "cases/case_new.html",
+        {
+            "person_form": person_form,
+            "case_form": case_form,
+            "stage_form": stage_form,
+            "error": error,
+            "intake_token": token,
+            "organisation": user.organisation,  # type: ignore[union-attr]
+        },
+        status=400 if posted else 200,
+    )
 
 
 def case_or_404(request: HttpRequest, pk: int) -> Case:
