@@ -177,3 +177,84 @@ def test_intake_sent_twice_creates_one_case(users):
     case = Case.objects.get()
     assert first["Location"] == f"/cases/{case.pk}/"
     assert f"This form was already sent: case {case.reference} was created then." in second.content.decode()
+
+
+# --- 5. the analyst's statistics page on the demo -----------------------------------------------
+@pytest.fixture
+def demo(db):
+    from vigil.server.accounts.models import User
+    from vigil.server.cases.demo import load_demo
+
+    load_demo()
+    return User.objects.get(username="analyst")
+
+
+def _cells(html: str) -> list[str]:
+    import re
+
+    body = html.split('id="stats-table"')[1].split("</table>")[0].split("<tbody>")[1]
+    return re.findall(r'<td class="num">(.*?)</td>', body)
+
+
+def test_demo_is_large_varied_and_mostly_consented(demo):
+    from vigil.server.cases.demo import DEMO_CASES
+
+    cases = Case.objects.all()
+    assert DEMO_CASES >= 300 and cases.count() == DEMO_CASES
+    consented = Consent.objects.filter(purpose="statistics", given=True, withdrawn_on=None)
+    assert consented.count() > 0.8 * DEMO_CASES
+    assert set(cases.values_list("sector", flat=True)) >= {"A", "C", "F", "I", "T"}
+    assert len(set(cases.values_list("status", flat=True))) == 4
+    assert len(set(cases.values_list("trafficking_status", flat=True))) == 4
+    assert all(p.given_name == "Demo" and p.family_name.startswith("Person-") for p in Person.objects.all())
+    # bulk-created persons still have their blind indexes: search by document number works
+    assert Person.objects.filter(document_index=Person.index_document("DEMO-100001")).count() == 1
+
+
+def test_demo_statistics_page_is_readable_with_labels_in_words(demo):
+    html = logged_in(demo).get("/statistics/").content.decode()
+    cells = _cells(html)
+    assert len(cells) >= 20
+    hidden = [c for c in cells if "—" in c]
+    assert len(hidden) <= 0.2 * len(cells), f"{len(hidden)} of {len(cells)} cells hidden"
+    for words in ("Agriculture, forestry and fishing", "Possible victim of trafficking", "Not yet determined",
+                  "Total"):
+        assert words in html
+    table = html.split('id="stats-table"')[1].split("</table>")[0]
+    assert "PossibleVictimOfTrafficking" not in table and "(none)" not in table
+    assert "<th scope=\"row\">A</th>" not in table
+
+
+def test_statistics_page_explains_suppression(demo):
+    r = logged_in(demo).get("/statistics/", {"rows": "status", "cols": "screening_outcome"})
+    html = r.content.decode()
+    table = r.context["table"]
+    assert table["hidden"] > 0
+    assert "— : fewer than 11 cases, hidden to protect identities." in html
+    assert ("with the totals shown, they would give a hidden count back" in html) == (table["secondary"] > 0)
+    assert table["secondary"] > 0
+    for words in ("Closed (referred)", "Follow-up", "Not screened", "Insufficient evidence"):
+        assert words in html
+    assert ">Latest screening outcome<" in html
+
+
+def test_statistics_page_without_hidden_cells_has_no_note(users):
+    from tests.server.conftest import make_case
+
+    owner = users["caseworker"]
+    for i in range(12):
+        case = make_case(owner, doc=f"ALL-{i}", sector="C")
+        Consent.objects.create(
+            case=case, purpose="statistics", given=True, method="verbal", recorded_by=owner
+        )
+    html = logged_in(users["analyst"]).get("/statistics/").content.decode()
+    assert 'id="suppression-note"' not in html and "Manufacturing" in html
+
+
+def test_statistics_labels_in_french(demo):
+    c = logged_in(demo)
+    c.cookies["django_language"] = "fr"
+    html = c.get("/statistics/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    table = html.split('id="stats-table"')[1].split("</table>")[0]
+    assert "Total" in table and "Secteur" in table
+    assert "Possible victim of trafficking" not in table and "Agriculture, forestry and fishing" not in table
