@@ -147,6 +147,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
         with page.expect_response(lambda r: "/screenings/" in r.url and r.request.method == "POST"):
             page.check(f"input[name='a-{indicator}'][value=yes]")
     page.wait_for_selector("#outcome >> text=positive")
+    page.wait_for_selector("#possible-prompt")  # a person decides the trafficking status
     page.locator("#q-CD02").scroll_into_view_if_needed()
     shots(page, "04-screening-positive", full_page=False)
     screening = Screening.objects.get(case=case)
@@ -175,10 +176,17 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     # Referral to the shelter, sharing the default minimum (given name, language, gender, year)
     page.goto(f"{base}/cases/{case.pk}/")
     page.click("#referral-form summary")
+    assert page.eval_on_selector("#id_provider", "s => s.value") == ""  # no default service
+    provider = ServiceProvider.objects.get(name="Safe House: emergency shelter")
+    page.select_option("#id_provider", str(provider.pk))
     page.fill("#id_reason", "Safe accommodation tonight")
     shots(page, "06-referral-form")
     page.click("#referral-form button[type=submit]")
-    page.wait_for_selector("text=Referral sent.")
+    page.wait_for_selector("#referral-messages >> text=Referral sent to Safe House: emergency shelter.")
+    # the page jumped to the referral section: the message is on screen, next to it
+    assert page.locator("#referral-messages").is_visible()
+    box = page.locator("#referral-messages").bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, box
     ref = Referral.objects.get(case=case)
     assert ref.shared_fields == ["birth_year", "gender", "given_name", "primary_language"]
 

@@ -11,10 +11,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -34,7 +37,7 @@ from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdi
 from vigil.server.followups.forms import FollowUpForm
 from vigil.server.followups.models import FollowUp
 from vigil.server.referrals import services as referral_services
-from vigil.server.referrals.models import DEFAULT_SHARED, SHAREABLE
+from vigil.server.referrals.models import DEFAULT_SHARED, SHAREABLE, Referral
 from vigil.server.web.access import PermissionDeniedPage, audit_page, page_view, require_capability
 
 
@@ -43,7 +46,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """Cases in scope. The search (reference or document number) is POSTed: an identity value
     never goes into a URL, so never into an access log or the browser history."""
     require_capability(request, "case.view")
-    cases = scoping.cases_for(request.user).select_related("owner").order_by("-id")
+    cases = scoping.cases_for(request.user).select_related("owner")
     params = request.POST if request.method == "POST" else request.GET
     form = SearchForm(request.POST if request.method == "POST" else None)
     q = form.cleaned_data.get("q", "").strip() if form.is_bound and form.is_valid() else ""
@@ -53,8 +56,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = params.get("status", "")
     if status in Case.Status.values:
         cases = cases.filter(status=status)
+    # The latest screening's outcome and the number of referrals, as two subqueries of the one
+    # list query (no query per row).
+    latest_outcome = Screening.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
+    n_referrals = (
+        Referral.objects.filter(case=OuterRef("pk")).order_by().values("case").annotate(n=Count("id")).values("n")
+    )
+    cases = cases.annotate(
+        latest_outcome=Subquery(latest_outcome.values("outcome")[:1]),
+        referral_count=Coalesce(Subquery(n_referrals), 0),
+    ).order_by("-opened_on", "-id")
     page = Paginator(cases, 25).get_page(request.GET.get("page"))
     ids = [c.pk for c in page.object_list]
+    for c in page.object_list:
+        c.latest_outcome_words = screening.outcome_words(c.latest_outcome)  # type: ignore[attr-defined]
     record(
         "list",
         user=request.user,
@@ -186,6 +201,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = CaseForm(instance=case, prefix="case", can_hold=can_hold)
     audit_page(request, "view", case)
     audit_page(request, "view", case.person)
+    screenings = list(case.screenings.select_related("created_by"))
+    for sc in screenings:
+        sc.title = screening.ruleset_title(sc.ruleset)  # type: ignore[attr-defined]
+        sc.outcome_words = screening.outcome_words(sc.outcome)  # type: ignore[attr-defined]
     return render(
         request,
         "cases/case_detail.html",
@@ -199,8 +218,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stages": case.stages.all(),
             "consents": case.consents.all(),
             "version": case.version,
-            "screenings": case.screenings.select_related("created_by"),
-            "rulesets": screening.screenable(),
+            "screenings": screenings,
+            "prompt_possible": can_edit and _prompts_possible_victim(case, screenings),
+            "rulesets": screening.picker(),
             "default_ruleset": screening.DEFAULT_RULESET,
             "referrals": case.referrals.select_related("provider"),
             "providers": referral_services.provider_choices(case, scoping.providers_for(request.user)),
@@ -217,6 +237,48 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=409 if stale else 200,
     )
+
+
+def _prompts_possible_victim(case: Case, screenings: Any) -> bool:
+    """A screening about trafficking is positive and nobody has set the case's trafficking status
+    yet: the page asks a person to decide (the status is never set by a screening)."""
+    return not case.trafficking_status and any(
+        sc.outcome == "positive" and screening.about_trafficking(sc.ruleset) for sc in screenings
+    )
+
+
+@page_view
+@require_POST
+def possible_victim(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set the trafficking status to "possible victim", a person's decision after a positive
+    screening (the prompt's button); refused on a stale version, a no-op once a status is set."""
+    case = case_or_404(request, pk)
+    if not scoping.can_edit_case(request.user, case):
+        raise PermissionDeniedPage
+    nxt = request.POST.get("next") or ""
+    if not (nxt.startswith(("/cases/", "/screenings/")) and url_has_allowed_host_and_scheme(nxt, None)):
+        nxt = reverse("cases:case-detail", args=[case.pk])
+    if case.trafficking_status:
+        messages.info(request, _("The trafficking status is already set; nothing was changed."))
+        return redirect(nxt)
+    try:
+        expected = int(request.POST.get("version") or 0)
+        with transaction.atomic():
+            case.save_versioned(expected, {"trafficking_status": Case.TraffickingStatus.POSSIBLE})
+            audit_page(
+                request,
+                "update",
+                case,
+                fields=["trafficking_status"],
+                version=case.version,
+                change="possible victim after a positive screening",
+            )
+        messages.success(request, _("Trafficking status set to: Possible victim of trafficking."))
+    except (StaleEdit, ValueError):
+        messages.error(
+            request, _("Someone else changed this case meanwhile: nothing was saved. Look at it again.")
+        )
+    return redirect(nxt)
 
 
 @page_view
@@ -389,7 +451,7 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
         except (screening.ScreeningError, InvalidOperation):
             error = _("The age must be a number from 0 to 120.")
         if request.htmx and not error:  # type: ignore[attr-defined]
-            return render(request, "cases/_determination.html", _determination_context(s, shown))
+            return render(request, "cases/_determination.html", _determination_context(s, shown, can_edit))
     else:
         audit_page(request, "view", s.case, page="screening", screening=s.pk)
     context = {
@@ -400,16 +462,18 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit,
         "current": current,
         "error": error,
-        **_determination_context(s, shown),
+        **_determination_context(s, shown, can_edit),
     }
     return render(request, "cases/screening.html", context, status=400 if error else 200)
 
 
-def _determination_context(s: Screening, rs: Any) -> dict[str, Any]:
+def _determination_context(s: Screening, rs: Any, can_edit: bool = False) -> dict[str, Any]:
     """What the determination panel shows; ``rs`` is the copy in the user's language (the stored
     determination itself stays in English, so its ``label`` is looked up again here)."""
     det = s.determination or {}
     fired = [rs.by_id[i] for i in det.get("fired", []) if i in rs.by_id]
     label = rule_i18n.outcome_label(rs, det["outcome"], translation.get_language()) if det else ""
     return {"det": det, "det_label": label, "fired": fired,
-            "ask_next": screening.ask_next_questions(rs, det), "s": s}
+            "ask_next": screening.ask_next_questions(rs, det), "s": s,
+            "prompt_possible": can_edit and _prompts_possible_victim(s.case, [s]),
+            "case": s.case, "version": s.case.version}
