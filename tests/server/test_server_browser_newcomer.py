@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from tests.server.conftest import make_case, make_user
-from tests.server.test_server_browser import browser  # noqa: F401
+from tests.server.test_server_browser import browser, shots  # noqa: F401
 
 WIDTH = 1280
 
@@ -94,7 +94,7 @@ def _login(page: Any, base: str, username: str) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_factor_setup_shows_a_qr_code_and_a_wrapped_uri(browser, live_server, orgs):  # noqa: F811
+def test_two_factor_setup_shows_a_qr_code_and_a_wrapped_uri(browser, live_server, orgs, shots):  # noqa: F811
     make_user("supervisor", "supervisor", orgs["a"])
     context = browser.new_context(viewport={"width": WIDTH, "height": 900}, locale="en-GB")
     page = context.new_page()
@@ -117,6 +117,37 @@ def test_two_factor_setup_shows_a_qr_code_and_a_wrapped_uri(browser, live_server
     ubox, cbox = uri.bounding_box(), card.bounding_box()
     assert ubox["x"] + ubox["width"] <= cbox["x"] + cbox["width"] + 1
     assert not csp_errors, csp_errors
+    shots(page, "13-two-factor-qr")
+    context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_statistics_page_reads_in_words(browser, live_server, shots):  # noqa: F811
+    from vigil.server.cases.demo import DEMO_PASSWORD, load_demo
+
+    load_demo()
+    context = browser.new_context(viewport={"width": WIDTH, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "analyst")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: url.endswith("/statistics/"))
+    table = page.inner_text("#stats-table")
+    assert "Agriculture, forestry and fishing" in table and "Possible victim of trafficking" in table
+    assert "PossibleVictimOfTrafficking" not in table and "(none)" not in table
+    cells = page.locator("#stats-table td.num")
+    hidden = page.locator("#stats-table td.num .hidden-cell")
+    assert cells.count() >= 20 and hidden.count() <= cells.count() // 5
+    shots(page, "12-statistics")
+    page.select_option("#id_rows", "status")
+    page.select_option("#id_cols", "screening_outcome")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_selector("#suppression-note")
+    note = page.inner_text("#suppression-note")
+    assert "— : fewer than 11 cases, hidden to protect identities." in note
+    assert "they would give a hidden count back" in note
+    shots(page, "12b-statistics-suppression")
     context.close()
 
 
