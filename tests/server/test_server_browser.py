@@ -106,6 +106,10 @@ def test_inspector_walk(browser, live_server, orgs, shots):
 
     # Intake
     page.click("#nav-new-case")
+    page.click("#intake button[type=submit]")  # an accidental submit of the empty form
+    page.wait_for_selector("#intake-error")
+    assert "a case needs at least a sector" in page.inner_text("#intake-error")
+    assert not Case.objects.exists()
     page.fill("#id_person-given_name", "Sample")
     page.fill("#id_person-family_name", "Walkthrough")
     page.fill("#id_person-document_number", "WALK-0001")
@@ -120,6 +124,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.wait_for_url(re.compile(r".*/cases/\d+/$"))
     reference = page.inner_text("#case-reference")
     assert reference.startswith("VG-")
+    assert f"Case {reference} created." in page.inner_text(".messages")
     case = Case.objects.get(reference=reference)
     assert case.person.given_name == "Sample" and case.owner.username == "inspector"
 
@@ -142,6 +147,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
         with page.expect_response(lambda r: "/screenings/" in r.url and r.request.method == "POST"):
             page.check(f"input[name='a-{indicator}'][value=yes]")
     page.wait_for_selector("#outcome >> text=positive")
+    page.wait_for_selector("#possible-prompt")  # a person decides the trafficking status
     page.locator("#q-CD02").scroll_into_view_if_needed()
     shots(page, "04-screening-positive", full_page=False)
     screening = Screening.objects.get(case=case)
@@ -150,21 +156,37 @@ def test_inspector_walk(browser, live_server, orgs, shots):
 
     # Consent
     page.goto(f"{base}/cases/{case.pk}/consents/")
-    page.select_option("#id_purpose", "referral")
-    page.check("#id_given")
-    page.select_option("#id_method", "written")
+    page.check("#id_services-decision_0")  # given
+    page.select_option("#id_services-method", "verbal")
+    page.check("#id_referral-decision_0")  # given
+    page.select_option("#id_referral-method", "written")
+    page.check("#id_law_enforcement-decision_1")  # refused
+    page.select_option("#id_law_enforcement-method", "verbal")
     page.click("#consent-form button[type=submit]")
-    page.wait_for_selector("tr[data-purpose=referral] >> text=yes")
+    page.wait_for_selector("#consent-table tr[data-purpose=referral] >> text=yes")
+    assert (
+        "Recorded: services — given (verbal); referral to other organisations — given (written); "
+        "disclosure to law enforcement — refused (verbal)"
+    ) in page.inner_text(".messages")
     shots(page, "05-consent")
     assert Consent.objects.get(case=case, purpose="referral").in_force
+    assert not Consent.objects.get(case=case, purpose="law_enforcement").given
+    assert not Consent.objects.filter(case=case, purpose__in=["statistics", "tracing"]).exists()
 
     # Referral to the shelter, sharing the default minimum (given name, language, gender, year)
     page.goto(f"{base}/cases/{case.pk}/")
     page.click("#referral-form summary")
+    assert page.eval_on_selector("#id_provider", "s => s.value") == ""  # no default service
+    provider = ServiceProvider.objects.get(name="Safe House: emergency shelter")
+    page.select_option("#id_provider", str(provider.pk))
     page.fill("#id_reason", "Safe accommodation tonight")
     shots(page, "06-referral-form")
     page.click("#referral-form button[type=submit]")
-    page.wait_for_selector("text=Referral sent.")
+    page.wait_for_selector("#referral-messages >> text=Referral sent to Safe House: emergency shelter.")
+    # the page jumped to the referral section: the message is on screen, next to it
+    assert page.locator("#referral-messages").is_visible()
+    box = page.locator("#referral-messages").bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, box
     ref = Referral.objects.get(case=case)
     assert ref.shared_fields == ["birth_year", "gender", "given_name", "primary_language"]
 

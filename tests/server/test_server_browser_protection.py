@@ -460,7 +460,7 @@ def test_referral_needs_a_data_sharing_agreement(browser, live_server, orgs):  #
     assert own_option.is_enabled() and "own organisation" in own_option.inner_text()
     with pytest.raises(PlaywrightError):  # a disabled option cannot be chosen
         s.page.select_option("#id_provider", str(shelter.pk), timeout=2000)
-    assert s.page.input_value("#id_provider") == str(own.pk)
+    assert s.page.input_value("#id_provider") == ""  # no default service: a placeholder
 
     agreement = DataSharingAgreement.objects.create(
         discloser=orgs["a"],
@@ -476,7 +476,7 @@ def test_referral_needs_a_data_sharing_agreement(browser, live_server, orgs):  #
     s.page.select_option("#id_provider", str(shelter.pk))
     s.page.fill("#id_reason", "Safe accommodation tonight")
     s.page.click("#referral-form button[type=submit]")
-    s.page.wait_for_selector("text=Referral sent.")
+    s.page.wait_for_selector("#referral-messages >> text=Referral sent to Safe House: night shelter.")
     referral = Referral.objects.get(case=case)
     assert referral.provider == shelter and referral.agreement == agreement
     assert "Safe House: night shelter" in s.page.inner_text("#referral-table")

@@ -76,3 +76,28 @@ def test_api_token_needs_the_code(users):
         format="json",
     )
     assert r.status_code == 200 and r.json()["token"]
+
+
+def test_setup_page_shows_a_qr_code_made_on_the_server(users):
+    """The QR code is an inline SVG data: URI (the CSP allows data: images and no other origin):
+    the key never goes to an outside service. The otpauth URI stays as a fallback to copy."""
+    import base64
+    from urllib.parse import unquote
+
+    from vigil.server.accounts.otp import qr_data_uri
+
+    c = Client()
+    c.force_login(users["supervisor"])
+    page = c.get("/account/2fa/")
+    html = page.content.decode()
+    device = TOTPDevice.objects.get(user=users["supervisor"], confirmed=False)
+    src = page.context["qr"]
+    assert src == qr_data_uri(device.config_url)
+    assert 'id="otp-qr" alt=' in html and f'src="{src}"' in html.replace("&amp;", "&")
+    assert src.startswith("data:image/svg+xml")
+    body = src.split(",", 1)[1]
+    svg = base64.b64decode(body).decode() if ";base64" in src.split(",", 1)[0] else unquote(body)
+    assert svg.lstrip().startswith("<svg") or svg.lstrip().startswith("<?xml")
+    assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")
+    assert 'id="otp-uri"' in html and device.config_url.replace("&", "&amp;") in html
+    assert "img-src 'self' data:" in page["Content-Security-Policy"]

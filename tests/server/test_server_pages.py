@@ -154,7 +154,7 @@ def test_consent_page_record_and_withdraw(users, cases):
     assert c.get(f"/cases/{case.pk}/consents/").status_code == 200
     r = c.post(
         f"/cases/{case.pk}/consents/",
-        {"purpose": "referral", "given": "on", "given_on": "2026-04-01", "method": "written"},
+        {"referral-decision": "given", "referral-given_on": "2026-04-01", "referral-method": "written"},
     )
     assert r.status_code == 302
     consent = Consent.objects.get(case=case)

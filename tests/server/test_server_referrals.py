@@ -256,7 +256,12 @@ def test_sender_revokes_and_receiver_then_sees_nothing(users, cases, providers):
     rid2 = sender.post(
         "/api/referrals/", {"case": case.pk, "provider": providers["b"].pk}, format="json"
     ).json()["id"]
-    assert c.post(f"/referrals/{rid2}/revoke/", {"reason": "duplicate"}).status_code == 302
+    # a first POST only asks for confirmation; nothing changes until it is confirmed
+    ask = c.post(f"/referrals/{rid2}/revoke/", {"reason": "duplicate"})
+    assert ask.status_code == 200 and b'id="confirm-revoke"' in ask.content
+    assert Referral.objects.get(pk=rid2).status == "pending"
+    confirmed = c.post(f"/referrals/{rid2}/revoke/", {"reason": "duplicate", "confirmed": "yes"})
+    assert confirmed.status_code == 302
     assert Referral.objects.get(pk=rid2).status == "revoked"
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from vigil.server.accounts.models import User
-from vigil.server.cases.demo import DEMO_PASSWORD, load_demo
+from vigil.server.cases.demo import DEMO_CASES, DEMO_PASSWORD, load_demo
 from vigil.server.cases.models import Case, Person
 
 VIGIL = str(Path(sys.executable).parent / "vigil")
@@ -147,8 +147,8 @@ def test_serve_demo_refused_in_production(tmp_path):
 @pytest.mark.django_db
 def test_load_demo_is_synthetic_and_idempotent():
     first = load_demo()
-    assert first["cases"] == 12 and load_demo()["cases"] == 0
-    assert Case.objects.count() == 12
+    assert first["cases"] == DEMO_CASES and load_demo()["cases"] == 0
+    assert Case.objects.count() == DEMO_CASES
     assert set(User.objects.values_list("username", flat=True)) >= {
         "admin",
         "supervisor",

@@ -253,7 +253,7 @@ def triage_cmd(
     output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
     input_format: Annotated[str | None, typer.Option("--input-format")] = None,
 ) -> None:
-    """Run every rule set together: flags and a primary label per record (STANDARDS.md §6)."""
+    """Run every rule set together: flags and a primary label per record (docs/rules.md, "The triage")."""
     t = load_triage()
     with _progress("reading") as tick:
         cols = read_columns(input_path, t.encode, input_format, tick,

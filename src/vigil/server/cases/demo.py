@@ -45,12 +45,34 @@ STAGE_PLACES = [
 ]
 
 
+# Enough cases, varied enough, for the analyst's count tables to stay readable under the
+# disclosure rule (k = 11): a few cells are still hidden, and the page says why.
+DEMO_CASES = 600
+SECTORS = [("A", 0.26), ("C", 0.2), ("F", 0.2), ("I", 0.17), ("T", 0.17)]
+TRAFFICKING = [
+    ("", 0.28),
+    ("PossibleVictimOfTrafficking", 0.32),
+    ("ActualVictimOfTrafficking", 0.2),
+    ("NotAVictimOfTrafficking", 0.2),
+]
+STATUSES = [("Active", 0.55), ("FollowUp", 0.25), ("Closed", 0.12), ("ClosedReferred", 0.08)]
+GENDERS = [("Feminine", 0.48), ("Masculine", 0.44), ("NonSpecifiedUnknown", 0.08)]
+CITIZENSHIPS = [("NPL", 0.25), ("MDA", 0.2), ("PHL", 0.2), ("IND", 0.2), ("UKR", 0.15)]
+# Answer patterns of the adult-labour screening (ilo-ec-2009): positive, insufficient, and (every
+# question answered no) negative.
+SCREENING_ANSWERS: list[dict[str, bool] | None] = [
+    {"DR01": True, "DR08": True, "EX01": True, "EX04": True, "CD01": True, "CD02": True},
+    {"DR01": True, "EX04": True},
+    None,
+]
+
+
 class DemoRefused(Exception):
     pass
 
 
 @transaction.atomic
-def load_demo(n_cases: int = 12, seed: int = 7) -> dict[str, int]:
+def load_demo(n_cases: int = DEMO_CASES, seed: int = 7) -> dict[str, int]:
     """Create (once) the demo world. Refused in production."""
     if settings.PRODUCTION:
         raise DemoRefused("demo data and demo passwords are refused when VIGIL_ENV=production")
@@ -112,36 +134,89 @@ def load_demo(n_cases: int = 12, seed: int = 7) -> dict[str, int]:
         )
     created = 0
     if not Case.objects.filter(reference__startswith="VG-").exists():
-        rng = random.Random(seed)
-        for i in range(1, n_cases + 1):
-            owner = users["inspector"] if i % 2 else users["caseworker"]
-            person = Person.objects.create(
-                given_name="Demo",
-                family_name=f"Person-{i:03d}",
-                document_number=f"DEMO-{100000 + i}",
-                phone=f"+00 000 000 {i:03d}",
-                address=f"{i} Example Street, Demo Town",
-                narrative="Synthetic record for the demonstration. No real person.",
-                gender=rng.choice(["Feminine", "Masculine", "NonSpecifiedUnknown"]),
-                birth_year=rng.randint(1975, 2004),
-                citizenship=rng.choice(["NPL", "MDA", "PHL", "IND"]),
-                organisation=owner.organisation,
-                created_by=owner,
-            )
-            opened = date(2026, 1, 1) + timedelta(days=rng.randint(0, 300))
-            case = Case.objects.create(
+        created = _demo_cases(users, n_cases, random.Random(seed))
+        _demo_protection(users)
+        record("demo_loaded", object_type="system", via="cli", detail={"cases": created})
+    return {"organisations": len(orgs), "users": len(users), "cases": created}
+
+
+def _weighted(rng: random.Random, table: list[tuple[str, float]]) -> str:
+    return rng.choices([v for v, _w in table], weights=[w for _v, w in table])[0]
+
+
+def _demo_cases(users: dict[str, User], n_cases: int, rng: random.Random) -> int:
+    """Synthetic cases made in bulk (a few hundred in about a second): invented names only
+    ("Demo Person-001"), most with statistics consent, varied sectors, statuses and outcomes."""
+    from vigil.server.cases import screening
+    from vigil.server.cases.models import Screening, new_reference
+    from vigil.server.referrals.models import DataSharingAgreement, Referral, ServiceProvider
+
+    owners = [users["inspector"] if i % 2 else users["caseworker"] for i in range(1, n_cases + 1)]
+    persons = []
+    for i, owner in enumerate(owners, start=1):
+        person = Person(
+            given_name="Demo",
+            family_name=f"Person-{i:03d}",
+            document_number=f"DEMO-{100000 + i}",
+            phone=f"+00 000 000 {i:03d}",
+            address=f"{i} Example Street, Demo Town",
+            narrative="Synthetic record for the demonstration. No real person.",
+            gender=_weighted(rng, GENDERS),
+            birth_year=rng.randint(1968, 2004),
+            citizenship=_weighted(rng, CITIZENSHIPS),
+            organisation=owner.organisation,
+            created_by=owner,
+        )
+        person.refresh_indexes()  # bulk_create does not call save()
+        persons.append(person)
+    persons = Person.objects.bulk_create(persons)
+    references: set[str] = set()
+    while len(references) < n_cases:
+        references.add(new_reference())
+    cases = []
+    for person, owner, reference in zip(persons, owners, sorted(references), strict=True):
+        opened = date(2024, 1, 1) + timedelta(days=rng.randint(0, 1000))
+        status = _weighted(rng, STATUSES)
+        closed = status.startswith("Closed")
+        cases.append(
+            Case(
+                reference=reference,
                 person=person,
                 organisation=owner.organisation,
                 owner=owner,
                 opened_on=opened,
-                sector=rng.choice("AFCIT"),
+                status=status,
+                closed_on=opened + timedelta(days=rng.randint(30, 200)) if closed else None,
+                closure_reason="Demo: safe, in services" if closed else "",
+                sector=_weighted(rng, SECTORS),
                 exploitation_types=["ForcedLabour"],
-                trafficking_status=rng.choice(["", "PossibleVictimOfTrafficking"]),
+                trafficking_status=_weighted(rng, TRAFFICKING),
             )
-            start = opened - timedelta(days=400)
-            for n, stage in enumerate(["recruitment", "journey", "work"]):
-                country, place = STAGE_PLACES[(i + n) % len(STAGE_PLACES)]
-                MigrationStage.objects.create(
+        )
+    cases = Case.objects.bulk_create(cases)
+    stages, consents, screenings, referrals = [], [], [], []
+    determinations = []
+    ruleset = screening.ruleset_for(Screening(ruleset=screening.DEFAULT_RULESET))
+    patterns = [
+        answers if answers is not None else {i.id: False for i in ruleset.indicators if i.question}
+        for answers in SCREENING_ANSWERS
+    ]
+    for answers in patterns:
+        probe = Screening(ruleset=screening.DEFAULT_RULESET, answers=answers, age=30)
+        screening.evaluate(probe)
+        determinations.append((probe.determination, probe.outcome))
+    version = ruleset.version
+    shelter = ServiceProvider.objects.get(name__startswith="Demo Safe House")
+    agreements = {
+        a.discloser_id: a
+        for a in DataSharingAgreement.objects.filter(recipient_id=shelter.organisation_id)
+    }
+    for i, (case, owner) in enumerate(zip(cases, owners, strict=True), start=1):
+        start = case.opened_on - timedelta(days=400)
+        for n, stage in enumerate(["recruitment", "journey", "work"]):
+            country, place = STAGE_PLACES[(i + n) % len(STAGE_PLACES)]
+            stages.append(
+                MigrationStage(
                     case=case,
                     stage=stage,
                     start_date=start + timedelta(days=60 * n),
@@ -151,34 +226,45 @@ def load_demo(n_cases: int = 12, seed: int = 7) -> dict[str, int]:
                     sector=case.sector,
                     employer_or_recruiter=f"Demo Agency {i % 4 + 1}",
                 )
-            purposes = ["statistics"] + (["services", "referral"] if i % 3 else [])
-            for purpose in purposes:
-                Consent.objects.create(
+            )
+        purposes = (["statistics"] if i % 7 else []) + (["services", "referral"] if i % 3 else [])
+        consents += [
+            Consent(
+                case=case, purpose=p, given=True, method="verbal", given_on=case.opened_on, recorded_by=owner
+            )
+            for p in purposes
+        ]
+        if i % 5 != 0:
+            answers = patterns[i % 3]
+            det, outcome = determinations[i % 3]
+            screenings.append(
+                Screening(
                     case=case,
-                    purpose=purpose,
-                    given=True,
-                    method="verbal",
-                    given_on=opened,
-                    recorded_by=owner,
+                    ruleset=screening.DEFAULT_RULESET,
+                    ruleset_version=version,
+                    age=30,
+                    answers=answers,
+                    determination=det,
+                    outcome=outcome,
+                    created_by=owner,
                 )
-            if i % 3 == 1:
-                from vigil.server.referrals.models import Referral
-
-                shelter = ServiceProvider.objects.get(name__startswith="Demo Safe House")
-                Referral.objects.create(
+            )
+        if i % 12 == 1:
+            referrals.append(
+                Referral(
                     case=case,
                     provider=shelter,
-                    agreement=DataSharingAgreement.objects.get(
-                        discloser_id=case.organisation_id, recipient_id=shelter.organisation_id
-                    ),
+                    agreement=agreements[case.organisation_id],
                     created_by=owner,
                     reason="Safe accommodation",
                     shared_fields=["birth_year", "gender", "given_name", "primary_language"],
                 )
-            created += 1
-        _demo_protection(users)
-        record("demo_loaded", object_type="system", via="cli", detail={"cases": created})
-    return {"organisations": len(orgs), "users": len(users), "cases": created}
+            )
+    MigrationStage.objects.bulk_create(stages)
+    Consent.objects.bulk_create(consents)
+    Screening.objects.bulk_create(screenings)
+    Referral.objects.bulk_create(referrals)
+    return len(cases)
 
 
 def _demo_protection(users: dict[str, User]) -> None:

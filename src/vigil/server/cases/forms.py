@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.server.cases.identity_guard import MESSAGE as IDENTITY_IN_TEXT
@@ -97,11 +98,101 @@ class StageForm(forms.ModelForm):
         return data
 
 
-class ConsentForm(forms.ModelForm):
-    class Meta:
-        model = Consent
-        fields = ("purpose", "given", "given_on", "method")
-        widgets = {"given_on": DateInput}  # noqa: RUF012
+class IntakeStageForm(StageForm):
+    """The first migration stage, optional at intake: left empty, no stage is created; begun
+    (any field filled), it needs its stage."""
+
+    use_required_attribute = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].required = False
+
+    def clean(self) -> dict:  # type: ignore[type-arg]
+        data = super().clean() or {}
+        if not data.get("stage") and any(data.get(name) for name in self.fields if name != "stage"):
+            self.add_error("stage", _("Choose the stage, or leave the whole stage empty."))
+        return data
+
+    @property
+    def filled(self) -> bool:
+        return bool(self.is_valid() and self.cleaned_data.get("stage"))
+
+
+class ConsentForm(forms.Form):
+    """One decision per purpose, several at once: a row per purpose with an explicit choice
+    (given / refused, no default), the method and the date. A row left untouched is not recorded;
+    a row begun (a method chosen) without a choice, or a choice without a method, is an error that
+    names the purpose; a form with no choice at all records nothing and says so."""
+
+    DECISIONS = (("given", _("given")), ("refused", _("refused")))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.purposes = list(Consent.Purpose.choices)
+        for value, label in self.purposes:
+            self.fields[f"{value}-decision"] = forms.ChoiceField(
+                label=label, choices=self.DECISIONS, widget=forms.RadioSelect, required=False
+            )
+            self.fields[f"{value}-method"] = forms.ChoiceField(
+                label=_("method"), choices=[("", "—"), *Consent.Method.choices], required=False
+            )
+            self.fields[f"{value}-given_on"] = forms.DateField(
+                label=_("date"), widget=DateInput, required=False, initial=timezone.localdate
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """For the template: one dict per purpose with its label and bound fields."""
+        return [
+            {
+                "purpose": value,
+                "label": label,
+                "decision": self[f"{value}-decision"],
+                "method": self[f"{value}-method"],
+                "given_on": self[f"{value}-given_on"],
+            }
+            for value, label in self.purposes
+        ]
+
+    def clean(self) -> dict:  # type: ignore[type-arg]
+        data = super().clean() or {}
+        chosen = []
+        for value, label in self.purposes:
+            decision = data.get(f"{value}-decision") or ""
+            method = data.get(f"{value}-method") or ""
+            if not decision and not method:
+                continue
+            if not decision:
+                self.add_error(
+                    f"{value}-decision",
+                    _("%(purpose)s: choose given or refused.") % {"purpose": label},
+                )
+            elif not method:
+                self.add_error(
+                    f"{value}-method",
+                    _("%(purpose)s: choose how the decision was expressed (method).") % {"purpose": label},
+                )
+            else:
+                chosen.append(value)
+        if not chosen and not self.errors:
+            raise forms.ValidationError(
+                _("Nothing was recorded: choose given or refused for at least one purpose.")
+            )
+        self.chosen = chosen
+        return data
+
+    def decisions(self) -> list[dict[str, Any]]:
+        """The rows to record, in the order of the purposes (after ``is_valid``)."""
+        data = self.cleaned_data
+        return [
+            {
+                "purpose": value,
+                "given": data[f"{value}-decision"] == "given",
+                "method": data[f"{value}-method"],
+                "given_on": data.get(f"{value}-given_on") or timezone.localdate(),
+            }
+            for value in self.chosen
+        ]
 
 
 class SearchForm(forms.Form):

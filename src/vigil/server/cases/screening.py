@@ -8,13 +8,57 @@ from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from vigil.errors import VigilError
 from vigil.rules import RuleSet, assess, available, load_ruleset
+from vigil.rules import i18n as rule_i18n
 from vigil.server.cases.models import Screening
 from vigil.server.versioning import lock
 
 DEFAULT_RULESET = "ilo-ec-2009-adult-labour"
+
+# Outcomes in a word, for lists (the determination itself says more, in the rule set's words).
+OUTCOME_WORDS = {
+    "positive": _("Positive"),
+    "negative": _("Negative"),
+    "insufficient": _("Insufficient evidence"),
+    "risk": _("Risk"),
+}
+
+# Rule sets whose positive outcome is about trafficking (act, means, purpose): a positive screening
+# with one of them prompts the case's trafficking status. Forced labour without movement, a
+# recruitment-fee breach or a child-labour finding are not trafficking and prompt nothing.
+TRAFFICKING_RULESETS = frozenset({"ilo-ec-2009-adult-labour", "ilo-ec-2009-child-labour", "palermo-2000"})
+
+
+def outcome_words(outcome: str | None) -> str:
+    return str(OUTCOME_WORDS.get(outcome or "", outcome or ""))
+
+
+def about_trafficking(ruleset_id: str) -> bool:
+    """True for a trafficking rule set, or a national variant that extends one."""
+    current: str | None = ruleset_id
+    for _depth in range(8):
+        if current is None:
+            return False
+        if current in TRAFFICKING_RULESETS:
+            return True
+        try:
+            current = load_ruleset(current).extends
+        except VigilError:
+            return False
+    return False
+
+
+def ruleset_title(ruleset_id: str) -> str:
+    """The title of a rule set in the user's language (the id when it is not installed)."""
+    try:
+        rs = load_ruleset(ruleset_id)
+    except VigilError:
+        return ruleset_id
+    return str(rule_i18n.translate(rs, translation.get_language()).title)
 
 
 class ScreeningError(Exception):
@@ -30,6 +74,15 @@ def screenable() -> tuple[tuple[str, str, str], ...]:
         if any(i.question for i in rs.indicators):
             out.append((rs.id, rs.version, rs.title))
     return tuple(out)
+
+
+def picker() -> list[tuple[str, str, str, bool]]:
+    """(id, version, title in the user's language, verified) for the rule-set menu of a case."""
+    lang = translation.get_language()
+    return [
+        (rid, version, str(rule_i18n.translate(load_ruleset(rid), lang).title), load_ruleset(rid).verified)
+        for rid, version, _title in screenable()
+    ]
 
 
 def ruleset_for(screening: Screening) -> RuleSet:

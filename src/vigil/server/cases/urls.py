@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/new/", views.case_new, name="case-new"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
     path("cases/<int:pk>/person/", views.person_edit, name="person-edit"),
+    path("cases/<int:pk>/possible-victim/", views.possible_victim, name="possible-victim"),
     path("cases/<int:pk>/stages/", views.stage_add, name="stage-add"),
     path("cases/<int:pk>/consents/", views.consent_page, name="consent"),
     path("cases/<int:pk>/screenings/", views.screening_start, name="screening-start"),

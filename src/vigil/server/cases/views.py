@@ -4,16 +4,20 @@ writes an audit entry."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,12 +26,19 @@ from vigil.server import scoping
 from vigil.server.api.params import parse_id
 from vigil.server.audit.log import record
 from vigil.server.cases import consents, screening
-from vigil.server.cases.forms import CaseForm, ConsentForm, PersonForm, SearchForm, StageForm
+from vigil.server.cases.forms import (
+    CaseForm,
+    ConsentForm,
+    IntakeStageForm,
+    PersonForm,
+    SearchForm,
+    StageForm,
+)
 from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit, has_consent
 from vigil.server.followups.forms import FollowUpForm
 from vigil.server.followups.models import FollowUp
 from vigil.server.referrals import services as referral_services
-from vigil.server.referrals.models import DEFAULT_SHARED, SHAREABLE
+from vigil.server.referrals.models import DEFAULT_SHARED, SHAREABLE, Referral
 from vigil.server.web.access import PermissionDeniedPage, audit_page, page_view, require_capability
 from vigil.server.web.versioning import STALE, changed_fields, fresh_form, refuse_stale, save_form
 
@@ -37,7 +48,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """Cases in scope. The search (reference or document number) is POSTed: an identity value
     never goes into a URL, so never into an access log or the browser history."""
     require_capability(request, "case.view")
-    cases = scoping.cases_for(request.user).select_related("owner").order_by("-id")
+    cases = scoping.cases_for(request.user).select_related("owner")
     params = request.POST if request.method == "POST" else request.GET
     form = SearchForm(request.POST if request.method == "POST" else None)
     q = form.cleaned_data.get("q", "").strip() if form.is_bound and form.is_valid() else ""
@@ -47,8 +58,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = params.get("status", "")
     if status in Case.Status.values:
         cases = cases.filter(status=status)
+    # The latest screening's outcome and the number of referrals, as two subqueries of the one
+    # list query (no query per row).
+    latest_outcome = Screening.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
+    n_referrals = (
+        Referral.objects.filter(case=OuterRef("pk")).order_by().values("case").annotate(n=Count("id")).values("n")
+    )
+    cases = cases.annotate(
+        latest_outcome=Subquery(latest_outcome.values("outcome")[:1]),
+        referral_count=Coalesce(Subquery(n_referrals), 0),
+    ).order_by("-opened_on", "-id")
     page = Paginator(cases, 25).get_page(request.GET.get("page"))
     ids = [c.pk for c in page.object_list]
+    for c in page.object_list:
+        c.latest_outcome_words = screening.outcome_words(c.latest_outcome)  # type: ignore[attr-defined]
     record(
         "list",
         user=request.user,
@@ -65,31 +88,86 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+INTAKE_DONE = "intake_done"  # session: {intake token: case pk}, so that a resubmit opens no second case
+
+
 @page_view
 def case_new(request: HttpRequest) -> HttpResponse:
-    """Intake: a person and a case in one form."""
+    """Intake: a person, a case and optionally its first migration stage, in one form.
+
+    A case is created only when it is of use: it needs at least a sector, a stage or a narrative
+    (and the user's organisation, which owns it). An empty or accidental submit re-shows the form
+    with the reason; a form submitted twice (its one-time token already used) opens the case
+    created the first time instead of a second one."""
     require_capability(request, "case.create")
     user = request.user
     if user.organisation_id is None:  # type: ignore[union-attr]
         raise PermissionDeniedPage
-    person_form = PersonForm(request.POST or None, prefix="person", version_required=False)
-    case_form = CaseForm(request.POST or None, prefix="case")
-    if request.method == "POST" and person_form.is_valid() and case_form.is_valid():
-        with transaction.atomic():
-            person = person_form.save(commit=False)
-            person.organisation_id = user.organisation_id  # type: ignore[union-attr]
-            person.created_by = user
-            person.save()
-            audit_page(request, "create", person, fields=sorted(person_form.changed_data))
-            case = case_form.save(commit=False)
-            case.person = person
-            case.organisation_id = user.organisation_id  # type: ignore[union-attr]
-            case.owner = user
-            case.save()
-            audit_page(request, "create", case, fields=sorted(case_form.changed_data))
-        messages.success(request, _("Case %(ref)s created.") % {"ref": case.reference})
-        return redirect("cases:case-detail", pk=case.pk)
-    return render(request, "cases/case_new.html", {"person_form": person_form, "case_form": case_form})
+    posted = request.method == "POST"
+    data = request.POST if posted else None
+    person_form = PersonForm(data, prefix="person", version_required=False)
+    case_form = CaseForm(data, prefix="case")
+    stage_form = IntakeStageForm(data, prefix="stage")
+    error = ""
+    token = request.POST.get("intake_token", "") if posted else secrets.token_urlsafe(16)
+    if posted:
+        done = request.session.get(INTAKE_DONE, {})
+        earlier = Case.objects.filter(pk=done.get(token) or 0).first() if token else None
+        if earlier is not None and scoping.cases_for(user).filter(pk=earlier.pk).exists():
+            messages.info(
+                request,
+                _("This form was already sent: case %(ref)s was created then.") % {"ref": earlier.reference},
+            )
+            return redirect("cases:case-detail", pk=earlier.pk)
+        people_ok = person_form.is_valid()
+        stage_form.person = person_form.instance if people_ok else None
+        forms_ok = all([people_ok, case_form.is_valid(), stage_form.is_valid()])
+        useful = (
+            (request.POST.get("case-sector") or "").strip()
+            or (request.POST.get("stage-stage") or "").strip()
+            or (request.POST.get("person-narrative") or "").strip()
+        )
+        if not useful:
+            error = _(
+                "Nothing was created: a case needs at least a sector, a migration stage or a narrative."
+            )
+        if forms_ok and not error:
+            with transaction.atomic():
+                person = person_form.save(commit=False)
+                person.organisation_id = user.organisation_id  # type: ignore[union-attr]
+                person.created_by = user
+                person.save()
+                audit_page(request, "create", person, fields=sorted(person_form.changed_data))
+                case = case_form.save(commit=False)
+                case.person = person
+                case.organisation_id = user.organisation_id  # type: ignore[union-attr]
+                case.owner = user
+                case.save()
+                audit_page(request, "create", case, fields=sorted(case_form.changed_data))
+                if stage_form.filled:
+                    stage = stage_form.save(commit=False)
+                    stage.case = case
+                    stage.save()
+                    audit_page(request, "update", case, change="stage added", stage=stage.pk)
+            if token:
+                request.session[INTAKE_DONE] = {**dict(list(done.items())[-19:]), token: case.pk}
+            messages.success(request, _("Case %(ref)s created.") % {"ref": case.reference})
+            return redirect("cases:case-detail", pk=case.pk)
+        if not error:
+            error = _("Nothing was created: correct the fields marked below.")
+    return render(
+        request,
+        "cases/case_new.html",
+        {
+            "person_form": person_form,
+            "case_form": case_form,
+            "stage_form": stage_form,
+            "error": error,
+            "intake_token": token,
+            "organisation": user.organisation,  # type: ignore[union-attr]
+        },
+        status=400 if posted else 200,
+    )
 
 
 def case_or_404(request: HttpRequest, pk: int) -> Case:
@@ -125,6 +203,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = CaseForm(instance=case, prefix="case", can_hold=can_hold)
     audit_page(request, "view", case)
     audit_page(request, "view", case.person)
+    screenings = list(case.screenings.select_related("created_by"))
+    for sc in screenings:
+        sc.title = screening.ruleset_title(sc.ruleset)  # type: ignore[attr-defined]
+        sc.outcome_words = screening.outcome_words(sc.outcome)  # type: ignore[attr-defined]
     return render(
         request,
         "cases/case_detail.html",
@@ -138,8 +220,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stages": case.stages.all(),
             "consents": case.consents.all(),
             "version": case.version,
-            "screenings": case.screenings.select_related("created_by"),
-            "rulesets": screening.screenable(),
+            "screenings": screenings,
+            "prompt_possible": can_edit and _prompts_possible_victim(case, screenings),
+            "rulesets": screening.picker(),
             "default_ruleset": screening.DEFAULT_RULESET,
             "referrals": case.referrals.select_related("provider"),
             "providers": referral_services.provider_choices(case, scoping.providers_for(request.user)),
@@ -156,6 +239,48 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=409 if stale else 200,
     )
+
+
+def _prompts_possible_victim(case: Case, screenings: Any) -> bool:
+    """A screening about trafficking is positive and nobody has set the case's trafficking status
+    yet: the page asks a person to decide (the status is never set by a screening)."""
+    return not case.trafficking_status and any(
+        sc.outcome == "positive" and screening.about_trafficking(sc.ruleset) for sc in screenings
+    )
+
+
+@page_view
+@require_POST
+def possible_victim(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set the trafficking status to "possible victim", a person's decision after a positive
+    screening (the prompt's button); refused on a stale version, a no-op once a status is set."""
+    case = case_or_404(request, pk)
+    if not scoping.can_edit_case(request.user, case):
+        raise PermissionDeniedPage
+    nxt = request.POST.get("next") or ""
+    if not (nxt.startswith(("/cases/", "/screenings/")) and url_has_allowed_host_and_scheme(nxt, None)):
+        nxt = reverse("cases:case-detail", args=[case.pk])
+    if case.trafficking_status:
+        messages.info(request, _("The trafficking status is already set; nothing was changed."))
+        return redirect(nxt)
+    try:
+        expected = int(request.POST.get("version") or 0)
+        with transaction.atomic():
+            case.save_versioned(expected, {"trafficking_status": Case.TraffickingStatus.POSSIBLE})
+            audit_page(
+                request,
+                "update",
+                case,
+                fields=["trafficking_status"],
+                version=case.version,
+                change="possible victim after a positive screening",
+            )
+        messages.success(request, _("Trafficking status set to: Possible victim of trafficking."))
+    except (StaleEdit, ValueError):
+        messages.error(
+            request, _("Someone else changed this case meanwhile: nothing was saved. Look at it again.")
+        )
+    return redirect(nxt)
 
 
 @page_view
@@ -212,20 +337,32 @@ def consent_page(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request, "case.view")
     case = case_or_404(request, pk)
     can_record = request.user.can("consent.record") and scoping.can_edit_case(request.user, case)  # type: ignore[union-attr]
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not can_record:
             raise PermissionDeniedPage
         if form.is_valid():
+            said = []
             with transaction.atomic():
-                consent = form.save(commit=False)
-                consent.case = case
-                consent.recorded_by = request.user
-                consent.save()
-                audit_page(
-                    request, "consent", case, consent=consent.pk, purpose=consent.purpose, given=consent.given
-                )
-            messages.success(request, _("Consent recorded."))
+                for row in form.decisions():
+                    consent = Consent.objects.create(case=case, recorded_by=request.user, **row)
+                    audit_page(
+                        request,
+                        "consent",
+                        case,
+                        consent=consent.pk,
+                        purpose=consent.purpose,
+                        given=consent.given,
+                    )
+                    said.append(
+                        _("%(purpose)s — %(decision)s (%(method)s)")
+                        % {
+                            "purpose": str(consent.get_purpose_display()).lower(),
+                            "decision": _("given") if consent.given else _("refused"),
+                            "method": str(consent.get_method_display()).lower(),
+                        }
+                    )
+            messages.success(request, _("Recorded: %(decisions)s") % {"decisions": "; ".join(said)})
             return redirect("cases:consent", pk=case.pk)
     else:
         audit_page(request, "view", case, page="consent")
@@ -246,6 +383,7 @@ def consent_page(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "can_record": can_record,
         },
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -340,7 +478,7 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
         if request.htmx and not (error and not stale):  # type: ignore[attr-defined]
             # htmx swaps only 2xx answers: a stale save shows its message in the panel, with the
             # stored determination and the new version for the next answer (out-of-band).
-            context = {**_determination_context(s, shown), "stale_error": error}
+            context = {**_determination_context(s, shown, can_edit), "stale_error": error}
             return render(request, "cases/_determination_saved.html", context)
     else:
         audit_page(request, "view", s.case, page="screening", screening=s.pk)
@@ -352,17 +490,19 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit,
         "current": current,
         "error": error,
-        **_determination_context(s, shown),
+        **_determination_context(s, shown, can_edit),
     }
     status = 409 if stale else 400 if error else 200
     return render(request, "cases/screening.html", context, status=status)
 
 
-def _determination_context(s: Screening, rs: Any) -> dict[str, Any]:
+def _determination_context(s: Screening, rs: Any, can_edit: bool = False) -> dict[str, Any]:
     """What the determination panel shows; ``rs`` is the copy in the user's language (the stored
     determination itself stays in English, so its ``label`` is looked up again here)."""
     det = s.determination or {}
     fired = [rs.by_id[i] for i in det.get("fired", []) if i in rs.by_id]
     label = rule_i18n.outcome_label(rs, det["outcome"], translation.get_language()) if det else ""
     return {"det": det, "det_label": label, "fired": fired,
-            "ask_next": screening.ask_next_questions(rs, det), "s": s}
+            "ask_next": screening.ask_next_questions(rs, det), "s": s,
+            "prompt_possible": can_edit and _prompts_possible_victim(s.case, [s]),
+            "case": s.case, "version": s.case.version}

@@ -20,6 +20,8 @@ from vigil.server.referrals import services as referral_services
 from vigil.server.referrals.models import SHAREABLE
 from vigil.server.web.access import PermissionDeniedPage, page_view, require_capability
 
+SECTION = "section-referrals"  # messages shown in the referral section of the case page
+
 
 @page_view
 @require_POST
@@ -30,7 +32,7 @@ def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
     provider_id = parse_id(request.POST.get("provider")) or 0
     provider = scoping.providers_for(request.user).filter(pk=provider_id).first()
     if provider is None:
-        messages.error(request, _("Choose a service."))
+        messages.error(request, _("Choose a service."), extra_tags=SECTION)
         return redirect(reverse("cases:case-detail", args=[case.pk]) + "#referrals")
     try:
         referral_services.create(
@@ -43,9 +45,10 @@ def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
             via="web",
             request=request,
         )
-        messages.success(request, _("Referral sent."))
+        sent = _("Referral sent to %(service)s.") % {"service": provider.name}
+        messages.success(request, sent, extra_tags=SECTION)
     except referral_services.ReferralError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, str(exc), extra_tags=SECTION)
     return redirect(reverse("cases:case-detail", args=[case.pk]) + "#referrals")
 
 
@@ -74,13 +77,27 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/referral_inbox.html", {"rows": rows})
 
 
+def _confirm(request: HttpRequest, ref: Any, action: str, url: str) -> HttpResponse:
+    """The second step of a dangerous action (decline, revoke): a page that says what will happen
+    and posts again with ``confirmed``; plain HTML, no script needed."""
+    return render(
+        request,
+        "referrals/confirm.html",
+        {"ref": ref, "action": action, "url": url, "reason": request.POST.get("reason", "")},
+    )
+
+
 @page_view
 @require_POST
 def referral_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     require_capability(request, "referral.receive")
-    ref = get_object_or_404(scoping.received_referrals_for(request.user), pk=pk)
+    received = scoping.received_referrals_for(request.user).select_related("case", "provider")
+    ref = get_object_or_404(received, pk=pk)
     if action not in {"accept", "decline", "complete"}:
         raise Http404
+    if action == "decline" and request.POST.get("confirmed") != "yes":
+        url = reverse("referrals:referral-decide", args=[ref.pk, "decline"])
+        return _confirm(request, ref, "decline", url)
     try:
         referral_services.decide(
             ref, action, request.user, reason=request.POST.get("reason", ""), via="web", request=request
@@ -94,14 +111,16 @@ def referral_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @page_view
 @require_POST
 def referral_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    ref = get_object_or_404(scoping.referrals_for(request.user).select_related("case"), pk=pk)
+    ref = get_object_or_404(scoping.referrals_for(request.user).select_related("case", "provider"), pk=pk)
     if not (request.user.can("referral.create") and scoping.can_edit_case(request.user, ref.case)):  # type: ignore[union-attr]
         raise PermissionDeniedPage
+    if request.POST.get("confirmed") != "yes":
+        return _confirm(request, ref, "revoke", reverse("referrals:referral-revoke", args=[ref.pk]))
     try:
         referral_services.decide(
             ref, "revoke", request.user, reason=request.POST.get("reason", ""), via="web", request=request
         )
-        messages.success(request, _("Referral revoked."))
+        messages.success(request, _("Referral revoked."), extra_tags=SECTION)
     except referral_services.ReferralError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, str(exc), extra_tags=SECTION)
     return redirect(reverse("cases:case-detail", args=[ref.case_id]) + "#referrals")

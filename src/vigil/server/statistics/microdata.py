@@ -117,7 +117,9 @@ def microdata_csv(cases: Any, k: int) -> tuple[str, int, int]:
     return buf.getvalue(), len(records), n_suppressed
 
 
-def count_table(cases: Any, row_dim: str, col_dim: str, k: int) -> dict[str, Any]:
+def count_table(cases: Any, row_dim: str, col_dim: str, k: int, *, secondary: bool = False) -> dict[str, Any]:
+    """The table with its totals, hidden cells ``None``. ``secondary``: also say how many cells
+    were hidden only to protect others (``secondary``), for the page to explain them."""
     records = rows(cases.select_related("person").prefetch_related("screenings"))
     rcol, ccol = DIMENSIONS[row_dim], DIMENSIONS[col_dim]
     row_keys = sorted({r[rcol] for r in records})
@@ -128,9 +130,10 @@ def count_table(cases: Any, row_dim: str, col_dim: str, k: int) -> dict[str, Any
     for r in records:
         matrix[ri[r[rcol]]][ci[r[ccol]]] += 1
     if not records:
-        return {"rows": [], "cols": [], "cells": [], "k": k, "hidden": 0, "n": 0}
+        empty: dict[str, Any] = {"rows": [], "cols": [], "cells": [], "k": k, "hidden": 0, "n": 0}
+        return {**empty, "secondary": 0} if secondary else empty
     table = suppress_table(matrix, k)
-    return {
+    out = {
         "rows": [*row_keys, "total"],
         "cols": [*col_keys, "total"],
         "cells": table.published(),
@@ -138,3 +141,6 @@ def count_table(cases: Any, row_dim: str, col_dim: str, k: int) -> dict[str, Any
         "hidden": int(table.suppressed.sum()),
         "n": None if table.suppressed[-1, -1] else len(records),
     }
+    if secondary:
+        out["secondary"] = int((table.suppressed & ~table.primary).sum())
+    return out
