@@ -55,20 +55,26 @@ def main() -> None:
     s_ours = sign_scores(SIGN_IDS, expected, ours)
     s_base = sign_scores(SIGN_IDS, expected, base)
     n_clean = sum(1 for e in expected if not e)
-    print(f"{len(rows)} offers ({sum(r['lang'] == 'en' for r in rows)} en, "
-          f"{sum(r['lang'] == 'fr' for r in rows)} fr; {n_clean} with no sign), "
-          f"screened in {elapsed:.2f} s ({len(rows) / elapsed:.0f} offers/s)")
+    print(
+        f"{len(rows)} offers ({sum(r['lang'] == 'en' for r in rows)} en, "
+        f"{sum(r['lang'] == 'fr' for r in rows)} fr; {n_clean} with no sign), "
+        f"screened in {elapsed:.2f} s ({len(rows) / elapsed:.0f} offers/s)"
+    )
     print(f"{'sign':22} {'n':>3}  {'P':>5} {'R':>5} {'F1':>5}   keyword: {'P':>5} {'R':>5} {'F1':>5}")
     for s in SIGN_IDS:
         a, b = s_ours[s], s_base[s]
         n = a.true_positives + a.false_negatives
-        print(f"{s:22} {n:>3}  {a.precision:5.2f} {a.recall:5.2f} {a.f1:5.2f}            "
-              f"{b.precision:5.2f} {b.recall:5.2f} {b.f1:5.2f}")
+        print(
+            f"{s:22} {n:>3}  {a.precision:5.2f} {a.recall:5.2f} {a.f1:5.2f}            "
+            f"{b.precision:5.2f} {b.recall:5.2f} {b.f1:5.2f}"
+        )
     clean_flagged = sum(1 for e, o in zip(expected, ours, strict=True) if not e and o)
     print(f"offers with no sign that were flagged: {clean_flagged} of {n_clean}")
     ours_f1, base_f1 = macro_f1(s_ours), macro_f1(s_base)
-    print(f"BENCH offer_signs_macro_f1 value={ours_f1:.3f} unit=ratio baseline={base_f1:.3f} "
-          f"ratio={ours_f1 / base_f1 if base_f1 else float('inf'):.2f}")
+    print(
+        f"BENCH offer_signs_macro_f1 value={ours_f1:.3f} unit=ratio baseline={base_f1:.3f} "
+        f"ratio={ours_f1 / base_f1 if base_f1 else float('inf'):.2f}"
+    )
 
 
 if __name__ == "__main__":

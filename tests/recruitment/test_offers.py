@@ -35,8 +35,11 @@ def test_precision_and_recall_per_sign_above_floor() -> None:
     rows = _labelled()
     found = [screen_offer(str(r["text"])).signs for r in rows]
     scores = sign_scores(SIGN_IDS, [r["signs"] for r in rows], found)  # type: ignore[misc]
-    low = {s: (round(v.precision, 2), round(v.recall, 2)) for s, v in scores.items()
-           if v.precision < FLOOR or v.recall < FLOOR}
+    low = {
+        s: (round(v.precision, 2), round(v.recall, 2))
+        for s, v in scores.items()
+        if v.precision < FLOOR or v.recall < FLOOR
+    }
     assert not low, low
 
 
@@ -56,47 +59,53 @@ def test_evidence_is_words_of_the_offer() -> None:
                 assert phrase in squashed, (r["id"], sign, phrase)
 
 
-@pytest.mark.parametrize("text", [
-    "No fee.",
-    "no fee",
-    "We never keep your passport.",
-    "The employer pays all travel costs.",
-    "Written contract signed before departure.",
-    "There is no placement fee, no registration fee and no deposit.",
-    "We do not charge placement, registration or visa fees.",
-    "You will not be asked to pay anything for this job, not even for the medical test.",
-    "Nobody will take your passport; you keep your passport at all times.",
-    "Recruitment fees and the visa are paid by the employer.",
-    "Placement fee: none. Deposit: 0.",
-    "Food and housing are provided free, nothing is deducted from your wages.",
-    "The flight is paid by the employer and never deducted from your wages.",
-    "You can change employer at any time and you are free to leave the farm on your days off.",
-    "Accommodation is on site and you are free to come and go.",
-    "Send a copy of your passport with your application.",
-    "We do not ask for photos, age or marital status.",
-    "You will never work without a contract.",
-    "Nous ne demandons aucun frais.",
-    "Aucun frais de dossier, aucune caution.",
-    "Votre passeport ne sera jamais confisqué.",
-    "Le contrat de travail est signé avant le départ.",
-    "L'employeur paie tous les frais de voyage.",
-    "Le logement est gratuit, rien n'est retenu sur votre salaire.",
-    "Frais de formation pris en charge par l'employeur.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No fee.",
+        "no fee",
+        "We never keep your passport.",
+        "The employer pays all travel costs.",
+        "Written contract signed before departure.",
+        "There is no placement fee, no registration fee and no deposit.",
+        "We do not charge placement, registration or visa fees.",
+        "You will not be asked to pay anything for this job, not even for the medical test.",
+        "Nobody will take your passport; you keep your passport at all times.",
+        "Recruitment fees and the visa are paid by the employer.",
+        "Placement fee: none. Deposit: 0.",
+        "Food and housing are provided free, nothing is deducted from your wages.",
+        "The flight is paid by the employer and never deducted from your wages.",
+        "You can change employer at any time and you are free to leave the farm on your days off.",
+        "Accommodation is on site and you are free to come and go.",
+        "Send a copy of your passport with your application.",
+        "We do not ask for photos, age or marital status.",
+        "You will never work without a contract.",
+        "Nous ne demandons aucun frais.",
+        "Aucun frais de dossier, aucune caution.",
+        "Votre passeport ne sera jamais confisqué.",
+        "Le contrat de travail est signé avant le départ.",
+        "L'employeur paie tous les frais de voyage.",
+        "Le logement est gratuit, rien n'est retenu sur votre salaire.",
+        "Frais de formation pris en charge par l'employeur.",
+    ],
+)
 def test_negations_do_not_fire(text: str) -> None:
     assert screen_offer(text).signs == ()
 
 
-@pytest.mark.parametrize(("text", "sign"), [
-    ("No fee, but a deposit of 200 EUR is required.", "fee_charged"),
-    ("No experience needed, pay a 300 EUR registration fee to start.", "fee_charged"),
-    ("We don't charge fees but your passport will be kept by the employer.", "documents_held"),
-    ("There is no written contract.", "no_contract"),
-    ("Contract on arrival.", "no_contract"),
-    ("You cannot change employers for two years.", "restricted_movement"),
-    ("Pas de contrat, paiement en liquide.", "no_contract"),
-    ("Frais d'inscription de 100 €, payables avant le départ.", "fee_charged"),
-])
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("No fee, but a deposit of 200 EUR is required.", "fee_charged"),
+        ("No experience needed, pay a 300 EUR registration fee to start.", "fee_charged"),
+        ("We don't charge fees but your passport will be kept by the employer.", "documents_held"),
+        ("There is no written contract.", "no_contract"),
+        ("Contract on arrival.", "no_contract"),
+        ("You cannot change employers for two years.", "restricted_movement"),
+        ("Pas de contrat, paiement en liquide.", "no_contract"),
+        ("Frais d'inscription de 100 €, payables avant le départ.", "fee_charged"),
+    ],
+)
 def test_signs_survive_a_negation_elsewhere(text: str, sign: str) -> None:
     assert sign in screen_offer(text).signs
 
@@ -118,8 +127,10 @@ def test_mobility_and_occupation_alone_are_not_signs() -> None:
 def test_explicit_and_absence_rules_of_the_absence_type_signs() -> None:
     assert screen_offer("The name of the employer is confidential.").signs == ("employer_unnamed",)
     assert "employer_unnamed" in screen_offer("Our agency recruits for a leading hotel in Doha.").signs
-    assert "employer_unnamed" not in screen_offer(
-        "Our agency recruits for Hotel Sheraton Doha, Al Corniche Street.").signs
+    assert (
+        "employer_unnamed"
+        not in screen_offer("Our agency recruits for Hotel Sheraton Doha, Al Corniche Street.").signs
+    )
     assert screen_offer("Jobs abroad, good salary.").signs == ("location_vague",)
     assert "location_vague" not in screen_offer("Jobs in Germany at Klinikum Stuttgart.").signs
     assert screen_offer("Exact location will be given on arrival.").signs == ("location_vague",)

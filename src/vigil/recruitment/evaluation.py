@@ -31,8 +31,9 @@ class SignScore:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def sign_scores(signs: Sequence[str], expected: Iterable[Iterable[str]],
-                found: Iterable[Iterable[str]]) -> dict[str, SignScore]:
+def sign_scores(
+    signs: Sequence[str], expected: Iterable[Iterable[str]], found: Iterable[Iterable[str]]
+) -> dict[str, SignScore]:
     """Per-sign counts over offers: ``expected[i]`` and ``found[i]`` are the signs of offer i."""
     tp = dict.fromkeys(signs, 0)
     fp = dict.fromkeys(signs, 0)

@@ -51,16 +51,70 @@ WIDE_WORDS = 8
 
 _EN_WORDS = frozenset(
     [
-        "the", "and", "you", "your", "for", "with", "will", "are", "is", "to", "of", "in", "we", "our",
-        "be", "this", "have", "can", "no", "not", "must", "pay", "work", "job", "salary", "contact",
-        "apply", "per", "month", "week",
+        "the",
+        "and",
+        "you",
+        "your",
+        "for",
+        "with",
+        "will",
+        "are",
+        "is",
+        "to",
+        "of",
+        "in",
+        "we",
+        "our",
+        "be",
+        "this",
+        "have",
+        "can",
+        "no",
+        "not",
+        "must",
+        "pay",
+        "work",
+        "job",
+        "salary",
+        "contact",
+        "apply",
+        "per",
+        "month",
+        "week",
     ]
 )
 _FR_WORDS = frozenset(
     [
-        "le", "la", "les", "des", "et", "vous", "votre", "vos", "pour", "avec", "est", "une", "du", "au",
-        "aux", "nous", "notre", "sont", "sera", "être", "pas", "ne", "travail", "emploi", "salaire",
-        "mois", "par", "sur", "dans", "qui",
+        "le",
+        "la",
+        "les",
+        "des",
+        "et",
+        "vous",
+        "votre",
+        "vos",
+        "pour",
+        "avec",
+        "est",
+        "une",
+        "du",
+        "au",
+        "aux",
+        "nous",
+        "notre",
+        "sont",
+        "sera",
+        "être",
+        "pas",
+        "ne",
+        "travail",
+        "emploi",
+        "salaire",
+        "mois",
+        "par",
+        "sur",
+        "dans",
+        "qui",
     ]
 )
 
@@ -87,8 +141,12 @@ class OfferScreen:
 
     def to_dict(self) -> dict[str, Any]:
         """The line of ``vigil recruiters check-offer --format jsonl``."""
-        return {"id": self.id, "signs": list(self.signs),
-                "evidence": {s: list(self.evidence[s]) for s in self.signs}, "version": self.version}
+        return {
+            "id": self.id,
+            "signs": list(self.signs),
+            "evidence": {s: list(self.evidence[s]) for s in self.signs},
+            "version": self.version,
+        }
 
 
 # --- clauses and negation -------------------------------------------------------------------
@@ -131,9 +189,11 @@ class _Text:
             if c >= edge or c < left:
                 continue
             segment = self.text[c + 1 : edge]
-            in_list = bool(_LIST_CONJ.match(segment)) or (
-                not segment.strip() and bool(_LIST_NEXT.match(self.text[end : end + 6]))
-            ) or (len(_WORD.findall(segment)) <= 1 and bool(_LIST_NEXT.match(self.text[end : end + 6])))
+            in_list = (
+                bool(_LIST_CONJ.match(segment))
+                or (not segment.strip() and bool(_LIST_NEXT.match(self.text[end : end + 6])))
+                or (len(_WORD.findall(segment)) <= 1 and bool(_LIST_NEXT.match(self.text[end : end + 6])))
+            )
             if not in_list:
                 return c + 1
             edge = c
@@ -188,8 +248,9 @@ def _phrases(raw: str, spans: Iterable[Span]) -> list[str]:
     return out
 
 
-def _find(doc: _Text, patterns: Iterable[re.Pattern[str]], *, inside: bool,
-          excepts: Iterable[re.Pattern[str]] = ()) -> list[Span]:
+def _find(
+    doc: _Text, patterns: Iterable[re.Pattern[str]], *, inside: bool, excepts: Iterable[re.Pattern[str]] = ()
+) -> list[Span]:
     """The spans matched by ``patterns`` that no negation or exception cancels."""
     out: list[Span] = []
     excepts = tuple(excepts)
@@ -220,17 +281,81 @@ def _plain(doc: _Text, patterns: Iterable[re.Pattern[str]]) -> list[Span]:
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w'&-]*"
 _NAME_STOP = frozenset(
     [
-        "a", "an", "the", "our", "your", "this", "we", "you", "i", "un", "une", "le", "la", "les", "notre",
-        "votre", "nous", "vous", "des", "de", "du", "in", "at", "for", "with", "to", "and", "or", "et",
-        "ou", "à", "au", "aux", "en", "pour", "chez", "avec", "job", "jobs", "work", "wanted", "urgent",
-        "hiring", "new", "offre", "emploi", "recrute", "recherche",
+        "a",
+        "an",
+        "the",
+        "our",
+        "your",
+        "this",
+        "we",
+        "you",
+        "i",
+        "un",
+        "une",
+        "le",
+        "la",
+        "les",
+        "notre",
+        "votre",
+        "nous",
+        "vous",
+        "des",
+        "de",
+        "du",
+        "in",
+        "at",
+        "for",
+        "with",
+        "to",
+        "and",
+        "or",
+        "et",
+        "ou",
+        "à",
+        "au",
+        "aux",
+        "en",
+        "pour",
+        "chez",
+        "avec",
+        "job",
+        "jobs",
+        "work",
+        "wanted",
+        "urgent",
+        "hiring",
+        "new",
+        "offre",
+        "emploi",
+        "recrute",
+        "recherche",
     ]
 )
 _AGENT_WORDS = frozenset(
     [
-        "agency", "agencies", "agence", "agences", "recruitment", "recrutement", "staffing", "manpower",
-        "placement", "intérim", "interim", "recruiters", "recruiter", "recruteur", "headhunters",
-        "consultancy", "consulting", "overseas", "employment", "emploi", "jobs", "careers", "talent",
+        "agency",
+        "agencies",
+        "agence",
+        "agences",
+        "recruitment",
+        "recrutement",
+        "staffing",
+        "manpower",
+        "placement",
+        "intérim",
+        "interim",
+        "recruiters",
+        "recruiter",
+        "recruteur",
+        "headhunters",
+        "consultancy",
+        "consulting",
+        "overseas",
+        "employment",
+        "emploi",
+        "jobs",
+        "careers",
+        "talent",
     ]
 )
 
@@ -265,8 +390,10 @@ def _employer_named(doc: _Text) -> bool:
             names.append(got.group(1))
     family = re.finditer(rf"\b(?i:the)\s+({_CAP})\s+(?i:family|household)\b|\b(?i:famille)\s+({_CAP})", text)
     names += [m.group(1) or m.group(2) for m in family]
-    hires = (r"(?:is hiring|is recruiting|recruits|seeks|is seeking|is looking for|are hiring|"
-             r"are looking for|needs|recrute|recherche|cherche|embauche|engage)")
+    hires = (
+        r"(?:is hiring|is recruiting|recruits|seeks|is seeking|is looking for|are hiring|"
+        r"are looking for|needs|recrute|recherche|cherche|embauche|engage)"
+    )
     for m in re.finditer(rf"((?:{_CAP}\s+){{0,3}}{_CAP})\s+{hires}\b", text):
         names.append(m.group(1))
     preps = r"(?i:for|at|with|by|chez|pour|auprès de|employed by|work for)"
@@ -322,9 +449,15 @@ def _place_like(name: str, ss: SignSet) -> bool:
     words = [w for w in re.split(r"[\s]+", name) if w]
     content = [w for w in words if w.lower() not in _NAME_STOP]
     suffix = ss.pattern("legal_suffix")
-    return bool(content) and not _is_multiword_country(name, ss) and not any(
-        (_is_place_word(w, ss) and w.lower() not in ss.words("cities")) or suffix.fullmatch(w)
-        or w.lower().strip(".,") in _AGENT_WORDS for w in content
+    return (
+        bool(content)
+        and not _is_multiword_country(name, ss)
+        and not any(
+            (_is_place_word(w, ss) and w.lower() not in ss.words("cities"))
+            or suffix.fullmatch(w)
+            or w.lower().strip(".,") in _AGENT_WORDS
+            for w in content
+        )
     )
 
 
@@ -350,8 +483,11 @@ def _precise_place(doc: _Text) -> list[Span]:
     nouns = ss.lexicon["employer_nouns"][doc.lang]
     for m in re.finditer(rf"{name}\s*,\s*({_CAP}(?:\s+{_CAP}){{0,2}})", text):
         last = m.group(1).split()[-1]
-        if _is_multiword_country(m.group(2), ss) and _place_like(m.group(1), ss) \
-                and not nouns.fullmatch(last):
+        if (
+            _is_multiword_country(m.group(2), ss)
+            and _place_like(m.group(1), ss)
+            and not nouns.fullmatch(last)
+        ):
             found.append(m.span(1))
     return [span for span in found if not _after_office(text, span[0])]
 
@@ -382,8 +518,12 @@ def _countries(doc: _Text) -> list[Span]:
         if nxt and nxt.group(1).lower() not in _NAME_STOP and not _is_place_word(nxt.group(1), ss):
             continue
         prv = re.search(r"([A-ZÀ-Þ][\w-]*|\bde|\bdu|\bof)\s+$", text[: m.start()])
-        if prv and prv.group(1).lower() not in _NAME_STOP | {"de", "du", "of"} \
-                and not re.search(r"[.!?]\s*\S+\s+$", text[: m.start()]) and m.start() > len(prv.group(0)):
+        if (
+            prv
+            and prv.group(1).lower() not in _NAME_STOP | {"de", "du", "of"}
+            and not re.search(r"[.!?]\s*\S+\s+$", text[: m.start()])
+            and m.start() > len(prv.group(0))
+        ):
             continue
         out.append(m.span())
     return out
@@ -411,8 +551,12 @@ def messaging_only(doc: _Text) -> list[Span]:
     office, or registration or licence number."""
     sign = doc.signset.signs["messaging_only"]
     explicit = _find(doc, sign.statements[doc.lang], inside=False)
-    formal = [m for key in ("formal_contact", "address") for p in doc.signset.lexicon[key]
-              for m in p.finditer(doc.text)]
+    formal = [
+        m
+        for key in ("formal_contact", "address")
+        for p in doc.signset.lexicon[key]
+        for m in p.finditer(doc.text)
+    ]
     if explicit and not formal:
         return explicit
     if formal:
@@ -457,9 +601,17 @@ def _amounts(text: str) -> list[tuple[float, str, Span]]:
         pm = _PERIOD.match(after)
         if pm:
             p = pm.group("p").lower()
-            period = ("hour" if p.startswith(("h", "heure")) else "day" if p.startswith(("d", "j"))
-                      else "week" if p.startswith(("w", "s"))
-                      else "year" if p.startswith(("y", "an", "année")) else "month")
+            period = (
+                "hour"
+                if p.startswith(("h", "heure"))
+                else "day"
+                if p.startswith(("d", "j"))
+                else "week"
+                if p.startswith(("w", "s"))
+                else "year"
+                if p.startswith(("y", "an", "année"))
+                else "month"
+            )
         elif _YEARLY.search(after[:15]) or _YEARLY.search(before):
             period = "year"
         out.append((value, period, (m.start(), m.end() + (pm.end() if pm else 0))))
@@ -481,8 +633,9 @@ def pay_unrealistic(doc: _Text) -> list[Span]:
     thresholds = doc.signset.lexicon["pay_thresholds"]
     lower = doc.signset.lexicon.get("pay_thresholds_no_requirement", thresholds)
     amounts = _amounts(doc.text)
-    high_amounts = [span for value, period, span in amounts
-                    if period in thresholds and value >= thresholds[period]]
+    high_amounts = [
+        span for value, period, span in amounts if period in thresholds and value >= thresholds[period]
+    ]
     fair_high = [span for value, period, span in amounts if period in lower and value >= lower[period]]
     claims = _find(doc, doc.signset.pattern_list("high_pay", doc.lang), inside=False)
     easy = _plain(doc, doc.signset.pattern_list("no_requirement", doc.lang))
@@ -503,8 +656,9 @@ _ABSENCE = {
 }
 
 
-def screen_offer(text: str, *, lang: str = "auto", signs: SignSet | None = None,
-                 offer_id: Any = None) -> OfferScreen:
+def screen_offer(
+    text: str, *, lang: str = "auto", signs: SignSet | None = None, offer_id: Any = None
+) -> OfferScreen:
     """The warning signs in one offer (``lang``: ``en``, ``fr`` or ``auto``)."""
     signset = signs or load_signs()
     if lang == "auto":
@@ -522,7 +676,10 @@ def screen_offer(text: str, *, lang: str = "auto", signs: SignSet | None = None,
         found[sid] = _phrases(doc.raw, spans)
     fired = tuple(sorted(s for s, phrases in found.items() if phrases))
     return OfferScreen(
-        id=offer_id, lang=lang, signs=fired,
-        evidence={s: tuple(found[s]) for s in fired}, version=signset.version,
+        id=offer_id,
+        lang=lang,
+        signs=fired,
+        evidence={s: tuple(found[s]) for s in fired},
+        version=signset.version,
         descriptions={s: signset.signs[s].description for s in fired},
     )

@@ -154,8 +154,10 @@ def _lexicon(raw: Any, macros: dict[str, str], place: str) -> dict[str, Any]:
         elif key in {"modest_pay_work", "employer_nouns"}:
             if not isinstance(value, dict):
                 raise InputError("expected a mapping of language to words", where)
-            out[key] = {lang: _word_alternation(value.get(lang) or [], f"{where}.{lang}", plural=True)
-                        for lang in LANGUAGES}
+            out[key] = {
+                lang: _word_alternation(value.get(lang) or [], f"{where}.{lang}", plural=True)
+                for lang in LANGUAGES
+            }
         elif isinstance(value, str):
             out[key] = _compile(value, macros, where)
         elif isinstance(value, list):
