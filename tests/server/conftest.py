@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from typing import Any
 
 import pytest
@@ -96,3 +99,18 @@ def client_for(user: User) -> APIClient:
 @pytest.fixture
 def api() -> Any:
     return client_for
+
+
+def http_call(url: str, key: str, method: str = "GET", body: dict | None = None) -> tuple[int, dict]:
+    """One JSON request to a live server with a token: (status, decoded body)."""
+    req = urllib.request.Request(
+        url,
+        method=method,
+        data=json.dumps(body).encode() if body else None,
+        headers={"Authorization": f"Token {key}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")

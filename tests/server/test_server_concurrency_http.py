@@ -3,31 +3,14 @@
 
 from __future__ import annotations
 
-import json
 import threading
-import urllib.error
-import urllib.request
 
 import pytest
-from tests.server.conftest import make_case, make_user
+from tests.server.conftest import http_call, make_case, make_user
 
 from vigil.server.accounts.models import ApiToken
 from vigil.server.audit.log import seal_pending, verify_chain
 from vigil.server.cases.models import Case
-
-
-def _call(url: str, key: str, method: str = "GET", body: dict | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(
-        url,
-        method=method,
-        data=json.dumps(body).encode() if body else None,
-        headers={"Authorization": f"Token {key}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.load(r)
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -43,13 +26,13 @@ def test_parallel_api_saves_lose_no_update(live_server, orgs):
     def client(idx: int) -> None:
         for n in range(per_client):
             while True:
-                status, current = _call(url, keys[idx])
+                status, current = http_call(url, keys[idx])
                 if status != 200:
                     errors.append(f"GET {status}")
                     return
                 # Each edit appends a token to a text field: a lost update would lose a token.
                 text = f"{current['closure_reason']}c{idx}-{n};"
-                status, body = _call(
+                status, body = http_call(
                     url, keys[idx], "PATCH", {"version": current["version"], "closure_reason": text}
                 )
                 if status == 200:

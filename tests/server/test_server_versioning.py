@@ -3,10 +3,7 @@ mixin and the page helper, the per-app APIs and pages, and real concurrency over
 
 from __future__ import annotations
 
-import json
 import threading
-import urllib.error
-import urllib.request
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from rest_framework import serializers
-from tests.server.conftest import client_for, make_case, make_user
+from tests.server.conftest import client_for, http_call, make_case, make_user
 
 from vigil.server.accounts.models import ApiToken
 from vigil.server.api.versioning import VersionedSerializerMixin
@@ -488,18 +485,6 @@ def test_subject_request_page_refuses_a_stale_version(records, users):
 
 
 # --- real concurrency over HTTP: the eight parallel PATCHes --------------------------
-def _call(url: str, key: str, method: str = "GET", body: dict | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(
-        url,
-        method=method,
-        data=json.dumps(body).encode() if body else None,
-        headers={"Authorization": f"Token {key}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.load(r)
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -524,11 +509,11 @@ def test_eight_parallel_breach_patches_of_different_fields_all_land(live_server,
     barrier = threading.Barrier(len(changes))
 
     def client(idx: int) -> None:
-        status, current = _call(url, keys[idx])
+        status, current = http_call(url, keys[idx])
         barrier.wait()  # all eight have read the same version before anyone writes
         first = True
         while True:
-            status, body = _call(url, keys[idx], "PATCH", {**changes[idx], "version": current["version"]})
+            status, body = http_call(url, keys[idx], "PATCH", {**changes[idx], "version": current["version"]})
             if first:
                 first_round.append(status)
                 first = False
@@ -536,7 +521,7 @@ def test_eight_parallel_breach_patches_of_different_fields_all_land(live_server,
                 return
             if status == 409 and body.get("type", "").endswith("/stale-edit"):
                 conflicts.append(idx)
-                status, current = _call(url, keys[idx])
+                status, current = http_call(url, keys[idx])
                 continue
             errors.append(f"PATCH {status}")
             return
@@ -586,18 +571,18 @@ def test_eight_parallel_person_patches_as_an_inspector_lose_nothing(live_server,
     barrier = threading.Barrier(len(changes))
 
     def client(idx: int) -> None:
-        _status, current = _call(url, key)
+        _status, current = http_call(url, key)
         barrier.wait()
         first = True
         while True:
-            status, body = _call(url, key, "PATCH", {**changes[idx], "version": current["version"]})
+            status, body = http_call(url, key, "PATCH", {**changes[idx], "version": current["version"]})
             if first:
                 first_round.append(status)
                 first = False
             if status == 200:
                 return
             if status == 409 and body.get("type", "").endswith("/stale-edit"):
-                _status, current = _call(url, key)
+                _status, current = http_call(url, key)
                 continue
             errors.append(f"PATCH {status} {body}")
             return
@@ -609,14 +594,14 @@ def test_eight_parallel_person_patches_as_an_inspector_lose_nothing(live_server,
         t.join()
     assert not errors, errors
     assert first_round.count(200) == 1 and first_round.count(409) == 7
-    status, final = _call(url, key)
+    status, final = http_call(url, key)
     assert status == 200 and final["version"] == 1 + len(changes)
     for change in changes:
         ((name, value),) = change.items()
         assert final[name] == value, name
     person = Person.objects.get(pk=case.person_id)
     assert person.name_index == Person.index_name("Zaina", "Invented")  # blind index of both halves
-    status, body = _call(url, key, "PATCH", {"phone": "+373 60 999 999"})
+    status, body = http_call(url, key, "PATCH", {"phone": "+373 60 999 999"})
     assert status == 400 and body["errors"][0]["field"] == "version"
     assert Person.objects.get(pk=case.person_id).phone == "+373 60 000 111"
 

@@ -16,7 +16,7 @@ import typer
 
 from vigil.cli.main import app
 from vigil.errors import InputError
-from vigil.io.records import MAX_LINE, text_lines
+from vigil.io.records import parse_json_line, text_lines
 from vigil.recruitment import NO_SIGN_MESSAGE, OfferScreen, load_signs, screen_offer
 
 recruiters_app = typer.Typer(
@@ -71,14 +71,7 @@ def read_offers(path: str) -> list[tuple[Any, str]]:
         place = f"{name}, line {n}"
         if not line.strip():
             continue
-        if len(line) > MAX_LINE:
-            raise InputError("line longer than 1 MiB", place)
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON ({exc.msg}, column {exc.colno})", place) from None
-        except RecursionError:
-            raise InputError("invalid JSON (nested too deeply)", place) from None
+        obj = parse_json_line(line, place)
         if not isinstance(obj, dict):
             raise InputError('expected an object {"id": ..., "text": ...}', place)
         if "id" not in obj:

@@ -108,6 +108,19 @@ def text_lines(path: str | Path) -> Iterator[str]:
             fh.close()
 
 
+def parse_json_line(line: str, place: str) -> Any:
+    """One line of a JSON Lines file, or an ``InputError`` naming ``place`` (too long, malformed,
+    nested too deeply)."""
+    if len(line) > MAX_LINE:
+        raise InputError("line longer than 1 MiB", place)
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON ({exc.msg}, column {exc.colno})", place) from None
+    except RecursionError:
+        raise InputError("invalid JSON (nested too deeply)", place) from None
+
+
 def iter_jsonl(path: str | Path) -> Iterator[tuple[str, Any]]:
     """(place, object) for every non-blank line of a JSON Lines file."""
     name = "stdin" if str(path) == "-" else Path(path).name
@@ -115,14 +128,7 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[str, Any]]:
         place = f"{name}, line {n}"
         if not line.strip():
             continue
-        if len(line) > MAX_LINE:
-            raise InputError("line longer than 1 MiB", place)
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON ({exc.msg}, column {exc.colno})", place) from None
-        except RecursionError:
-            raise InputError("invalid JSON (nested too deeply)", place) from None
+        obj = parse_json_line(line, place)
         # a line of the reference case files ({"record": ..., "expect": ...}) is its record
         if isinstance(obj, dict) and "record" in obj and set(obj) <= {"record", "expect"}:
             obj = obj["record"]

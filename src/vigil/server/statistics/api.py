@@ -43,18 +43,7 @@ class CaseExportView(APIView):
     )
     def get(self, request: Any) -> HttpResponse:
         k = _k_param(request)
-        text, n, n_suppressed = exports.microdata_csv(scoping.statistics_cases_for(request.user), k)
-        record(
-            "export",
-            user=request.user,
-            object_type="case",
-            via="api",
-            request=request,
-            detail={"records": n, "suppressed": n_suppressed, "k": k, "columns": list(exports.COLUMNS)},
-        )
-        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="vigil-cases-htcds.csv"'
-        return response
+        return exports.download(request, scoping.statistics_cases_for(request.user), k, via="api")
 
 
 class CaseStatisticsView(APIView):

@@ -102,16 +102,4 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
 @page_view
 def statistics_csv(request: HttpRequest) -> HttpResponse:
     require_capability(request, "stats.view")
-    k = exports.min_k()
-    text, n, n_suppressed = exports.microdata_csv(scoping.statistics_cases_for(request.user), k)
-    record(
-        "export",
-        user=request.user,
-        object_type="case",
-        via="web",
-        request=request,
-        detail={"records": n, "suppressed": n_suppressed, "k": k, "columns": list(exports.COLUMNS)},
-    )
-    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="vigil-cases-htcds.csv"'
-    return response
+    return exports.download(request, scoping.statistics_cases_for(request.user), exports.min_k(), via="web")
