@@ -191,3 +191,17 @@ def test_pages_refuse_ids_that_are_not_ids_without_a_500(users, cases, client):
         r = client.get(url, {"page": HUGE})
         assert r.status_code in {200, 403}, (url, r.status_code)
     assert client.get(f"/cases/{HUGE}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_integer_fields_have_the_same_bounds_on_every_database(users, cases):
+    """A year of birth, a service's capacity and a breach's record count are bounded by the model,
+    not by the database's integer type: the API refuses the same values on SQLite and PostgreSQL,
+    and the OpenAPI schema (checked in as a snapshot) is the same for both."""
+    case = cases["a_caseworker"]
+    api = client_for(users["caseworker"])
+    for year in (1899, 2101, 40000):
+        r = api.patch(f"/api/persons/{case.person_id}/", {"version": 1, "birth_year": year}, format="json")
+        assert r.status_code == 400 and r.json()["errors"][0]["field"] == "birth_year", (year, r.content)
+    r = api.patch(f"/api/persons/{case.person_id}/", {"version": 1, "birth_year": 1994}, format="json")
+    assert r.status_code == 200 and r.json()["birth_year"] == 1994

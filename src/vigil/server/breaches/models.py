@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -99,6 +100,7 @@ class BreachIncident(Versioned):
         _("estimated records affected"),
         null=True,
         blank=True,
+        validators=[MaxValueValidator(2_000_000_000)],
         help_text=_("When not every affected case is known."),
     )
     organisations = models.ManyToManyField(

@@ -10,6 +10,7 @@ import secrets
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -71,7 +72,13 @@ class Person(Versioned):
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     gender = models.CharField(_("gender"), max_length=24, choices=Gender.choices, blank=True)
-    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    # Explicit bounds: the same on every database (and so in the OpenAPI schema).
+    birth_year = models.PositiveSmallIntegerField(
+        _("year of birth"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)],
+    )
     citizenship = models.CharField(_("citizenship (ISO 3166-1 alpha-3)"), max_length=3, blank=True)
     primary_language = models.CharField(_("primary language (BCP 47)"), max_length=35, blank=True)
 

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +43,9 @@ class ServiceProvider(models.Model):
     service_type = models.CharField(_("type of service"), max_length=24, choices=ServiceType.choices)
     area = models.CharField(_("area served"), max_length=200, blank=True)
     languages = models.CharField(_("languages (BCP 47, comma-separated)"), max_length=200, blank=True)
-    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, validators=[MaxValueValidator(100_000)]
+    )
     active = models.BooleanField(_("active"), default=True)
 
     objects = ProviderQuerySet.as_manager()
