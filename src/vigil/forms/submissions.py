@@ -43,9 +43,8 @@ from vigil.forms.export import (
 )
 from vigil.io.records import MAX_LINE, ColumnBuilder, text_lines
 from vigil.rules import Determination, assess_columns, load_ruleset, to_json
-from vigil.rules.engine import encode
 from vigil.rules.model import RuleSet
-from vigil.rules.records import fact_specs
+from vigil.rules.records import encode_record, fact_specs
 
 UUID_KEYS = ("_uuid", "meta/instanceID", "meta-instanceID", "__id", "KEY", "instanceID")
 #: columns of Kobo and Central exports that are about the submission, not an answer
@@ -206,7 +205,8 @@ def _spell(spec: FormSpec, q: Question, labels: dict[str, str],
 # --- reading the submissions ----------------------------------------------------------------
 
 
-Submission = tuple[str, list[tuple[str, str, Any]]]  # place, [(column, cell place, value)]
+#: place, "column" or "key" (how a cell is named in errors), [(column, value)]
+Submission = tuple[str, str, list[tuple[str, Any]]]
 
 
 def _kind(path: str | Path) -> str:
@@ -252,7 +252,7 @@ def _iter_csv(path: str | Path) -> Iterator[Submission]:
             place = f"{name}, row {reader.line_num}"
             if len(row) != len(header):
                 raise InputError(f"{len(row)} cells but {len(header)} columns", place)
-            yield place, [(h, f"{place}, column {h}", v) for h, v in zip(header, row, strict=True)]
+            yield place, "column", list(zip(header, row, strict=True))
     except csv.Error as exc:
         raise InputError(f"malformed CSV ({exc})", f"{name}, row {reader.line_num}") from None
 
@@ -297,7 +297,7 @@ def _iter_xlsx(path: str | Path) -> Iterator[Submission]:
             extra = [v for v in values[len(header):] if _cell(v)]
             if extra:
                 raise InputError(f"value {extra[0]!r} lies outside the named columns", place)
-            yield place, [(h, f"{place}, column {h}", v) for h, v in zip(header, values, strict=False)]
+            yield place, "column", list(zip(header, values, strict=False))
     finally:
         wb.close()
 
@@ -344,7 +344,7 @@ def _iter_json(path: str | Path) -> Iterator[Submission]:
         if uuid is not None:
             flat.append(("_uuid", uuid))
         _flatten(item, "", flat, place)
-        yield place, [(k, f"{place}, key {k}", v) for k, v in flat]
+        yield place, "key", flat
 
 
 # --- submissions -> records -------------------------------------------------------------------
@@ -395,10 +395,11 @@ class Reader:
             raise InputError(f"unknown choice {text!r} (allowed: {allowed})", place)
         return found
 
-    def record(self, place: str, cells: list[tuple[str, str, Any]]) -> tuple[str, bool, dict[str, Any]]:
-        """(uuid, consented, record) of one submission."""
+    def record(self, place: str, word: str,
+               cells: list[tuple[str, Any]]) -> tuple[str, bool, dict[str, Any]]:
+        """(uuid, consented, record) of one submission; an empty cell is a question not asked."""
         uuid: str | None = None
-        for column, _, value in cells:
+        for column, value in cells:
             if column in UUID_KEYS and _cell(value):
                 uuid = _cell(value)
                 break
@@ -410,10 +411,20 @@ class Reader:
         indicators: dict[str, Any] = {}
         facts: dict[str, Any] = {}
         record: dict[str, Any] = {"id": uuid}
-        for column, cell_place, value in cells:
-            q = self.question(column, cell_place)
+        resolved = self.resolved
+        for column, value in cells:
+            if value is None or value == "":
+                continue
+            cell = f"{place}, {word} {column}" if column not in resolved else ""
+            q = resolved[column] if column in resolved else self.question(column, cell)
             if q is None or q.role in ("identity", "other"):
                 continue
+            if q.role == "indicator" and isinstance(value, str):
+                picked = self.spec.choices.get(q.list_name or "", {}).get(value)
+                if picked is not None:
+                    indicators[q.name] = ANSWER_VALUES.get(picked)
+                    continue
+            cell_place = f"{place}, {word} {column}"
             if isinstance(value, list) and q.role == "list":
                 parts = [_cell(v) for v in value]
                 text = " ".join(parts)
@@ -507,9 +518,10 @@ def load_submissions(spec: FormSpec, path: str | Path, warn: Warn | None = None)
     out = Screened(spec, ColumnBuilder())
     seen: dict[str, tuple[str, int]] = {}
     name = Path(str(path)).name
-    for place, cells in iter_submissions(path):
+    keys = rs.record_keys()
+    for place, word, cells in iter_submissions(path):
         out.read += 1
-        uuid, consent, record = reader.record(place, cells)
+        uuid, consent, record = reader.record(place, word, cells)
         digest = hash(to_json(record))
         if uuid in seen:
             out.duplicates += 1
@@ -524,7 +536,7 @@ def load_submissions(spec: FormSpec, path: str | Path, warn: Warn | None = None)
             out.without_consent += 1
             continue
         try:
-            out.builder.add(encode(rs, record))
+            out.builder.add(encode_record(record, keys, rs.id))
         except VigilError as exc:
             raise exc.at(place) from None
     if out.read == 0:
