@@ -41,7 +41,7 @@ from vigil.forms.export import (
     RULESET_FIELD,
     VERSION_FIELD,
 )
-from vigil.io.records import MAX_LINE, ColumnBuilder, text_lines
+from vigil.io.records import MAX_LINE, ColumnBuilder, first_sheet, text_lines
 from vigil.rules import Determination, assess_columns, load_ruleset, to_json
 from vigil.rules.model import RuleSet
 from vigil.rules.records import encode_record, fact_specs
@@ -269,37 +269,24 @@ def _check_header(header: list[str], place: str) -> None:
 
 
 def _iter_xlsx(path: str | Path) -> Iterator[Submission]:
-    from openpyxl import load_workbook
-
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("no such file", str(path))
-    try:
-        wb = load_workbook(p, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise InputError(f"not a readable XLSX workbook ({type(exc).__name__})", p.name) from None
-    try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
+    with first_sheet(path) as (rows, sheet):
         head = next(rows, None)
         if head is None:
-            raise InputError("empty sheet (no header row)", f"{p.name}, sheet {ws.title}")
+            raise InputError("empty sheet (no header row)", sheet)
         cells = list(head)
         while cells and cells[-1] is None:
             cells.pop()
         header = [_cell(h) for h in cells]
-        _check_header(header, f"{p.name}, sheet {ws.title}, row 1")
+        _check_header(header, f"{sheet}, row 1")
         for n, row in enumerate(rows, start=2):
             values = list(row)
             if not any(_cell(v) for v in values):
                 continue
-            place = f"{p.name}, sheet {ws.title}, row {n}"
+            place = f"{sheet}, row {n}"
             extra = [v for v in values[len(header):] if _cell(v)]
             if extra:
                 raise InputError(f"value {extra[0]!r} lies outside the named columns", place)
             yield place, "column", list(zip(header, values, strict=False))
-    finally:
-        wb.close()
 
 
 def _flatten(obj: dict[str, Any], prefix: str, out: list[tuple[str, Any]], place: str) -> None:

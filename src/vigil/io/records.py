@@ -16,6 +16,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -238,7 +239,10 @@ def iter_csv(path: str | Path) -> Iterator[tuple[str, Any]]:
         raise InputError(f"malformed CSV ({exc})", f"{name}, row {reader.line_num}") from None
 
 
-def iter_xlsx(path: str | Path) -> Iterator[tuple[str, Any]]:
+@contextmanager
+def first_sheet(path: str | Path) -> Iterator[tuple[Any, str]]:
+    """(rows of the first worksheet as value tuples, "FILE, sheet NAME") of an XLSX file, or an
+    ``InputError`` naming the file; the workbook is closed afterwards."""
     from openpyxl import load_workbook
 
     p = Path(path)
@@ -250,21 +254,25 @@ def iter_xlsx(path: str | Path) -> Iterator[tuple[str, Any]]:
         raise InputError(f"not a readable XLSX workbook ({type(exc).__name__})", p.name) from None
     try:
         ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
+        yield ws.iter_rows(values_only=True), f"{p.name}, sheet {ws.title}"
+    finally:
+        wb.close()
+
+
+def iter_xlsx(path: str | Path) -> Iterator[tuple[str, Any]]:
+    with first_sheet(path) as (rows, sheet):
         header_row = next(rows, None)
         if header_row is None:
-            raise InputError("empty sheet (no header row)", f"{p.name}, sheet {ws.title}")
-        header = _check_header(list(header_row), f"{p.name}, sheet {ws.title}, row 1")
+            raise InputError("empty sheet (no header row)", sheet)
+        header = _check_header(list(header_row), f"{sheet}, row 1")
         for n, row in enumerate(rows, start=2):
             cells = list(row)
             while cells and cells[-1] is None:
                 cells.pop()
             if not cells:
                 continue
-            place = f"{p.name}, sheet {ws.title}, row {n}"
+            place = f"{sheet}, row {n}"
             yield place, row_to_record(header, cells, place)
-    finally:
-        wb.close()
 
 
 def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[tuple[str, Any]]:
