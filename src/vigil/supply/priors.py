@@ -63,7 +63,7 @@ def node_prior(node: Node, unknown_prior: float = 0.5,
     elif node.kind == "company":
         value, sources = 0.0, ["the company itself (its own risk comes from its inputs)"]
     else:
-        value, sources = unknown_prior, ["no prior, country or good given: unknown_prior"]
+        value, sources = unknown_prior, ["no prior, and no country with a good or sector: unknown_prior"]
     if node.licence in ("none", "expired", "suspended", "revoked") and value < UNLICENSED:
         value = UNLICENSED
         sources.append(f"recruiter licence {node.licence} ({node.place}, column licence)")
