@@ -77,7 +77,8 @@ def test_xlsx_import_names_sheet_and_row(tmp_path: Path) -> None:
     ws = wb.active
     assert ws is not None
     ws.title = "nodes"
-    for row in (["id", "kind", "prior"], ["C", "company", None], ["A", "supplier", 0.4], ["B", "supplier", 2]):
+    rows = (["id", "kind", "prior"], ["C", "company", None], ["A", "supplier", 0.4], ["B", "supplier", 2])
+    for row in rows:
         ws.append(row)
     wb.save(tmp_path / "n.xlsx")
     with pytest.raises(InputError) as err:
