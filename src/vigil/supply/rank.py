@@ -2,9 +2,9 @@
 
 - risk: the worst-path risk R of the node (propagation.py), so a supplier whose own inputs end in
   a forced-labour source ranks with that source's risk, attenuated;
-- leverage: the buyer's hold on the node, the largest spend share on the node's links to its
-  buyers (spend on the link / all spend of that buyer), else the largest input share; 1 when no
-  link says (unknown leverage is not taken as none);
+- leverage: the share of the top buyers' input that passes through the node (``leverages``):
+  spend shares (spend on the link / all spend of that buyer), else input shares, multiplied down
+  the tiers; a link with neither counts as 1 (unknown leverage is not taken as none);
 - severity: the grade of the indicators found at the node (column ``severity``, 0..1); 0.5 when
   no finding is graded (inherent risk only);
 - recency: 0.5 ** (years since ``evidence_date`` / half_life), 1 for undated (inherent) evidence.
@@ -49,27 +49,45 @@ class Remediation:
     sources: tuple[str, ...]
 
 
-def _leverage(net: Network, node_id: str) -> tuple[float, str]:
-    outs = net.outputs()[node_id]
-    if not outs:
-        return 1.0, "no buyer link: leverage unknown, taken as 1"
+def leverages(net: Network, rounds: int = 200) -> dict[str, tuple[float, str]]:
+    """The share of the top buyers' input (a node with no buyer is a top buyer, leverage 1) that
+    passes through each node: lev(n) = min(1, sum_b w(n,b) * lev(b)), w the spend share of the
+    link at buyer b when spends are given, else its input share (a link with neither counts as 1,
+    unknown leverage is not taken as none). Iterated to a fixed point on cycles."""
     spend_total: dict[str, float] = {}
     for e in net.edges:
         if e.spend is not None:
             spend_total[e.buyer] = spend_total.get(e.buyer, 0.0) + e.spend
-    best, why = -1.0, ""
-    for e in outs:
-        if e.spend is not None and spend_total.get(e.buyer):
-            v, w = e.spend / spend_total[e.buyer], f"spend share of {e.buyer} ({e.place})"
-        elif e.share is not None:
-            v, w = e.share, f"input share of {e.buyer} ({e.place})"
+    outs = net.outputs()
+    weights: dict[str, list[tuple[str, float, str]]] = {}
+    for n, edges in outs.items():
+        ws = []
+        for e in edges:
+            if e.spend is not None and spend_total.get(e.buyer):
+                ws.append((e.buyer, e.spend / spend_total[e.buyer], f"spend share at {e.buyer} ({e.place})"))
+            elif e.share is not None:
+                ws.append((e.buyer, e.share, f"input share at {e.buyer} ({e.place})"))
+            else:
+                ws.append((e.buyer, 1.0, f"no share or spend at {e.buyer} ({e.place}), taken as 1"))
+        weights[n] = ws
+    lev = {n: 1.0 if not weights[n] else 0.0 for n in net.nodes}
+    for _ in range(rounds):
+        change = 0.0
+        for n, ws in weights.items():
+            if ws:
+                v = min(1.0, sum(w * lev[b] for b, w, _ in ws))
+                change = max(change, abs(v - lev[n]))
+                lev[n] = v
+        if change < 1e-12:
+            break
+    out: dict[str, tuple[float, str]] = {}
+    for n, ws in weights.items():
+        if not ws:
+            out[n] = (1.0, "a top buyer (no buyer link)")
         else:
-            continue
-        if v > best:
-            best, why = v, w
-    if best < 0:
-        return 1.0, "no share or spend on the buyer links: leverage unknown, taken as 1"
-    return best, why
+            b, _w, why = max(ws, key=lambda t: (t[1] * lev[t[0]], t[0]))
+            out[n] = (lev[n], f"share of the top buyers' input through this node; largest via {b}: {why}")
+    return out
 
 
 def _recency(evidence_date: str, today: date) -> float:
@@ -84,12 +102,13 @@ def rank(net: Network, risks: Mapping[str, NodeRisk], *, today: date | None = No
     """The suppliers, facilities and recruiters (not the company) by score, highest first
     (ties by id)."""
     day = today or date.today()
+    levs = leverages(net)
     lines = []
     for nid, node in net.nodes.items():
         if node.kind == "company":
             continue
         nr = risks[nid]
-        lev, lev_why = _leverage(net, nid)
+        lev, lev_why = levs[nid]
         sev = node.severity if node.severity is not None else NO_SEVERITY
         rec = _recency(node.evidence_date, day)
         score = nr.risk * lev * sev * rec
