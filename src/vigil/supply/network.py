@@ -224,7 +224,7 @@ def read_network(nodes_path: str | Path, edges_path: str | Path | None = None) -
         if share is not None:
             totals[buy] = totals.get(buy, 0.0) + share
             if totals[buy] > 1 + SHARE_TOLERANCE:
-                raise InputError(f"the shares of {buy!r}'s inputs sum to {totals[buy]:.6g}, above 1",
+                raise InputError(f"the input shares of {buy!r} sum to {totals[buy]:.6g}, above 1",
                                  f"{place}, column share")
         net.edges.append(Edge(sup, buy, share, spend, place))
     return net
