@@ -39,7 +39,8 @@ def test_read_network_normalises_countries_and_keeps_places(tmp_path: Path) -> N
     [
         ("supplier,buyer,share\nA,C,0.6\nZ,C,0.1\n", "e.csv, row 3, column supplier: unknown id 'Z'"),
         ("supplier,buyer,share\nA,C,1.5\n", "e.csv, row 2, column share: 1.5 is outside 0..1"),
-        ("supplier,buyer,share\nA,C,0.6\nB,C,0.5\n", "e.csv, row 3, column share: the input shares of 'C' sum to 1.1"),
+        ("supplier,buyer,share\nA,C,0.6\nB,C,0.5\n",
+         "e.csv, row 3, column share: the input shares of 'C' sum to 1.1"),
         ("supplier,buyer,share\nA,C,x\n", "e.csv, row 2, column share: not a number"),
         ("supplier,buyer,share\nA,C,0.5\nA,C,0.1\n", "e.csv, row 3: duplicate link A -> C"),
         ("supplier,share\nA,0.5\n", "e.csv, row 1: missing column buyer"),

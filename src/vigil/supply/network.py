@@ -231,7 +231,13 @@ def read_network(nodes_path: str | Path, edges_path: str | Path | None = None) -
 
 
 def find_cycles(net: Network) -> list[list[str]]:
-    """The strongly connected components with more than one node (Tarjan, iterative)."""
+    """The strongly connected components with more than one node, each sorted."""
+    return [sorted(c) for c in components(net) if len(c) > 1]
+
+
+def components(net: Network) -> list[list[str]]:
+    """Every strongly connected component (Tarjan, iterative), buyers before their suppliers:
+    reversed, suppliers come first (a topological order of the condensation)."""
     succ: dict[str, list[str]] = {n: [] for n in net.nodes}
     for e in net.edges:
         succ[e.supplier].append(e.buyer)
@@ -269,8 +275,7 @@ def find_cycles(net: Network) -> list[list[str]]:
                     comp.append(w)
                     if w == v:
                         break
-                if len(comp) > 1:
-                    comps.append(sorted(comp))
+                comps.append(comp)
             if work:
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[v])

@@ -6,7 +6,9 @@ For a node n with own risk p(n), inputs u with share w(n,u) and attenuation d:
 A node with inputs whose shares sum below 1 has the unmapped share m = 1 - sum as one more input
 of risk ``unknown_prior``: d*unknown_prior joins the max of R, (1 - d*m*unknown_prior) the product
 of E. Inputs without a share split the rest of the buyer's input equally. With cycles, the least
-fixed point reached by iterating from R = E = p (both maps are monotone and bounded by 1).
+fixed point reached by iterating from R = E = p (both maps are monotone and bounded by 1), each
+strongly connected component on its own, in topological order; a node on no cycle is computed
+once, after its inputs.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from vigil.supply.network import Network
+from vigil.supply.network import Network, components
 from vigil.supply.priors import Prior, node_prior
 
 UNMAPPED = "(unmapped)"
@@ -30,26 +32,6 @@ class NodeRisk:
     path: tuple[str, ...]
     sources: tuple[str, ...]  # where the risk at the end of the path comes from
     unmapped: float  # the unmapped share m of this node's input
-
-
-def _order(net: Network) -> list[str]:
-    """Topological order (suppliers before buyers); nodes on cycles follow in file order."""
-    indeg = {n: 0 for n in net.nodes}
-    succ: dict[str, list[str]] = {n: [] for n in net.nodes}
-    for e in net.edges:
-        indeg[e.buyer] += 1
-        succ[e.supplier].append(e.buyer)
-    ready = [n for n in net.nodes if indeg[n] == 0]
-    out: list[str] = []
-    while ready:
-        n = ready.pop()
-        out.append(n)
-        for b in succ[n]:
-            indeg[b] -= 1
-            if indeg[b] == 0:
-                ready.append(b)
-    done = set(out)
-    return out + [n for n in net.nodes if n not in done]
 
 
 def propagate(net: Network, *, attenuation: float = 0.8, unknown_prior: float = 0.5,
@@ -75,27 +57,29 @@ def propagate(net: Network, *, attenuation: float = 0.8, unknown_prior: float = 
     r = dict(p)
     ex = dict(p)
     best: dict[str, str | None] = {n: None for n in net.nodes}
-    order = _order(net)
-    for _ in range(max_rounds):
-        changed = 0.0
-        for n in order:
-            rn, arg = p[n], None
-            m = unmapped[n]
-            if m > 0 and d * unknown_prior > rn:
-                rn, arg = d * unknown_prior, UNMAPPED
-            prod = 1.0 - d * m * unknown_prior
-            for u, w in inputs[n]:
-                if d * r[u] > rn:
-                    rn, arg = d * r[u], u
-                prod *= 1.0 - d * w * ex[u]
-            en = 1.0 - (1.0 - p[n]) * prod
-            changed = max(changed, rn - r[n], en - ex[n])
-            if rn > r[n]:
-                r[n], best[n] = rn, arg
-            if en > ex[n]:
-                ex[n] = en
-        if changed <= tol:
-            break
+    # components in topological order: a node off cycles is computed once, after its inputs;
+    # a cycle is iterated on its own until nothing moves by more than ``tol``
+    for comp in reversed(components(net)):
+        for _ in range(max_rounds if len(comp) > 1 else 1):
+            changed = 0.0
+            for n in comp:
+                rn, arg = p[n], None
+                m = unmapped[n]
+                if m > 0 and d * unknown_prior > rn:
+                    rn, arg = d * unknown_prior, UNMAPPED
+                prod = 1.0 - d * m * unknown_prior
+                for u, w in inputs[n]:
+                    if d * r[u] > rn:
+                        rn, arg = d * r[u], u
+                    prod *= 1.0 - d * w * ex[u]
+                en = 1.0 - (1.0 - p[n]) * prod
+                changed = max(changed, rn - r[n], en - ex[n])
+                if rn > r[n]:
+                    r[n], best[n] = rn, arg
+                if en > ex[n]:
+                    ex[n] = en
+            if changed <= tol:
+                break
     out: dict[str, NodeRisk] = {}
     for n in net.nodes:
         path = [n]
