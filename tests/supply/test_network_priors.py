@@ -134,3 +134,13 @@ def test_priors_name_their_source_row() -> None:
     assert rec.sources[-1] == "recruiter licence expired (n.csv, row 3, column licence)"
     assert node_prior(Node("U")).value == 0.5
     assert node_prior(Node("U"), unknown_prior=0.9).value == 0.9
+
+
+def test_sector_prior_takes_the_worst_listed_good_of_that_sector() -> None:
+    rows = [r for r in shipped_tvpra() if r.iso3 == "COD" and r.sector == "Mining"]
+    assert rows
+    prior = node_prior(Node("M", country="COD", sector="mining"))
+    forced = [r for r in rows if r.forced_labor or r.forced_child_labor]
+    assert prior.value == (FORCED if forced else 0.6)
+    assert len(prior.sources) == len(forced or rows)
+    assert all("(" in s and ", Congo, Democratic Republic of the)" in s for s in prior.sources)

@@ -57,3 +57,11 @@ def test_small_input_from_forced_labour_source_not_diluted() -> None:
     res = propagate(g, attenuation=0.8)
     assert res["C"].risk == pytest.approx(0.76)
     assert res["C"].exposure < 0.1
+
+
+def test_links_without_share_split_the_rest_equally() -> None:
+    g = net({"B": 0.0, "X": 0.5, "Y": 0.5, "Z": 0.5}, [("X", "B", 0.4), ("Y", "B", None), ("Z", "B", None)])
+    res = propagate(g, attenuation=1.0)
+    assert res["B"].unmapped == 0.0
+    assert res["B"].exposure == pytest.approx(1 - (1 - 0.4 * 0.5) * (1 - 0.3 * 0.5) ** 2)
+    assert res["B"].risk == 0.5 and res["B"].path == ("B", "X")
