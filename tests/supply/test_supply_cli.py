@@ -108,3 +108,18 @@ def test_bad_parameters_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     args = files(tmp_path, EXAMPLE_NODES, EXAMPLE_EDGES)
     code, _, err = run(["supply", "risk", *args, "--attenuation", "0"], capsys)
     assert code == 2 and "--attenuation" in err
+
+
+def test_risk_with_an_updated_tvpra_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    listed = tmp_path / "tvpra_2024.csv"
+    listed.write_text("source_row,good,sector,country,iso3,child_labor,forced_labor,forced_child_labor,"
+                      "derived_labor_exploitation,derived_iso3\n7,Widgets,Manufacturing,France,FRA,No,Yes,No,No,\n",
+                      encoding="utf-8")
+    nodes = "id,name,kind,country,good\nF,Factory,supplier,FRA,Widgets\n"
+    args = files(tmp_path, nodes, "supplier,buyer,share\n")
+    code, out, _ = run(["supply", "risk", *args], capsys)
+    assert code == 0 and json.loads(out)["risk"] == 0.1  # not on the shipped list
+    code, out, _ = run(["supply", "risk", *args, "--tvpra", str(listed)], capsys)
+    row = json.loads(out)
+    assert code == 0 and row["risk"] == 0.9
+    assert "TVPRA list tvpra_2024.csv, row 7 (Widgets, France)" in row["sources"][0]

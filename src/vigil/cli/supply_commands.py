@@ -20,8 +20,10 @@ from vigil.cli.main import app
 from vigil.errors import InputError
 from vigil.io.spreadsheet import formula_safe
 from vigil.supply.network import Network, find_cycles, read_network
-from vigil.supply.propagation import propagate
+from vigil.supply.priors import node_prior
+from vigil.supply.propagation import NodeRisk, propagate
 from vigil.supply.rank import rank as rank_nodes
+from vigil.supply.tvpra import load_tvpra
 
 supply_app = typer.Typer(
     help="Prevent in supply chains: multi-tier networks, inherent risk, propagation, remediation.",
@@ -42,6 +44,14 @@ EdgesOpt = Annotated[str | None, typer.Option("--edges", help="Links CSV/XLSX: s
 AttOpt = Annotated[float, typer.Option("--attenuation", help="Attenuation d per tier, in (0, 1].")]
 UnkOpt = Annotated[float, typer.Option("--unknown-prior", help="Risk of an unmapped input share, 0..1.")]
 FmtOpt = Annotated[Fmt, typer.Option("--format", help="Output format.")]
+TvpraOpt = Annotated[str | None, typer.Option(
+    "--tvpra", help="A TVPRA list in the shipped format (scripts/supply_tvpra.py), instead of the 2022 one.")]
+
+
+def _risks(net: Network, attenuation: float, unknown_prior: float, tvpra: str | None) -> dict[str, NodeRisk]:
+    rows = load_tvpra(tvpra)
+    priors = {n: node_prior(v, unknown_prior, rows) for n, v in net.nodes.items()}
+    return propagate(net, attenuation=attenuation, unknown_prior=unknown_prior, priors=priors)
 
 
 def _check_params(attenuation: float, unknown_prior: float) -> None:
@@ -110,11 +120,11 @@ def import_cmd(nodes: NodesOpt, edges: EdgesOpt = None, fmt: FmtOpt = Fmt.text) 
 
 @supply_app.command("risk")
 def risk_cmd(nodes: NodesOpt, edges: EdgesOpt = None, attenuation: AttOpt = 0.8,
-             unknown_prior: UnkOpt = 0.5, fmt: FmtOpt = Fmt.jsonl) -> None:
+             unknown_prior: UnkOpt = 0.5, fmt: FmtOpt = Fmt.jsonl, tvpra: TvpraOpt = None) -> None:
     """Worst-path risk R and exposure E of every node, with the path and the sources of R."""
     _check_params(attenuation, unknown_prior)
     net = read_network(nodes, edges)
-    res = propagate(net, attenuation=attenuation, unknown_prior=unknown_prior)
+    res = _risks(net, attenuation, unknown_prior, tvpra)
     rows = [{"id": r.id, "risk": round(r.risk, 6), "exposure": round(r.exposure, 6),
              "path": list(r.path), "sources": list(r.sources)} for r in res.values()]
     text = [f"{r['id']}\tR={r['risk']:.3f}\tE={r['exposure']:.3f}\t{' -> '.join(r['path'])}\t"
@@ -124,7 +134,7 @@ def risk_cmd(nodes: NodesOpt, edges: EdgesOpt = None, attenuation: AttOpt = 0.8,
 
 @supply_app.command("rank")
 def rank_cmd(nodes: NodesOpt, edges: EdgesOpt = None, attenuation: AttOpt = 0.8,
-             unknown_prior: UnkOpt = 0.5, fmt: FmtOpt = Fmt.text,
+             unknown_prior: UnkOpt = 0.5, fmt: FmtOpt = Fmt.text, tvpra: TvpraOpt = None,
              top: Annotated[int | None, typer.Option("--top", min=1)] = None,
              today: Annotated[str | None, typer.Option("--today", help="ISO date for recency.")] = None,
              ) -> None:
@@ -135,7 +145,7 @@ def rank_cmd(nodes: NodesOpt, edges: EdgesOpt = None, attenuation: AttOpt = 0.8,
     except ValueError:
         raise InputError(f"not an ISO date: {today!r}", "--today") from None
     net = read_network(nodes, edges)
-    res = propagate(net, attenuation=attenuation, unknown_prior=unknown_prior)
+    res = _risks(net, attenuation, unknown_prior, tvpra)
     lines = rank_nodes(net, res, today=day, top=top)
     rows = []
     for ln in lines:

@@ -59,7 +59,8 @@ def node_prior(node: Node, unknown_prior: float = 0.5,
             sources = [f"{why}: {r.source}" for v, why, r in graded if v == value]
         else:
             what = f"good {node.good!r}" if want_good else f"sector {node.sector!r}"
-            value, sources = UNLISTED, [f"{what} in {node.country} not on the {EDITION}"]
+            edition = rows[0].edition if rows else EDITION
+            value, sources = UNLISTED, [f"{what} in {node.country} not on the {edition}"]
     elif node.kind == "company":
         value, sources = 0.0, ["the company itself (its own risk comes from its inputs)"]
     else:

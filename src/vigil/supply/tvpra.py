@@ -37,10 +37,11 @@ class ListedGood:
     forced_child_labor: bool
     derived: bool
     derived_iso3: str
+    edition: str = EDITION
 
     @property
     def source(self) -> str:
-        return f"{EDITION}, row {self.source_row} ({self.good}, {self.country})"
+        return f"{self.edition}, row {self.source_row} ({self.good}, {self.country})"
 
 
 def _yes(value: str, place: str) -> bool:
@@ -75,7 +76,7 @@ def build_normalised(source: str | Path) -> str:
     return out.getvalue()
 
 
-def _parse(text: str, name: str) -> tuple[ListedGood, ...]:
+def _parse(text: str, name: str, edition: str = EDITION) -> tuple[ListedGood, ...]:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
@@ -93,7 +94,7 @@ def _parse(text: str, name: str) -> tuple[ListedGood, ...]:
             _yes(r["forced_labor"], f"{place}, column forced_labor"),
             _yes(r["forced_child_labor"], f"{place}, column forced_child_labor"),
             _yes(r["derived_labor_exploitation"], f"{place}, column derived_labor_exploitation"),
-            r["derived_iso3"],
+            r["derived_iso3"], edition,
         ))
     return tuple(rows)
 
@@ -111,4 +112,4 @@ def load_tvpra(path: str | Path | None = None) -> tuple[ListedGood, ...]:
     p = Path(path)
     if not p.is_file():
         raise InputError("no such file", str(path))
-    return _parse(p.read_text(encoding="utf-8"), p.name)
+    return _parse(p.read_text(encoding="utf-8"), p.name, f"TVPRA list {p.name}")
