@@ -1,0 +1,1 @@
+"""Supply chains: multi-tier networks, inherent risk, propagation and ranked remediation."""
