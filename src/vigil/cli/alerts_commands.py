@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 import re
 from pathlib import Path
@@ -80,7 +81,7 @@ def read_counts(path: Path) -> tuple[list[str], list[dt.date], np.ndarray, bool]
         raise InputError("has no data rows", name)
     units = list(cells)
     dates = sorted(cells[units[0]])
-    for a, b in zip(dates, dates[1:], strict=False):
+    for a, b in itertools.pairwise(dates):
         if (b - a).days != 7:
             raise InputError(f"periods are not consecutive weeks: {a.isoformat()} then "
                              f"{b.isoformat()}", f"{name}, column period")

@@ -170,14 +170,14 @@ def _irls(x: FloatArray, y: FloatArray, weights: FloatArray) -> _Fit:
     dev_old = np.full(units, np.inf)
     converged = np.zeros(units, dtype=bool)
     beta = np.zeros((units, x.shape[1]))
-    inv = np.zeros((units, x.shape[1], x.shape[1]))
+    inv: FloatArray = np.zeros((units, x.shape[1], x.shape[1]))
     for _ in range(MAX_ITER):
         z = eta + (y - mu) / mu
         wk = weights * mu
         xw = wk[:, :, None] * x[None, :, :]
         xtwx = np.swapaxes(xw, 1, 2) @ x
         xtwz = np.einsum("ump,um->up", xw, z)
-        inv = np.linalg.pinv(xtwx, rcond=1e-13, hermitian=True)
+        inv = np.asarray(np.linalg.pinv(xtwx, rcond=1e-13, hermitian=True), dtype=np.float64)
         beta = np.einsum("upq,uq->up", inv, xtwz)
         eta = beta @ x.T
         mu = np.exp(eta)
@@ -217,7 +217,9 @@ def _fit_flexible(x: FloatArray, y: FloatArray, control: FarringtonControl) -> t
     return fit, phi
 
 
-def _design(levels: NDArray[np.int64], k: int, trend: bool) -> tuple[FloatArray, FloatArray, NDArray[np.int64]]:
+def _design(
+    levels: NDArray[np.int64], k: int, trend: bool
+) -> tuple[FloatArray, FloatArray, NDArray[np.int64]]:
     """Design of the baseline weeks and the row of week ``k`` (treatment contrasts)."""
     idx = np.flatnonzero(levels)
     lv = levels[idx]
