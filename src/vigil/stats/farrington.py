@@ -162,36 +162,70 @@ class _Fit:
     converged: NDArray[np.bool_]  # (U,)
 
 
-def _irls(x: FloatArray, y: FloatArray, weights: FloatArray) -> _Fit:
-    """Quasi-Poisson log-link fit of every row of ``y`` on ``x`` with prior ``weights`` (as glm)."""
+def _inverse(a: FloatArray) -> FloatArray:
+    """Inverses of a stack of symmetric matrices; the pseudo-inverse where one is singular."""
+    try:
+        inv = np.linalg.inv(a)
+        if np.isfinite(inv).all():
+            return np.asarray(inv, dtype=np.float64)
+    except np.linalg.LinAlgError:
+        pass
+    return np.asarray(np.linalg.pinv(a, rcond=1e-13, hermitian=True), dtype=np.float64)
+
+
+def _solve(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Solutions of a stack of symmetric systems; by the pseudo-inverse where one is singular."""
+    try:
+        out = np.linalg.solve(a, b[:, :, None])[:, :, 0]
+        if np.isfinite(out).all():
+            return np.asarray(out, dtype=np.float64)
+    except np.linalg.LinAlgError:
+        pass
+    return np.asarray(np.einsum("upq,uq->up", _inverse(a), b), dtype=np.float64)
+
+
+def _irls(x: FloatArray, y: FloatArray, weights: FloatArray,
+          start: FloatArray | None = None) -> _Fit:
+    """Quasi-Poisson log-link fit of every row of ``y`` on ``x`` with prior ``weights`` (as glm).
+
+    Iteratively reweighted least squares from ``mu = y + 0.1``, stopping a unit when the
+    relative change of its deviance is below 1e-8 (R's ``glm.control``), at most 25 iterations.
+    """
     units, m = y.shape
-    mu = y + 0.1
-    eta = np.log(mu)
+    p = x.shape[1]
+    if start is None:
+        mu = y + 0.1
+        eta = np.log(mu)
+    else:  # warm start (the same optimum, fewer iterations)
+        eta = start @ x.T
+        mu = np.exp(eta)
     dev_old = np.full(units, np.inf)
     converged = np.zeros(units, dtype=bool)
-    beta = np.zeros((units, x.shape[1]))
-    inv: FloatArray = np.zeros((units, x.shape[1], x.shape[1]))
+    beta = np.zeros((units, p))
+    active = np.arange(units)
+    # rows of x as flattened outer products: X'WX of every unit is then one matrix product
+    outer = (x[:, :, None] * x[:, None, :]).reshape(m, p * p)
     for _ in range(MAX_ITER):
-        z = eta + (y - mu) / mu
-        wk = weights * mu
-        xw = wk[:, :, None] * x[None, :, :]
-        xtwx = np.swapaxes(xw, 1, 2) @ x
-        xtwz = np.einsum("ump,um->up", xw, z)
-        inv = np.asarray(np.linalg.pinv(xtwx, rcond=1e-13, hermitian=True), dtype=np.float64)
-        beta = np.einsum("upq,uq->up", inv, xtwz)
-        eta = beta @ x.T
-        mu = np.exp(eta)
+        ya, wa, mua, etaa = y[active], weights[active], mu[active], eta[active]
+        z = etaa + (ya - mua) / mua
+        wk = wa * mua
+        beta_a = _solve((wk @ outer).reshape(-1, p, p), (wk * z) @ x)
+        eta_a = beta_a @ x.T
+        mu_a = np.exp(eta_a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.where(y > 0, y * np.log(y / mu), 0.0)
-        dev = 2.0 * np.sum(weights * (term - (y - mu)), axis=1)
-        done = np.abs(dev - dev_old) / (np.abs(dev) + 0.1) < EPSILON
-        converged |= done
-        if converged.all():
+            term = np.where(ya > 0, ya * np.log(ya / mu_a), 0.0)
+        dev = 2.0 * np.sum(wa * (term - (ya - mu_a)), axis=1)
+        done = np.abs(dev - dev_old[active]) / (np.abs(dev) + 0.1) < EPSILON
+        beta[active], eta[active], mu[active] = beta_a, eta_a, mu_a
+        dev_old[active] = dev
+        converged[active[done]] = True
+        active = active[~done]
+        if active.size == 0:
             break
-        dev_old = dev
-    wk = weights * mu
-    hat = wk * np.einsum("mp,upq,mq->um", x, inv, x)
-    df = m - x.shape[1]
+    # the inverse at the final estimates (R's summary and hatvalues use the last weights)
+    inv = _inverse(((weights * mu) @ outer).reshape(-1, p, p))
+    hat = (weights * mu) * (inv.reshape(units, p * p) @ outer.T)
+    df = m - p
     disp = np.sum(weights * (y - mu) ** 2 / mu, axis=1) / df if df > 0 else np.full(units, np.nan)
     return _Fit(beta, mu, inv, hat, disp, converged)
 
@@ -211,7 +245,7 @@ def _fit_flexible(x: FloatArray, y: FloatArray, control: FarringtonControl) -> t
             gamma = y.shape[1] / np.sum(inv_sq, axis=1)
         omega = gamma[:, None] * inv_sq
         first_converged = fit.converged
-        fit = _irls(x, y, omega)
+        fit = _irls(x, y, omega, start=fit.beta)
         fit.converged = first_converged  # R checks convergence of the first fit only
         phi = np.maximum(fit.pearson_disp, 1.0)
     return fit, phi
