@@ -163,3 +163,13 @@ def test_delta_threshold_formula_by_hand() -> None:
     z = 2.3263478740408408  # qnorm(0.99)
     upper_phi1 = (20 ** (2 / 3) + z * np.sqrt(4 / 9 * 20 ** (1 / 3) * 1.0)) ** 1.5
     assert r.upper == pytest.approx(upper_phi1, rel=1e-6)
+
+
+def test_noufaily_plugin_threshold_is_the_poisson_quantile_without_overdispersion() -> None:
+    # constant counts: phi is floored at 1, so nbPlugin's threshold is qpois(1 - alpha, mu0)
+    n = 220
+    y = np.full((1, n), 20.0)
+    r = detect(["c"], mondays(n), y, FarringtonControl(trend=False, reweight=False,
+                                                       threshold_method="nbPlugin"))[0]
+    assert r.expected == pytest.approx(20.0)
+    assert r.upper == 31.0  # qpois(0.99, 20) = 31: P(X <= 30) < 0.99 <= P(X <= 31)
