@@ -49,6 +49,7 @@ def _register() -> None:
     from vigil.cli import recruiters_commands  # noqa: F401
     from vigil.cli import forms_commands  # noqa: F401
     from vigil.cli import supply_commands  # noqa: F401
+    from vigil.cli import alerts_commands  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:
