@@ -233,3 +233,48 @@ def update(
             },
         )
     return screening
+
+
+# --- guided interview ------------------------------------------------------------------------------
+# The guided mode asks one question at a time: the first of the rule set's ``ask_next`` that has a
+# question and that the worker has not already left unanswered ("not known" or "refused"). It stores
+# answers exactly as the full form does (yes / no, or nothing), so both modes give one determination.
+MARKS = {"y": "yes", "n": "no", "k": "unknown", "r": "refused"}
+ANSWER_MARK = {"yes": "y", "no": "n", "unknown": "k", "refused": "r"}
+
+
+def parse_trail(raw: str, rs: RuleSet) -> list[tuple[str, str]]:
+    """The questions asked so far in a guided interview, in order: ``ID:mark,ID:mark`` (mark is
+    one of y n k r). Unknown indicators and marks are dropped; each indicator is kept once."""
+    out: dict[str, str] = {}
+    for item in (raw or "").split(",")[:500]:
+        ind, _sep, mark = item.strip().partition(":")
+        if ind in rs.by_id and mark in MARKS:
+            out[ind] = mark
+    return list(out.items())
+
+
+def format_trail(trail: list[tuple[str, str]]) -> str:
+    return ",".join(f"{ind}:{mark}" for ind, mark in trail)
+
+
+def with_answer(trail: list[tuple[str, str]], indicator: str, mark: str) -> list[tuple[str, str]]:
+    """The trail after answering ``indicator``: a changed answer keeps its place."""
+    if any(ind == indicator for ind, _m in trail):
+        return [(ind, mark if ind == indicator else m) for ind, m in trail]
+    return [*trail, (indicator, mark)]
+
+
+def left_unanswered(screening: Screening, trail: list[tuple[str, str]]) -> set[str]:
+    """Questions the worker could not or would not answer, not to be asked again."""
+    return {ind for ind, mark in trail if mark in "kr" and ind not in screening.answers}
+
+
+def next_question(rs: RuleSet, det: dict[str, Any], skip: set[str]) -> Any | None:
+    """The indicator the guided mode asks next, or None when no question can change the outcome
+    (the determination is fixed, or every question that could change it was left unanswered)."""
+    for name in det.get("ask_next", []):
+        ind = rs.by_id.get(name)
+        if ind is not None and ind.question and name not in skip:
+            return ind
+    return None
