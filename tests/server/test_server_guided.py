@@ -181,3 +181,22 @@ def test_guided_page_in_french(users, cases):
     _label, question_fr = i18n.indicator_text(rs, q, "fr")
     assert question_fr in page and rs.by_id[q].question not in page
     assert "Entretien guidé" in page and "Oui" in page and "Refus" in page and "encore nécessaire" in page
+
+
+def test_guided_asks_the_stage_less_penalty_questions_of_the_forced_labour_survey(users, cases):
+    """ask_next of ilo-2012 names staged keys (D1.PN07); the guided mode asks the stage-less
+    question the full form has, so a penalty is asked and can decide."""
+    rule = "ilo-2012-forced-labour"
+    c = logged_in(users["inspector"])
+    s = screening_service.start(cases["a_inspector"], rule, users["inspector"])
+    asked = _walk(c, s, lambda q: "yes" if q in {"UR02", "PN07"} else "no")
+    s.refresh_from_db()
+    assert "PN07" in asked and s.outcome == "positive" and s.answers["PN07"] is True
+
+
+def test_once_fixed_no_dimension_is_still_needed(users, cases):
+    c = logged_in(users["inspector"])
+    s = screening_service.start(cases["a_inspector"], ADULT, users["inspector"])
+    _walk(c, s, lambda q: "yes" if q in YES else "no")
+    page = _page(c.get(f"/screenings/{s.pk}/guided/"))
+    assert 'id="stop-here"' in page and "still needed" not in page and "not needed" in page

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from vigil.errors import VigilError
-from vigil.rules import RuleSet, assess, available, load_ruleset
+from vigil.rules import RuleSet, assess, available, guided, load_ruleset
 from vigil.rules import i18n as rule_i18n
 from vigil.server.cases.models import Screening
 from vigil.server.versioning import lock
@@ -270,11 +270,14 @@ def left_unanswered(screening: Screening, trail: list[tuple[str, str]]) -> set[s
     return {ind for ind, mark in trail if mark in "kr" and ind not in screening.answers}
 
 
-def next_question(rs: RuleSet, det: dict[str, Any], skip: set[str]) -> Any | None:
+def open_questions(rs: RuleSet, det: dict[str, Any], screening: Screening, skip: set[str]) -> list[Any]:
+    """The indicators whose answer could still change the determination, in the order the guided
+    mode asks them (``vigil.rules.guided``): neither answered nor left unanswered."""
+    return [rs.by_id[k] for k in guided.open_questions(rs, det, skip | set(screening.answers))]
+
+
+def next_question(rs: RuleSet, det: dict[str, Any], screening: Screening, skip: set[str]) -> Any | None:
     """The indicator the guided mode asks next, or None when no question can change the outcome
     (the determination is fixed, or every question that could change it was left unanswered)."""
-    for name in det.get("ask_next", []):
-        ind = rs.by_id.get(name)
-        if ind is not None and ind.question and name not in skip:
-            return ind
-    return None
+    key = guided.next_question(rs, det, skip | set(screening.answers))
+    return rs.by_id[key] if key is not None else None

@@ -552,7 +552,7 @@ def _guided_context(s: Screening, rs: Any, trail: list[tuple[str, str]], asked: 
     change links, the back link and what the determination still needs."""
     det = s.determination or {}
     skip = screening.left_unanswered(s, trail)
-    question = rs.by_id[asked] if asked else screening.next_question(rs, det, skip)
+    question = rs.by_id[asked] if asked else screening.next_question(rs, det, s, skip)
     answered = []
     for ind, mark in trail:
         value = s.answers.get(ind)
@@ -581,9 +581,8 @@ def _guided_context(s: Screening, rs: Any, trail: list[tuple[str, str]], asked: 
         "back": back,
         "trail": screening.format_trail(trail),
         "fixed": det.get("outcome") != "insufficient",
-        "needs": _still_needed(rs, det),
-        "open": sum(1 for i in det.get("ask_next", [])
-                    if i in rs.by_id and rs.by_id[i].question and i not in skip),
+        "needs": _still_needed(rs, det, fixed=det.get("outcome") != "insufficient"),
+        "open": len(screening.open_questions(rs, det, s, skip)),
         "full_url": reverse("cases:screening", args=[s.pk]),
     }
 
@@ -595,13 +594,15 @@ def _dimension_label(rs: Any, name: str) -> str:
 
 _STATE_WORDS = {"positive": gettext_lazy("present"), "negative": gettext_lazy("not present"),
                 "insufficient": gettext_lazy("still needed")}
+_NOT_NEEDED = gettext_lazy("not needed")
 
 
-def _still_needed(rs: Any, det: dict[str, Any]) -> list[dict[str, str]]:
-    """The progress line: each dimension of the determination, established or still needed."""
+def _still_needed(rs: Any, det: dict[str, Any], fixed: bool) -> list[dict[str, str]]:
+    """The progress line: each dimension of the determination, present, not present, still
+    needed or (once the determination is fixed) not needed."""
     out = []
     for name, state in (det.get("dimensions") or {}).items():
-        words = _STATE_WORDS.get(state, state)
+        words = _NOT_NEEDED if fixed and state == "insufficient" else _STATE_WORDS.get(state, state)
         out.append({"name": name, "label": _dimension_label(rs, name), "state": state, "words": words})
     return out
 
