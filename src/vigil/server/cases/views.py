@@ -499,6 +499,9 @@ def screening_guided(request: HttpRequest, pk: int) -> HttpResponse:
     can_edit = current and scoping.can_edit_case(request.user, s.case)
     source = request.POST if request.method == "POST" else request.GET
     trail = screening.parse_trail(source.get("trail", ""), rs)
+    # the worker's language, beside the interface language (a rule-set translation)
+    worker = source.get("worker", "")
+    worker = worker if worker in rule_i18n.languages() else ""
     error = ""
     stale = False
     if request.method == "POST":
@@ -519,27 +522,28 @@ def screening_guided(request: HttpRequest, pk: int) -> HttpResponse:
                 s.refresh_from_db()
         if not error and not request.htmx:  # type: ignore[attr-defined]
             # post / redirect / get: one small page per question, the trail in the address
-            return redirect(_guided_url(s, trail))
+            return redirect(_guided_url(s, trail, worker=worker))
     else:
         audit_page(request, "view", s.case, page="screening", mode="guided", screening=s.pk)
     asked = request.GET.get("q", "") if request.method == "GET" else ""
     context = {
-        **_guided_context(s, shown, trail, asked if asked in rs.by_id else ""),
+        **_guided_context(s, shown, trail, asked if asked in rs.by_id else "", worker),
         "can_edit": can_edit, "current": current, "error": error, "stale": stale,
     }
     if request.htmx:  # type: ignore[attr-defined]
         response = render(request, "cases/_guided_card.html", context)
         if not error:
-            response["HX-Push-Url"] = _guided_url(s, trail)
+            response["HX-Push-Url"] = _guided_url(s, trail, worker=worker)
         return response
     status = 409 if stale else 400 if error else 200
     return render(request, "cases/screening_guided.html", context, status=status)
 
 
-def _guided_url(s: Screening, trail: list[tuple[str, str]], question: str = "") -> str:
+def _guided_url(s: Screening, trail: list[tuple[str, str]], question: str = "", worker: str = "") -> str:
     from urllib.parse import urlencode
 
-    query = {"trail": screening.format_trail(trail), **({"q": question} if question else {})}
+    query = {"trail": screening.format_trail(trail), **({"q": question} if question else {}),
+             **({"worker": worker} if worker else {})}
     return f"{reverse('cases:screening-guided', args=[s.pk])}?{urlencode(query, safe=':,')}"
 
 
@@ -547,7 +551,9 @@ _MARK_WORDS = {"y": gettext_lazy("yes"), "n": gettext_lazy("no"), "k": gettext_l
                "r": gettext_lazy("refused")}
 
 
-def _guided_context(s: Screening, rs: Any, trail: list[tuple[str, str]], asked: str) -> dict[str, Any]:
+def _guided_context(
+    s: Screening, rs: Any, trail: list[tuple[str, str]], asked: str, worker: str = ""
+) -> dict[str, Any]:
     """The question to ask (``asked`` when changing an answer), the answers so far with their
     change links, the back link and what the determination still needs."""
     det = s.determination or {}
@@ -558,12 +564,12 @@ def _guided_context(s: Screening, rs: Any, trail: list[tuple[str, str]], asked: 
         value = s.answers.get(ind)
         mark = "y" if value is True else "n" if value is False else mark if mark in "kr" else "k"
         answered.append({"ind": rs.by_id[ind], "mark": mark, "words": _MARK_WORDS[mark],
-                         "change": _guided_url(s, trail, ind)})
+                         "change": _guided_url(s, trail, ind, worker)})
     back = ""
     if question is not None:
         ids = [ind for ind, _m in trail]
         before = ids[: ids.index(question.id)] if question.id in ids else ids
-        back = _guided_url(s, trail, before[-1]) if before else ""
+        back = _guided_url(s, trail, before[-1], worker) if before else ""
     # answers of this rule set given outside the trail (the full form, a colleague) count too
     in_trail = {ind for ind, _m in trail}
     others = sum(1 for ind in s.answers if ind not in in_trail)
@@ -575,6 +581,9 @@ def _guided_context(s: Screening, rs: Any, trail: list[tuple[str, str]], asked: 
         "rs": rs,
         "question": question,
         "question_dimension": _dimension_label(rs, question.dimension) if question is not None else "",
+        "worker": worker,
+        "worker_languages": rule_i18n.languages(),
+        "worker_question": _worker_question(s, question, worker),
         "current_mark": current_mark,
         "answered": answered,
         "others": others,
@@ -585,6 +594,14 @@ def _guided_context(s: Screening, rs: Any, trail: list[tuple[str, str]], asked: 
         "open": len(screening.open_questions(rs, det, s, skip)),
         "full_url": reverse("cases:screening", args=[s.pk]),
     }
+
+
+def _worker_question(s: Screening, question: Any, worker: str) -> str:
+    """The question in the worker's language, when one is chosen and differs from the page's."""
+    if question is None or not worker or worker == rule_i18n.normalise(translation.get_language()):
+        return ""
+    _label, text = rule_i18n.indicator_text(screening.ruleset_for(s), question.id, worker)
+    return text or ""
 
 
 def _dimension_label(rs: Any, name: str) -> str:
