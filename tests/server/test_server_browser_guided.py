@@ -99,3 +99,41 @@ def test_guided_interview_walk_phone_and_desktop(browser, live_server, orgs, sho
         print(f"guided interview at {viewport['width']}x{viewport['height']}: "
               f"{asked} questions to a positive determination; the full form has {full}")
     assert results[390] == results[1280]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_work_list_walk_per_role(browser, live_server, orgs, shots):  # noqa: F811
+    """The caseworker's home is their work list; one click continues an insufficient screening in
+    the guided mode; the supervisor sees the organisation's work, a receiver keeps the inbox."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vigil.server.cases import screening as screening_service
+    from vigil.server.followups.models import FollowUp
+
+    cw = make_user("cw", "caseworker", orgs["a"])
+    make_user("sup", "supervisor", orgs["a"])
+    make_user("recv", "referral_receiver", orgs["b"])
+    case = make_case(cw, "Sample", "Worklist", "WORK-0001")
+    FollowUp.objects.create(case=case, due_on=timezone.localdate() - timedelta(days=2), created_by=cw)
+    s = screening_service.start(case, ADULT, cw)
+    base = live_server.url
+    phone, desktop = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+    for username, viewport in (("cw", phone), ("sup", desktop)):
+        context = browser.new_context(viewport=viewport, locale="en-GB")
+        page = context.new_page()
+        login(page, base, username)
+        assert page.url == f"{base}/"
+        assert case.reference in page.inner_text("#work-followups")
+        assert case.reference in page.inner_text("#work-screenings")
+        shots(page, f"22-work-list-{username}")
+        page.click("#work-screenings a")
+        page.wait_for_url(re.compile(rf".*/screenings/{s.pk}/guided/.*"))
+        assert page.locator("#guided-form").count() == 1
+        context.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    login(page, base, "recv")
+    assert page.url.endswith("/referrals/")
+    context.close()
