@@ -66,7 +66,7 @@ def login(page: Any, base: str, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     try:
-        page.wait_for_url(re.compile(r".*/(cases|referrals)/$"), timeout=15000)
+        page.wait_for_url(re.compile(r"^https?://[^/]+/((cases|referrals)/)?$"), timeout=15000)
     except Exception:
         raise AssertionError(f"login of {username} failed at {page.url}: {page.inner_text('main')}") from None
 
@@ -102,6 +102,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
 
     login(page, base, "inspector")
+    page.goto(f"{base}/cases/")  # from the work list (the home page)
     shots(page, "01-case-list")
 
     # Intake

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from vigil.errors import VigilError
-from vigil.rules import RuleSet, assess, available, load_ruleset
+from vigil.rules import RuleSet, assess, available, guided, load_ruleset
 from vigil.rules import i18n as rule_i18n
 from vigil.server.cases.models import Screening
 from vigil.server.versioning import lock
@@ -233,3 +233,51 @@ def update(
             },
         )
     return screening
+
+
+# --- guided interview ------------------------------------------------------------------------------
+# The guided mode asks one question at a time: the first of the rule set's ``ask_next`` that has a
+# question and that the worker has not already left unanswered ("not known" or "refused"). It stores
+# answers exactly as the full form does (yes / no, or nothing), so both modes give one determination.
+MARKS = {"y": "yes", "n": "no", "k": "unknown", "r": "refused"}
+ANSWER_MARK = {"yes": "y", "no": "n", "unknown": "k", "refused": "r"}
+
+
+def parse_trail(raw: str, rs: RuleSet) -> list[tuple[str, str]]:
+    """The questions asked so far in a guided interview, in order: ``ID:mark,ID:mark`` (mark is
+    one of y n k r). Unknown indicators and marks are dropped; each indicator is kept once."""
+    out: dict[str, str] = {}
+    for item in (raw or "").split(",")[:500]:
+        ind, _sep, mark = item.strip().partition(":")
+        if ind in rs.by_id and mark in MARKS:
+            out[ind] = mark
+    return list(out.items())
+
+
+def format_trail(trail: list[tuple[str, str]]) -> str:
+    return ",".join(f"{ind}:{mark}" for ind, mark in trail)
+
+
+def with_answer(trail: list[tuple[str, str]], indicator: str, mark: str) -> list[tuple[str, str]]:
+    """The trail after answering ``indicator``: a changed answer keeps its place."""
+    if any(ind == indicator for ind, _m in trail):
+        return [(ind, mark if ind == indicator else m) for ind, m in trail]
+    return [*trail, (indicator, mark)]
+
+
+def left_unanswered(screening: Screening, trail: list[tuple[str, str]]) -> set[str]:
+    """Questions the worker could not or would not answer, not to be asked again."""
+    return {ind for ind, mark in trail if mark in "kr" and ind not in screening.answers}
+
+
+def open_questions(rs: RuleSet, det: dict[str, Any], screening: Screening, skip: set[str]) -> list[Any]:
+    """The indicators whose answer could still change the determination, in the order the guided
+    mode asks them (``vigil.rules.guided``): neither answered nor left unanswered."""
+    return [rs.by_id[k] for k in guided.open_questions(rs, det, skip | set(screening.answers))]
+
+
+def next_question(rs: RuleSet, det: dict[str, Any], screening: Screening, skip: set[str]) -> Any | None:
+    """The indicator the guided mode asks next, or None when no question can change the outcome
+    (the determination is fixed, or every question that could change it was left unanswered)."""
+    key = guided.next_question(rs, det, skip | set(screening.answers))
+    return rs.by_id[key] if key is not None else None

@@ -15,5 +15,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:pk>/consents/", views.consent_page, name="consent"),
     path("cases/<int:pk>/screenings/", views.screening_start, name="screening-start"),
     path("screenings/<int:pk>/", views.screening_page, name="screening"),
+    path("screenings/<int:pk>/guided/", views.screening_guided, name="screening-guided"),
     path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
 ]

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vigil.rules import i18n as rule_i18n
@@ -457,18 +458,7 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
                     value = _answer_value(request.POST.get(key))
                     if s.answers.get(ind.id) != value:
                         changed[ind.id] = value
-            expected = parse_id(request.POST.get("version")) or 0
-            age_changed = age != s.age
-            with transaction.atomic():
-                screening.update(s, expected, answers=changed, **({"age": age} if age_changed else {}))
-                audit_page(
-                    request,
-                    "update",
-                    s.case,
-                    change="screening answered",
-                    screening=s.pk,
-                    indicators=sorted(changed),
-                )
+            _save_answers(request, s, changed, **({"age": age} if age != s.age else {}))
         except (screening.ScreeningError, InvalidOperation):
             error = _("The age must be a number from 0 to 120.")
         except (StaleEdit, ValueError):
@@ -494,6 +484,161 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
     }
     status = 409 if stale else 400 if error else 200
     return render(request, "cases/screening.html", context, status=status)
+
+
+@page_view
+def screening_guided(request: HttpRequest, pk: int) -> HttpResponse:
+    """The guided interview: one question at a time, the rule set's ``ask_next`` first, stopping
+    as soon as no answer can change the determination. The same answers, the same save path and
+    the same stale-edit protection as the full form; one small page per question without
+    JavaScript (plain form posts), the question card swapped in place with htmx."""
+    s = _screening_or_404(request, pk)
+    rs = screening.ruleset_for(s)
+    shown = rule_i18n.translate(rs, translation.get_language())
+    current = screening.is_current(s)
+    can_edit = current and scoping.can_edit_case(request.user, s.case)
+    source = request.POST if request.method == "POST" else request.GET
+    trail = screening.parse_trail(source.get("trail", ""), rs)
+    # the worker's language, beside the interface language (a rule-set translation)
+    worker = source.get("worker", "")
+    worker = worker if worker in rule_i18n.languages() else ""
+    error = ""
+    stale = False
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDeniedPage
+        indicator = request.POST.get("indicator", "")
+        answer = request.POST.get("answer", "")
+        if indicator not in rs.by_id or answer not in screening.ANSWER_MARK:
+            error = _("Choose one of the answers.")
+        else:
+            value = _answer_value(answer)
+            try:
+                _save_answers(request, s, {indicator: value} if s.answers.get(indicator) != value else {})
+                trail = screening.with_answer(trail, indicator, screening.ANSWER_MARK[answer])
+            except (StaleEdit, ValueError):
+                stale = True
+                error = str(STALE)
+                s.refresh_from_db()
+        if not error and not request.htmx:  # type: ignore[attr-defined]
+            # post / redirect / get: one small page per question, the trail in the address
+            return redirect(_guided_url(s, trail, worker=worker))
+    else:
+        audit_page(request, "view", s.case, page="screening", mode="guided", screening=s.pk)
+    asked = request.GET.get("q", "") if request.method == "GET" else ""
+    context = {
+        **_guided_context(s, shown, trail, asked if asked in rs.by_id else "", worker),
+        "can_edit": can_edit, "current": current, "error": error, "stale": stale,
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        response = render(request, "cases/_guided_card.html", context)
+        if not error:
+            response["HX-Push-Url"] = _guided_url(s, trail, worker=worker)
+        return response
+    status = 409 if stale else 400 if error else 200
+    return render(request, "cases/screening_guided.html", context, status=status)
+
+
+def _guided_url(s: Screening, trail: list[tuple[str, str]], question: str = "", worker: str = "") -> str:
+    from urllib.parse import urlencode
+
+    query = {"trail": screening.format_trail(trail), **({"q": question} if question else {}),
+             **({"worker": worker} if worker else {})}
+    return f"{reverse('cases:screening-guided', args=[s.pk])}?{urlencode(query, safe=':,')}"
+
+
+_MARK_WORDS = {"y": gettext_lazy("yes"), "n": gettext_lazy("no"), "k": gettext_lazy("not known"),
+               "r": gettext_lazy("refused")}
+
+
+def _guided_context(
+    s: Screening, rs: Any, trail: list[tuple[str, str]], asked: str, worker: str = ""
+) -> dict[str, Any]:
+    """The question to ask (``asked`` when changing an answer), the answers so far with their
+    change links, the back link and what the determination still needs."""
+    det = s.determination or {}
+    skip = screening.left_unanswered(s, trail)
+    question = rs.by_id[asked] if asked else screening.next_question(rs, det, s, skip)
+    answered = []
+    for ind, mark in trail:
+        value = s.answers.get(ind)
+        mark = "y" if value is True else "n" if value is False else mark if mark in "kr" else "k"
+        answered.append({"ind": rs.by_id[ind], "mark": mark, "words": _MARK_WORDS[mark],
+                         "change": _guided_url(s, trail, ind, worker)})
+    back = ""
+    if question is not None:
+        ids = [ind for ind, _m in trail]
+        before = ids[: ids.index(question.id)] if question.id in ids else ids
+        back = _guided_url(s, trail, before[-1], worker) if before else ""
+    # answers of this rule set given outside the trail (the full form, a colleague) count too
+    in_trail = {ind for ind, _m in trail}
+    others = sum(1 for ind in s.answers if ind not in in_trail)
+    current_value = s.answers.get(question.id) if question is not None else None
+    current_mark = ("y" if current_value is True else "n" if current_value is False
+                    else dict(trail).get(question.id, "") if question is not None else "")
+    return {
+        **_determination_context(s, rs),
+        "rs": rs,
+        "question": question,
+        "question_dimension": _dimension_label(rs, question.dimension) if question is not None else "",
+        "worker": worker,
+        "worker_languages": rule_i18n.languages(),
+        "worker_question": _worker_question(s, question, worker),
+        "current_mark": current_mark,
+        "answered": answered,
+        "others": others,
+        "back": back,
+        "trail": screening.format_trail(trail),
+        "fixed": det.get("outcome") != "insufficient",
+        "needs": _still_needed(rs, det, fixed=det.get("outcome") != "insufficient"),
+        "open": len(screening.open_questions(rs, det, s, skip)),
+        "full_url": reverse("cases:screening", args=[s.pk]),
+    }
+
+
+def _worker_question(s: Screening, question: Any, worker: str) -> str:
+    """The question in the worker's language, when one is chosen and differs from the page's."""
+    if question is None or not worker or worker == rule_i18n.normalise(translation.get_language()):
+        return ""
+    _label, text = rule_i18n.indicator_text(screening.ruleset_for(s), question.id, worker)
+    return text or ""
+
+
+def _dimension_label(rs: Any, name: str) -> str:
+    dim = rs.dimensions.get(name)
+    return str(dim.label) if dim is not None else name
+
+
+_STATE_WORDS = {"positive": gettext_lazy("present"), "negative": gettext_lazy("not present"),
+                "insufficient": gettext_lazy("still needed")}
+_NOT_NEEDED = gettext_lazy("not needed")
+
+
+def _still_needed(rs: Any, det: dict[str, Any], fixed: bool) -> list[dict[str, str]]:
+    """The progress line: each dimension of the determination, present, not present, still
+    needed or (once the determination is fixed) not needed."""
+    out = []
+    for name, state in (det.get("dimensions") or {}).items():
+        words = _NOT_NEEDED if fixed and state == "insufficient" else _STATE_WORDS.get(state, state)
+        out.append({"name": name, "label": _dimension_label(rs, name), "state": state, "words": words})
+    return out
+
+
+def _save_answers(request: HttpRequest, s: Screening, changed: dict[str, bool | None], **age: Any) -> None:
+    """The one save path of both interview modes: merged under a row lock, refused (``StaleEdit``)
+    unless the screening is still at the version the page carried, and audited (which indicators,
+    never their values)."""
+    expected = parse_id(request.POST.get("version")) or 0
+    with transaction.atomic():
+        screening.update(s, expected, answers=changed, **age)
+        audit_page(
+            request,
+            "update",
+            s.case,
+            change="screening answered",
+            screening=s.pk,
+            indicators=sorted(changed),
+        )
 
 
 def _determination_context(s: Screening, rs: Any, can_edit: bool = False) -> dict[str, Any]:

@@ -67,4 +67,15 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("statistics:statistics")
     if request.user.can("breach.manage") and not request.user.can("case.view"):  # type: ignore[union-attr]
         return redirect("breaches:register")  # administrators: no case content, the register is theirs
-    return redirect("cases:case-list")
+    from django.utils import timezone
+
+    from vigil.server.audit.log import record
+    from vigil.server.web.worklist import work_for
+
+    sections = work_for(request.user, timezone.localdate())
+    ids = sorted({line.case_id for s in sections for line in s.lines})
+    # the work list shows references of cases: audited as a list, like the case list
+    record("list", user=request.user, object_type="case", via="web", request=request,
+           detail={"ids": ids, "page": "home"})
+    return render(request, "vigil/home.html", {"sections": sections,
+                                               "empty": not any(s.lines for s in sections)})

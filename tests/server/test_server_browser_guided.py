@@ -1,0 +1,139 @@
+"""Browser walk of the guided interview (Playwright, Debian's chromium): an inspector starts a
+screening, switches to the guided mode and answers one question at a time until "stop here" at a
+positive determination, on a 390 x 844 phone (tapping the large buttons) and at 1280 wide (the
+y / n keyboard shortcuts). Prints how many questions it took against the full form's count.
+
+Screenshots go to ``$VIGIL_SCREENSHOTS`` when set (``docs/img/cases`` for the docs)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.server.conftest import make_case, make_user
+from tests.server.test_server_browser import browser, login  # noqa: F401  (the browser fixture)
+
+ADULT = "ilo-ec-2009-adult-labour"
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Any:
+    """As in test_server_browser, but the caret left as it is: Playwright's caret hiding injects a
+    <style> that htmx's history snapshot would then re-apply (a CSP report not of the page's own)."""
+    out = Path(os.environ.get("VIGIL_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def shot(page: Any, name: str, full_page: bool = True) -> None:
+        page.screenshot(path=str(out / f"{name}.png"), full_page=full_page, caret="initial")
+
+    return shot
+YES = {"DR01", "DR08", "EX01", "EX04", "CD01", "CD02"}  # the synthetic worker's yes; no to the rest
+
+
+def _guided_walk(page: Any, base: str, case: Any, tap: bool, shots: Any, prefix: str) -> tuple[int, int]:
+    page.goto(f"{base}/cases/{case.pk}/")
+    page.select_option("#id_ruleset", ADULT)
+    page.click("#screening-start button[type=submit]")
+    page.wait_for_url(re.compile(r".*/screenings/\d+/$"))
+    full_count = page.locator("#screening-form .question").count()
+    page.click("#guided-mode")
+    page.wait_for_url(re.compile(r".*/screenings/\d+/guided/.*"))
+    asked: list[str] = []
+    while page.locator("#stop-here").count() == 0:
+        indicator = page.get_attribute("#question", "data-indicator")
+        assert indicator and indicator not in asked, f"{indicator} asked twice"
+        asked.append(indicator)
+        key = "y" if indicator in YES else "n"
+        if len(asked) == 2:
+            shots(page, f"{prefix}-question", full_page=False)
+        if tap:
+            button = page.locator(f'#guided-form button[data-key="{key}"]')
+            box = button.bounding_box()
+            assert box and box["height"] >= 48 and box["width"] >= 120  # a touch target
+            button.click()
+        else:
+            page.keyboard.press(key)
+        # htmx swaps the card: wait for the next question (or the end)
+        page.wait_for_function(
+            "prev => !document.getElementById('question') || "
+            "document.getElementById('question').dataset.indicator !== prev",
+            arg=indicator,
+        )
+        assert len(asked) < full_count, "the guided interview asked as many questions as the full form"
+    assert "positive" in page.inner_text("#stop-here #outcome")
+    shots(page, f"{prefix}-stop-here", full_page=False)
+    # the address follows the interview: a reload shows the same end without re-asking
+    page.reload()
+    assert page.locator("#stop-here").count() == 1
+    return len(asked), full_count
+
+
+@pytest.mark.django_db(transaction=True)
+def test_guided_interview_walk_phone_and_desktop(browser, live_server, orgs, shots):  # noqa: F811
+    from vigil.server.cases.models import Screening
+
+    inspector = make_user("inspector", "inspector", orgs["a"])
+    base = live_server.url
+    results = {}
+    for name, viewport, tap in (
+        ("20-guided-phone", {"width": 390, "height": 844}, True),
+        ("21-guided-desktop", {"width": 1280, "height": 900}, False),
+    ):
+        case = make_case(inspector, "Sample", "Guided", f"GUIDED-{viewport['width']}")
+        context = browser.new_context(viewport=viewport, locale="en-GB", has_touch=tap)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+        login(page, base, "inspector")
+        asked, full = _guided_walk(page, base, case, tap, shots, name)
+        screening = Screening.objects.get(case=case)
+        assert screening.outcome == "positive"
+        assert {k for k, v in screening.answers.items() if v} == YES
+        assert len(screening.answers) == asked  # every answer saved, each once
+        assert errors == []
+        context.close()
+        results[viewport["width"]] = (asked, full)
+        print(f"guided interview at {viewport['width']}x{viewport['height']}: "
+              f"{asked} questions to a positive determination; the full form has {full}")
+    assert results[390] == results[1280]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_work_list_walk_per_role(browser, live_server, orgs, shots):  # noqa: F811
+    """The caseworker's home is their work list; one click continues an insufficient screening in
+    the guided mode; the supervisor sees the organisation's work, a receiver keeps the inbox."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vigil.server.cases import screening as screening_service
+    from vigil.server.followups.models import FollowUp
+
+    cw = make_user("cw", "caseworker", orgs["a"])
+    make_user("sup", "supervisor", orgs["a"])
+    make_user("recv", "referral_receiver", orgs["b"])
+    case = make_case(cw, "Sample", "Worklist", "WORK-0001")
+    FollowUp.objects.create(case=case, due_on=timezone.localdate() - timedelta(days=2), created_by=cw)
+    s = screening_service.start(case, ADULT, cw)
+    base = live_server.url
+    phone, desktop = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+    for username, viewport in (("cw", phone), ("sup", desktop)):
+        context = browser.new_context(viewport=viewport, locale="en-GB")
+        page = context.new_page()
+        login(page, base, username)
+        assert page.url == f"{base}/"
+        assert case.reference in page.inner_text("#work-followups")
+        assert case.reference in page.inner_text("#work-screenings")
+        shots(page, f"22-work-list-{username}")
+        page.click("#work-screenings a")
+        page.wait_for_url(re.compile(rf".*/screenings/{s.pk}/guided/.*"))
+        assert page.locator("#guided-form").count() == 1
+        context.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    login(page, base, "recv")
+    assert page.url.endswith("/referrals/")
+    context.close()
