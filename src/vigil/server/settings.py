@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "vigil.server.disclosures",
     "vigil.server.jobs",
     "vigil.server.statistics",
+    "vigil.server.recruitment",
     "vigil.server.web",
 ]
 
