@@ -67,4 +67,6 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("statistics:statistics")
     if request.user.can("breach.manage") and not request.user.can("case.view"):  # type: ignore[union-attr]
         return redirect("breaches:register")  # administrators: no case content, the register is theirs
+    if request.user.can("recruitment.view") and not request.user.can("case.view"):  # type: ignore[union-attr]
+        return redirect("recruitment:worklist")
     return redirect("cases:case-list")
