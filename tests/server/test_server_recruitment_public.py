@@ -190,3 +190,13 @@ def test_crawler_as_anonymous_visitor_finds_no_identity_data(registry):
         for secret in (*SECRETS, "Zainab", "Crawlerperson", "DOC-Z-9", "High"):
             assert secret not in body, (url, secret)
         assert "RC7" not in body and "Debt-bondage" not in body and "fair-recruitment-2019" not in body
+
+
+def test_public_pages_speak_french(registry):
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    html = client.get("/public/agencies/", {"q": "Golden Gate"}).content.decode()
+    assert "Cette agence est-elle agréée ?" in html and "Licence suspendue" in html
+    html = client.post(
+        "/public/offer-check/", {"text": "Votre passeport sera gardé par l'employeur."}
+    ).content.decode()
+    assert "Ne remettez jamais votre passeport" in html
