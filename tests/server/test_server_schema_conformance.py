@@ -121,6 +121,7 @@ def _real_ids(world: dict[str, Any]) -> dict[str, int]:
         "audit": 1,
         "access-review": supervisor.pk,
         "accounts": world["users"]["caseworker"].pk,
+        "recruitment": 1,
     }
 
 

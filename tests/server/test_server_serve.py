@@ -156,8 +156,13 @@ def test_load_demo_is_synthetic_and_idempotent():
         "inspector",
         "shelter",
         "analyst",
+        "regulator",
     }
     assert User.objects.get(username="shelter").role == "referral_receiver"
+    assert User.objects.get(username="regulator").role == "regulator"
+    from vigil.server.recruitment.models import Agency
+
+    assert Agency.objects.count() == 12
     # Something on each protection page, made through the services (so audited) and only once.
     from vigil.server.breaches.models import BreachIncident
     from vigil.server.disclosures.models import SubjectRequest

@@ -22,6 +22,7 @@ from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.emergency.models import EmergencyAccess
 from vigil.server.followups.models import FollowUp
+from vigil.server.recruitment.models import Agency, Complaint, FeeReport, Licence
 from vigil.server.referrals.models import DataSharingAgreement, Referral, ServiceProvider
 
 
@@ -214,3 +215,25 @@ def audit_for(user: Any) -> QuerySet[AuditEntry]:
 def can_edit_case(user: Any, case: Case) -> bool:
     """False for a case the user sees only through an emergency grant."""
     return editable_cases_for(user).filter(pk=case.pk).exists()
+
+
+# The registry of recruitment agencies is national: a regulator sees every agency, complaint and
+# fee report of it (scope does not narrow it; agencies belong to no organisation of Vigil's).
+def _regulates(user: Any) -> bool:
+    return _active(user) and bool(user.can("recruitment.view"))
+
+
+def agencies_for(user: Any) -> QuerySet[Agency]:
+    return Agency.objects.all() if _regulates(user) else Agency.objects.none()
+
+
+def licences_for(user: Any) -> QuerySet[Licence]:
+    return Licence.objects.all() if _regulates(user) else Licence.objects.none()
+
+
+def complaints_for(user: Any) -> QuerySet[Complaint]:
+    return Complaint.objects.all() if _regulates(user) else Complaint.objects.none()
+
+
+def fee_reports_for(user: Any) -> QuerySet[FeeReport]:
+    return FeeReport.objects.all() if _regulates(user) else FeeReport.objects.none()

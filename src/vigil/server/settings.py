@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "vigil.server.disclosures",
     "vigil.server.jobs",
     "vigil.server.statistics",
+    "vigil.server.recruitment",
     "vigil.server.web",
 ]
 
@@ -323,6 +324,13 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": "vigil.server.accounts.models.Organisation.Kind",
         "FollowUpKindEnum": "vigil.server.followups.models.FollowUp.Kind",
         "JobRunStatusEnum": "vigil.server.jobs.models.JobRun.Status",
+        # the names these enums had before the recruitment app brought fields of the same names
+        "SeverityEnum": "vigil.server.breaches.models.BreachIncident.Severity",
+        "ChannelEnum": "vigil.server.disclosures.models.SubjectRequest.Channel",
+        "LicenceStatusEnum": "vigil.server.recruitment.models.Licence.Status",
+        "ComplaintStatusEnum": "vigil.server.recruitment.models.Complaint.Status",
+        "ComplaintSeverityEnum": "vigil.server.recruitment.models.Complaint.Severity",
+        "FeeReportChannelEnum": "vigil.server.recruitment.models.FeeReport.Channel",
     },
 }
 

@@ -16,6 +16,7 @@ PAGE_APPS = (
     "referrals",
     "followups",
     "statistics",
+    "recruitment",
 )
 
 urlpatterns = [

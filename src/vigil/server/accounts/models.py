@@ -45,6 +45,7 @@ class Role(models.TextChoices):
     REFERRAL_RECEIVER = "referral_receiver", _("Referral receiver")
     ANALYST = "analyst", _("Analyst (aggregates only)")
     ADMINISTRATOR = "administrator", _("Administrator")
+    REGULATOR = "regulator", _("Recruitment regulator")
 
 
 class Scope(models.TextChoices):
@@ -98,6 +99,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Manages organisations and users, the breach register and data-subject requests' paperwork;
     # no access to case content (need-to-know).
     Role.ADMINISTRATOR: frozenset({"admin", "audit.view", "breach.report", "breach.manage"}),
+    # Licenses and monitors recruitment agencies (recruitment app): the registry, complaints,
+    # fee reports and the risk worklist; no access to case content.
+    Role.REGULATOR: frozenset({"recruitment.view", "recruitment.manage", "breach.report"}),
 }
 
 DEFAULT_SCOPE = {
@@ -107,6 +111,7 @@ DEFAULT_SCOPE = {
     Role.REFERRAL_RECEIVER: Scope.OWN,
     Role.ANALYST: Scope.ALL,
     Role.ADMINISTRATOR: Scope.ALL,
+    Role.REGULATOR: Scope.ALL,
 }
 
 

@@ -15,6 +15,7 @@ APPS = (
     "cases",
     "followups",
     "referrals",
+    "recruitment",
     "audit",
 )
 

@@ -33,6 +33,7 @@ USERS = [
     ("caseworker", Role.CASEWORKER, 1),
     ("shelter", Role.REFERRAL_RECEIVER, 2),
     ("analyst", Role.ANALYST, 0),
+    ("regulator", Role.REGULATOR, 6),
 ]
 
 STAGE_PLACES = [
@@ -132,6 +133,9 @@ def load_demo(n_cases: int = DEMO_CASES, seed: int = 7) -> dict[str, int]:
                 "signed_on": date(2025, 1, 1),
             },
         )
+    from vigil.server.recruitment.demo import load_recruitment_demo
+
+    load_recruitment_demo(users["regulator"])
     created = 0
     if not Case.objects.filter(reference__startswith="VG-").exists():
         created = _demo_cases(users, n_cases, random.Random(seed))

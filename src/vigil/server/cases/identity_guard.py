@@ -55,6 +55,7 @@ GUARDED = "refuses the person's own identity values (identity_in), API and pages
 CODE = "a code, hash, identifier or number chosen from a list; never free text about a person"
 STAFF = "about staff accounts or organisations, not about the people Vigil protects"
 NO_PERSON = "not about one person (help text asks for no identity data); reviewed by supervisors"
+REGISTRY = "a public registry entry about a recruitment agency (a business), shown on public pages"
 PLAIN_TEXT_FIELDS: dict[str, str] = {
     "accounts.Organisation.name": STAFF,
     "accounts.Organisation.country": CODE,
@@ -109,4 +110,19 @@ PLAIN_TEXT_FIELDS: dict[str, str] = {
     "jobs.JobRun.error_message": "an exception message of a scheduled job (jobs handle ids and counts)",
     "jobs.JobRun.host": CODE,
     "jobs.JobLock.name": CODE,
+    "recruitment.Agency.legal_name": REGISTRY,
+    "recruitment.Agency.registration_number": REGISTRY,
+    "recruitment.Agency.country": CODE,
+    "recruitment.Licence.number": REGISTRY,
+    "recruitment.Licence.issuer": REGISTRY,
+    "recruitment.LicenceStatusChange.reason": NO_PERSON,
+    "recruitment.Sanction.summary": NO_PERSON,
+    "recruitment.Complaint.receipt_code": CODE,
+    "recruitment.FeeReport.currency": CODE,
+    "recruitment.FeeReport.purpose": NO_PERSON,
+    "recruitment.FeeReport.category": CODE,
+    "recruitment.FeeReport.outcome": CODE,
+    "recruitment.FeeReport.decided_by": "the deciding rule of fair-recruitment-2019 (category codes only)",
+    "recruitment.FeeReport.ruleset": CODE,
+    "recruitment.FeeReport.ruleset_version": CODE,
 }

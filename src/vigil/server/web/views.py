@@ -67,6 +67,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("statistics:statistics")
     if request.user.can("breach.manage") and not request.user.can("case.view"):  # type: ignore[union-attr]
         return redirect("breaches:register")  # administrators: no case content, the register is theirs
+    if request.user.can("recruitment.view") and not request.user.can("case.view"):  # type: ignore[union-attr]
+        return redirect("recruitment:worklist")
     from django.utils import timezone
 
     from vigil.server.audit.log import record

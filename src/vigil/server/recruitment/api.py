@@ -1,0 +1,193 @@
+"""API of the agency registry (``/api/recruitment/...``): agencies, licences (status changes
+with history), complaints, fee reports and the risk worklist. Regulators only
+(``recruitment.view`` to read, ``recruitment.manage`` to write); every read and write is audited,
+and reading a complaint's contact details is recorded as such."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, permissions, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from vigil.server import scoping
+from vigil.server.api.params import int_param
+from vigil.server.api.viewsets import AuditedViewSet, changed_fields
+from vigil.server.recruitment import serializers as s
+from vigil.server.recruitment import services
+
+READ = {"list": "recruitment.view", "retrieve": "recruitment.view", "read": "recruitment.view"}
+WRITE = {
+    "create": "recruitment.manage",
+    "update": "recruitment.manage",
+    "partial_update": "recruitment.manage",
+    "status": "recruitment.manage",
+}
+
+
+class _Writes(AuditedViewSet):
+    capabilities: ClassVar[dict[str, str]] = {**READ, **WRITE}
+    http_method_names = ("get", "post", "patch", "head", "options")
+
+    def perform_create(self, serializer: Any) -> None:
+        try:
+            with transaction.atomic():
+                obj = serializer.save()
+        except ValueError as exc:  # a fee report the rule set cannot read (currency, channel)
+            raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from None
+        self.audit("create", obj, fields=changed_fields(serializer))
+
+    def perform_update(self, serializer: Any) -> None:
+        try:
+            with transaction.atomic():
+                obj = serializer.save()
+        except ValueError as exc:
+            raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from None
+        self.audit("update", obj, fields=changed_fields(serializer))
+
+
+class AgencyViewSet(
+    _Writes,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+):
+    """The registry's agencies with their licences and sanctions. Filters: ``country``, ``q``."""
+
+    serializer_class = s.AgencySerializer
+    audit_type = "agency"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = scoping.agencies_for(self.request.user).prefetch_related("licences__history", "sanctions")
+        params = self.request.query_params
+        if params.get("country"):
+            qs = qs.filter(country=params["country"].strip().upper())
+        if params.get("q"):
+            qs = qs.filter(legal_name__icontains=params["q"].strip())
+        return qs
+
+
+class LicenceViewSet(_Writes, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin):
+    """Licences; a status changes only through ``status/`` with a reason (kept in its history)."""
+
+    serializer_class = s.LicenceSerializer
+    audit_type = "licence"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = scoping.licences_for(self.request.user).prefetch_related("history__by")
+        if (agency := int_param(self.request, "agency")) is not None:
+            qs = qs.filter(agency_id=agency)
+        return qs
+
+    @extend_schema(request=s.LicenceStatusInput, responses=s.LicenceSerializer)
+    @action(detail=True, methods=["post"])
+    def status(self, request: Any, pk: str | None = None) -> Response:
+        licence = self.get_object()
+        body = s.LicenceStatusInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.change_licence_status(
+                licence,
+                body.validated_data["status"],
+                reason=body.validated_data["reason"],
+                user=request.user,
+            )
+        except services.RecruitmentError as exc:
+            raise exceptions.ValidationError({exc.field: [exc.message]}) from None
+        self.audit("status", licence, to=body.validated_data["status"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=licence.pk)).data)
+
+
+class ComplaintViewSet(
+    _Writes,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+):
+    """Complaints. The list holds no narrative or contact; one complaint does, and its read is
+    audited naming the identity fields read. Filters: ``agency``, ``status``."""
+
+    audit_type = "complaint"
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return s.ComplaintListSerializer if self.action == "list" else s.ComplaintSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = scoping.complaints_for(self.request.user)
+        if (agency := int_param(self.request, "agency")) is not None:
+            qs = qs.filter(agency_id=agency)
+        if self.request.query_params.get("status"):
+            qs = qs.filter(status=self.request.query_params["status"])
+        return qs
+
+    def audit_detail(self, obj: Any) -> dict[str, Any]:
+        return {"fields": ["agency_name_given", "contact", "description"]}
+
+
+class FeeReportViewSet(_Writes, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin):
+    """Fee reports, classified with ``fair-recruitment-2019`` when saved (category, breach, the
+    rule that fired, and the debt-bondage lead when repaid by wage deduction or loan).
+    Filters: ``agency``, ``breach``, ``debt_lead``."""
+
+    serializer_class = s.FeeReportSerializer
+    audit_type = "fee_report"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = scoping.fee_reports_for(self.request.user)
+        params = self.request.query_params
+        if (agency := int_param(self.request, "agency")) is not None:
+            qs = qs.filter(agency_id=agency)
+        for flag in ("breach", "debt_lead"):
+            if params.get(flag) in ("1", "true"):
+                qs = qs.filter(**{flag: True})
+        return qs
+
+
+class CanRegulate(permissions.BasePermission):
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.can("recruitment.view"))
+
+
+class WorklistView(APIView):
+    """The monitoring worklist: agencies ranked by the explained risk score
+    (``vigil.recruitment.risk``, weights in ``agency-risk.yaml``), the reason on each line."""
+
+    permission_classes = (permissions.IsAuthenticated, CanRegulate)
+
+    @extend_schema(responses=s.WorklistLineSerializer(many=True))
+    def get(self, request: Any) -> Response:
+        limit = int_param(request, "limit")
+        lines = services.worklist(
+            scoping.agencies_for(request.user), limit=limit if limit and limit > 0 else None
+        )
+        services.audit(
+            "worklist",
+            request.user,
+            object_type="agency",
+            via="api",
+            request=request,
+            ids=[ln.agency.pk for ln in lines],
+        )
+        data = [
+            {
+                "rank": ln.rank,
+                "agency": ln.agency.pk,
+                "legal_name": ln.agency.legal_name,
+                "country": ln.agency.country,
+                "licence_status": ln.agency.licence_status(),
+                "score": ln.score,
+                "reason": ln.reason,
+                "components": [
+                    {"component": c.name, "points": c.points, "reason": c.reason} for c in ln.components
+                ],
+                "version": ln.version,
+            }
+            for ln in lines
+        ]
+        return Response(s.WorklistLineSerializer(data, many=True).data, status=status.HTTP_200_OK)

@@ -1,0 +1,19 @@
+"""API routes of this app (namespace ``api``): ``api:recruitment-agency-*``,
+``api:recruitment-licence-*`` (and ``-status``), ``api:recruitment-complaint-*``,
+``api:recruitment-fee-report-*``, ``api:recruitment-worklist``."""
+
+from django.urls import URLPattern, URLResolver, path
+
+from vigil.server.api.routers import Router
+from vigil.server.recruitment import api
+
+router = Router()
+router.register("recruitment/agencies", api.AgencyViewSet, basename="recruitment-agency")
+router.register("recruitment/licences", api.LicenceViewSet, basename="recruitment-licence")
+router.register("recruitment/complaints", api.ComplaintViewSet, basename="recruitment-complaint")
+router.register("recruitment/fee-reports", api.FeeReportViewSet, basename="recruitment-fee-report")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("recruitment/worklist/", api.WorklistView.as_view(), name="recruitment-worklist"),
+    *router.urls,
+]

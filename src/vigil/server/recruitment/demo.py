@@ -1,0 +1,198 @@
+"""Demo data of the agency registry: a dozen synthetic agencies in Nepal and Moldova (licensed,
+suspended, revoked, expired, never licensed), complaints and fee reports. No real agency or
+person; the names are made up. Loaded once by ``vigil serve --demo`` (cases.demo.load_demo)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from vigil.server.recruitment import services
+from vigil.server.recruitment.models import Agency, Complaint, FeeReport, Licence, Sanction
+
+# legal name, country, registration, sectors, countries served, licence (status, years valid) or
+# None (never licensed), years since the last inspection (None: never inspected)
+AGENCIES: list[tuple[str, str, str, list[str], list[str], tuple[str, int] | None, float | None]] = [
+    (
+        "Demo Everest Fair Manpower Pvt Ltd",
+        "NPL",
+        "NP-DEMO-001",
+        ["F41", "I56"],
+        ["QAT", "ARE"],
+        ("active", 3),
+        0.5,
+    ),
+    (
+        "Demo Annapurna Overseas Pvt Ltd",
+        "NPL",
+        "NP-DEMO-002",
+        ["C10", "F42"],
+        ["MYS", "SAU"],
+        ("active", 2),
+        1.5,
+    ),
+    (
+        "Demo Sagarmatha Job Link Pvt Ltd",
+        "NPL",
+        "NP-DEMO-003",
+        ["I55", "N81"],
+        ["QAT"],
+        ("suspended", 2),
+        0.2,
+    ),
+    (
+        "Demo Kathmandu Gulf Recruiters Pvt Ltd",
+        "NPL",
+        "NP-DEMO-004",
+        ["F41"],
+        ["ARE", "KWT"],
+        ("revoked", 2),
+        0.1,
+    ),
+    ("Demo Lumbini Human Resources Pvt Ltd", "NPL", "NP-DEMO-005", ["A01"], ["ISR"], ("expired", -1), 3.0),
+    ("Demo Himal Quick Visa Services", "NPL", "NP-DEMO-006", ["I56"], ["QAT", "OMN"], None, None),
+    (
+        "Demo Chisinau Work Abroad SRL",
+        "MDA",
+        "MD-DEMO-101",
+        ["A01", "C10"],
+        ["DEU", "ITA"],
+        ("active", 3),
+        0.8,
+    ),
+    ("Demo Nistru Personal SRL", "MDA", "MD-DEMO-102", ["Q87", "T97"], ["ITA"], ("active", 1), 2.5),
+    ("Demo Codru Recruitment SRL", "MDA", "MD-DEMO-103", ["F41"], ["POL", "CZE"], ("suspended", 2), 0.3),
+    ("Demo Prut Europe Jobs SRL", "MDA", "MD-DEMO-104", ["I56", "S96"], ["ISR", "TUR"], ("revoked", 1), 0.4),
+    ("Demo Balti Seasonal Agency SRL", "MDA", "MD-DEMO-105", ["A01"], ["GBR"], ("active", 2), None),
+    ("Demo Dream Jobs Europe", "MDA", "", ["I56"], ["ITA", "ESP"], None, None),
+]
+
+# agency index, complainant type, severity, status, days ago, description (synthetic)
+COMPLAINTS = [
+    (
+        2,
+        "worker",
+        "high",
+        "reviewing",
+        20,
+        "Demo complaint: the agent kept my passport until I paid a second fee.",
+    ),
+    (
+        2,
+        "ngo",
+        "medium",
+        "received",
+        5,
+        "Demo complaint: workers were told the contract would be signed on arrival.",
+    ),
+    (
+        3,
+        "union",
+        "high",
+        "upheld",
+        200,
+        "Demo complaint: a placement fee of 1,200 USD was repaid from wages.",
+    ),
+    (
+        5,
+        "anonymous",
+        "high",
+        "received",
+        12,
+        "Demo complaint: offers on a messaging app, no address, fee upfront.",
+    ),
+    (
+        8,
+        "worker",
+        "medium",
+        "reviewing",
+        40,
+        "Demo complaint: housing deducted from wages, more than agreed.",
+    ),
+    (9, "anonymous", "high", "upheld", 300, "Demo complaint: an offer for young women as waitresses abroad."),
+    (11, "worker", "high", "received", 3, "Demo complaint: paid 500 EUR to reserve a place, no news since."),
+    (1, "worker", "low", "dismissed", 90, "Demo complaint: the flight was late; the agency paid the hotel."),
+]
+
+# agency index, amount, currency, purpose, payee, channel
+FEES = [
+    (2, "900", "USD", "visa processing", "agent", "loan"),
+    (2, "300", "USD", "medical test", "recruiter", "upfront"),
+    (3, "1200", "USD", "placement fee", "recruiter", "wage_deduction"),
+    (3, "450", "USD", "flight ticket", "employer", "wage_deduction"),
+    (5, "700", "USD", "registration fee", "agent", "upfront"),
+    (5, "200", "USD", "pre-departure training", "agent", "family"),
+    (8, "350", "EUR", "housing deposit", "employer", "wage_deduction"),
+    (9, "500", "EUR", "placement fee", "recruiter", "loan"),
+    (11, "500", "EUR", "reservation fee", "agent", "upfront"),
+    (0, "0", "USD", "placement fee", "recruiter", "upfront"),
+]
+
+
+@transaction.atomic
+def load_recruitment_demo(regulator: Any) -> dict[str, int]:
+    """Create (once) the demo registry; nothing if agencies exist already."""
+    if Agency.objects.exists():
+        return {"agencies": 0, "complaints": 0, "fee_reports": 0}
+    today = timezone.localdate()
+    agencies = []
+    for name, country, reg, sectors, served, licence, inspected in AGENCIES:
+        agency = Agency.objects.create(
+            legal_name=name,
+            registration_number=reg,
+            country=country,
+            sectors=sectors,
+            countries_served=served,
+            last_inspection=today - timedelta(days=round(inspected * 365)) if inspected is not None else None,
+        )
+        agencies.append(agency)
+        if licence is None:
+            continue
+        status, years = licence
+        start = date(today.year - 2, 1, 15)
+        lic = Licence.objects.create(
+            agency=agency,
+            number=f"{'DOFE' if country == 'NPL' else 'ANOFM'}-DEMO-{len(agencies):04d}",
+            issuer="Demo Department of Foreign Employment"
+            if country == "NPL"
+            else "Demo National Employment Agency",
+            valid_from=start,
+            valid_to=today + timedelta(days=365 * years)
+            if status != "expired"
+            else today - timedelta(days=30),
+        )
+        if status in ("suspended", "revoked"):
+            services.change_licence_status(
+                lic, status, reason="Demo: fees charged to workers", user=regulator
+            )
+            Sanction.objects.create(
+                agency=agency,
+                kind=Sanction.Kind.SUSPENSION if status == "suspended" else Sanction.Kind.REVOCATION,
+                imposed_on=today - timedelta(days=10),
+                summary="Demo sanction after an inspection.",
+            )
+    for i, kind, severity, status, days, text in COMPLAINTS:
+        Complaint.objects.create(
+            agency=agencies[i],
+            agency_name_given=agencies[i].legal_name,
+            complainant_type=kind,
+            severity=severity,
+            status=status,
+            made_on=today - timedelta(days=days),
+            description=text,
+            contact="" if kind == "anonymous" else "Demo contact: +000 0000 0000",
+        )
+    for i, amount, currency, purpose, payee, channel in FEES:
+        FeeReport.objects.create(
+            agency=agencies[i],
+            amount=Decimal(amount),
+            currency=currency,
+            purpose=purpose,
+            payee=payee,
+            channel=channel,
+        )
+    return {"agencies": len(agencies), "complaints": len(COMPLAINTS), "fee_reports": len(FEES)}

@@ -1,0 +1,273 @@
+"""The registry of recruitment agencies (issue 9): agencies, their licences with a history of
+status changes, sanctions, complaints from workers, unions and NGOs, and fee reports classified
+with the ``fair-recruitment-2019`` rule set (``vigil.recruitment.fees``) when saved.
+
+A complaint's narrative and the complainant's contact details are identity data: they are
+encrypted like a person's fields and every read or write of them is audited. Agency names,
+registration and licence numbers are public registry data and stay plain (the public licence
+check searches them).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vigil.recruitment.fees import Payment, classify_payment
+from vigil.server.fields import EncryptedTextField
+
+# receipt codes: no 0/O or 1/I/L, so a code read over the phone is not misheard
+RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+RECEIPT_LENGTH = 12
+
+
+def new_receipt_code() -> str:
+    """A random receipt code such as ``RC-7KQ2-M9XD-4TWP`` (about 59 bits of randomness)."""
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+    return "RC-" + "-".join(raw[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
+
+
+def normalise_receipt(code: str) -> str:
+    """A code as typed (spaces, lower case, no dashes) in its stored form."""
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    if raw.startswith("RC"):
+        raw = raw[2:]
+    if len(raw) != RECEIPT_LENGTH:
+        return ""
+    return "RC-" + "-".join(raw[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
+
+
+class Agency(models.Model):
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    registration_number = models.CharField(_("registration number"), max_length=64, blank=True)
+    country = models.CharField(_("country (ISO 3166-1 alpha-3)"), max_length=3)
+    sectors = models.JSONField(_("sectors (ISIC codes)"), default=list, blank=True)
+    countries_served = models.JSONField(_("countries served (ISO 3166-1 alpha-3)"), default=list, blank=True)
+    last_inspection = models.DateField(_("last inspection"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("legal_name", "id")
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("country", "registration_number"),
+                condition=~models.Q(registration_number=""),
+                name="recruitment_agency_unique_registration",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    def current_licence(self) -> Licence | None:
+        """The licence in force if any, else the most recent one."""
+        licences = list(self.licences.all())
+        if not licences:
+            return None
+        in_force = [lic for lic in licences if lic.effective_status() == Licence.Status.ACTIVE]
+        pool = in_force or licences
+        return max(pool, key=lambda lic: (lic.valid_from, lic.pk))
+
+    def licence_status(self) -> str:
+        """``active``, ``suspended``, ``revoked``, ``expired`` or ``none`` (never licensed)."""
+        lic = self.current_licence()
+        return lic.effective_status() if lic else "none"
+
+
+class Licence(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="licences")
+    number = models.CharField(_("licence number"), max_length=64, unique=True)
+    issuer = models.CharField(_("issuer"), max_length=200)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+
+    class Meta:
+        ordering = ("-valid_from", "-id")
+        verbose_name = _("licence")
+        verbose_name_plural = _("licences")
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                name="recruitment_licence_valid_range",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return self.number
+
+    def effective_status(self, today: date | None = None) -> str:
+        """The recorded status, except that an active licence past its end date is expired."""
+        today = today or timezone.localdate()
+        if self.status == self.Status.ACTIVE and self.valid_to is not None and self.valid_to < today:
+            return str(self.Status.EXPIRED)
+        return str(self.status)
+
+
+class LicenceStatusChange(models.Model):
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=16, choices=Licence.Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Licence.Status.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ("at", "id")
+
+
+class Sanction(models.Model):
+    class Kind(models.TextChoices):
+        WARNING = "warning", _("Warning")
+        FINE = "fine", _("Fine")
+        SUSPENSION = "suspension", _("Licence suspension")
+        REVOCATION = "revocation", _("Licence revocation")
+        PROSECUTION = "prosecution", _("Referred for prosecution")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="sanctions")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    imposed_on = models.DateField(_("imposed on"))
+    summary = models.TextField(_("summary"), blank=True, help_text=_("No names of workers or complainants."))
+
+    class Meta:
+        ordering = ("-imposed_on", "-id")
+
+
+class Complaint(models.Model):
+    class ComplainantType(models.TextChoices):
+        WORKER = "worker", _("Worker")
+        UNION = "union", _("Trade union")
+        NGO = "ngo", _("NGO")
+        ANONYMOUS = "anonymous", _("Anonymous")
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        REVIEWING = "reviewing", _("Under review")
+        UPHELD = "upheld", _("Upheld")
+        DISMISSED = "dismissed", _("Dismissed")
+        CLOSED = "closed", _("Closed")
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="complaints", null=True, blank=True
+    )
+    agency_name_given = EncryptedTextField(_("agency named by the complainant"), blank=True, default="")
+    complainant_type = models.CharField(
+        _("complainant"), max_length=16, choices=ComplainantType.choices, default=ComplainantType.ANONYMOUS
+    )
+    description = EncryptedTextField(_("what happened"))
+    contact = EncryptedTextField(_("contact details of the complainant"), blank=True, default="")
+    severity = models.CharField(
+        _("severity"), max_length=8, choices=Severity.choices, default=Severity.MEDIUM
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    receipt_code = models.CharField(max_length=20, unique=True, editable=False)
+    made_on = models.DateField(_("made on"), default=timezone.localdate)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-made_on", "-id")
+
+    def __str__(self) -> str:
+        return f"complaint #{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is None and not self.receipt_code:
+            for _attempt in range(5):
+                self.receipt_code = new_receipt_code()
+                try:
+                    with transaction.atomic():
+                        super().save(*args, **kwargs)
+                    return
+                except IntegrityError:
+                    if Complaint.objects.filter(receipt_code=self.receipt_code).exists():
+                        continue
+                    raise
+            raise IntegrityError("could not draw a unique receipt code")
+        super().save(*args, **kwargs)
+
+
+class FeeReport(models.Model):
+    class Channel(models.TextChoices):
+        UPFRONT = "upfront", _("Paid upfront")
+        WAGE_DEDUCTION = "wage_deduction", _("Deducted from wages")
+        LOAN = "loan", _("Through a loan")
+        FAMILY = "family", _("Paid by the family")
+        IN_KIND = "in_kind", _("In kind")
+
+    class Payee(models.TextChoices):
+        RECRUITER = "recruiter", _("Recruiter")
+        EMPLOYER = "employer", _("Employer")
+        AGENT = "agent", _("Agent")
+        OFFICIAL = "official", _("Official")
+        OTHER = "other", _("Other")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="fee_reports")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="fee_reports"
+    )
+    amount = models.DecimalField(
+        _("amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(_("currency (ISO 4217)"), max_length=3)
+    purpose = models.CharField(_("what the payment was for"), max_length=200)
+    payee = models.CharField(_("paid to"), max_length=16, choices=Payee.choices, default=Payee.RECRUITER)
+    channel = models.CharField(_("how"), max_length=16, choices=Channel.choices, default=Channel.UPFRONT)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    # the determination (vigil.recruitment.fees), recomputed on every save
+    category = models.CharField(max_length=8, blank=True)
+    outcome = models.CharField(max_length=16, blank=True)
+    breach = models.BooleanField(default=False)
+    decided_by = models.TextField(blank=True)
+    fired = models.JSONField(default=list, blank=True)
+    ruleset = models.CharField(max_length=64, blank=True)
+    ruleset_version = models.CharField(max_length=32, blank=True)
+    debt_lead = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def classify(self) -> None:
+        """Classify with ``fair-recruitment-2019``; raises ``ValueError`` naming the bad field."""
+        det = classify_payment(
+            Payment(
+                amount=float(self.amount),
+                currency=self.currency,
+                purpose=self.purpose,
+                payee=self.payee,
+                channel=self.channel,
+                id=str(self.pk) if self.pk else None,
+            )
+        )
+        self.category = det.category or ""
+        self.outcome = det.outcome
+        self.breach = det.outcome == "positive"
+        self.decided_by = det.decided_by
+        self.fired = list(det.fired)
+        self.ruleset = det.ruleset
+        self.ruleset_version = det.version
+        self.debt_lead = det.debt_lead
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.classify()
+        super().save(*args, **kwargs)

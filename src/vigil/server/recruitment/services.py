@@ -1,0 +1,174 @@
+"""What the pages and the API of the agency registry share: the risk worklist (scored with
+``vigil.recruitment.risk``), the public licence search (``vigil.recruitment.names``), licence
+status changes with their history, complaints with receipt codes, and their audit entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from vigil.recruitment import risk
+from vigil.recruitment.names import normalise_name
+from vigil.recruitment.offers import OfferScreen, screen_offer
+from vigil.server.audit.log import record
+from vigil.server.recruitment.models import (
+    Agency,
+    Complaint,
+    FeeReport,
+    Licence,
+    LicenceStatusChange,
+    normalise_receipt,
+)
+
+# the licence statuses of the registry, in the vocabulary of vigil.recruitment.risk
+_RISK_STATUS = {"active": "valid", "suspended": "suspended", "revoked": "revoked", "expired": "expired"}
+
+
+class RecruitmentError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def audit(
+    action: str,
+    user: Any,
+    obj: Any = None,
+    *,
+    object_type: str = "",
+    via: str = "",
+    request: Any = None,
+    **detail: Any,
+) -> None:
+    """One audit entry; ``detail`` holds ids, counts and field names only."""
+    record(action, user=user, obj=obj, object_type=object_type, via=via, request=request, detail=detail)
+
+
+def risk_input(agency: Agency) -> risk.Agency:
+    """The agency's record as ``vigil.recruitment.risk`` reads it (prefetch licences, complaints
+    and fee reports for many agencies)."""
+    status = agency.licence_status()
+    upheld_or_open = [c for c in agency.complaints.all() if c.status != Complaint.Status.DISMISSED]
+    return risk.Agency(
+        id=str(agency.pk),
+        name=agency.legal_name,
+        licence_status=_RISK_STATUS.get(status, "none"),
+        fee_breaches=sum(1 for f in agency.fee_reports.all() if f.breach),
+        complaints=tuple(risk.Complaint(c.severity, c.made_on) for c in upheld_or_open),
+        last_inspection=agency.last_inspection,
+    )
+
+
+@dataclass(frozen=True)
+class WorklistLine:
+    rank: int
+    agency: Agency
+    score: float
+    reason: str
+    components: tuple[risk.Component, ...]
+    version: str
+
+
+def worklist(
+    agencies: QuerySet[Agency], *, as_of: date | None = None, limit: int | None = None
+) -> list[WorklistLine]:
+    """The agencies ranked by risk, highest first; each line's reason names its heaviest
+    components (the full explanation is in ``components``)."""
+    rows = list(agencies.prefetch_related("licences", "complaints", "fee_reports"))
+    by_id = {str(a.pk): a for a in rows}
+    ranked = risk.rank([risk_input(a) for a in rows], as_of=as_of or timezone.localdate())
+    lines = []
+    for i, r in enumerate(ranked[:limit] if limit else ranked, start=1):
+        heavy = sorted((c for c in r.components if c.points > 0), key=lambda c: -c.points)[:3]
+        reason = "; ".join(f"{c.reason} (+{c.points:g})" for c in heavy) or "no risk factor on record"
+        lines.append(WorklistLine(i, by_id[r.agency_id], r.score, reason, r.components, r.version))
+    return lines
+
+
+def search_agencies(query: str, *, limit: int = 10) -> list[Agency]:
+    """Public licence check: an exact licence or registration number, else a fuzzy name match
+    (the same normalisation as ``vigil recruiters match``: legal suffixes, word order, accents)."""
+    from rapidfuzz import fuzz, process
+
+    q = query.strip()
+    if not q:
+        return []
+    exact = list(
+        Agency.objects.filter(Q(licences__number__iexact=q) | Q(registration_number__iexact=q)).distinct()
+    )
+    if exact:
+        return exact
+    target = normalise_name(q)
+    if not target:
+        return []
+    agencies = list(Agency.objects.all())
+    choices = {a.pk: normalise_name(a.legal_name) for a in agencies}
+    found = process.extract(target, choices, scorer=fuzz.token_set_ratio, score_cutoff=75, limit=limit)
+    by_pk = {a.pk: a for a in agencies}
+    return [by_pk[pk] for _name, _score, pk in found]
+
+
+def change_licence_status(licence: Licence, to_status: str, *, reason: str, user: Any) -> LicenceStatusChange:
+    if to_status not in Licence.Status.values:
+        raise RecruitmentError("status", f"choose one of: {', '.join(Licence.Status.values)}")
+    if to_status == licence.status:
+        raise RecruitmentError("status", "the licence already has this status")
+    if not reason.strip():
+        raise RecruitmentError("reason", "give the reason for the change")
+    with transaction.atomic():
+        locked = Licence.objects.select_for_update().get(pk=licence.pk)
+        change = LicenceStatusChange.objects.create(
+            licence=locked, from_status=locked.status, to_status=to_status, reason=reason.strip(), by=user
+        )
+        locked.status = to_status
+        locked.save(update_fields=["status"])
+    licence.status = to_status
+    return change
+
+
+def complaint_by_receipt(code: str) -> Complaint | None:
+    stored = normalise_receipt(code)
+    if not stored:
+        return None
+    return Complaint.objects.filter(receipt_code=stored).select_related("agency").first()
+
+
+def screen_offer_text(text: str) -> tuple[OfferScreen, list[Agency]]:
+    """The offer's warning signs and the registry entries of agencies it seems to name."""
+    screen = screen_offer(text)
+    named: list[Agency] = []
+    low = normalise_name(text)
+    words = set(low.split())
+    for a in Agency.objects.all():
+        n = normalise_name(a.legal_name)
+        if n and set(n.split()) <= words:
+            named.append(a)
+    return screen, named
+
+
+def agency_counts(qs: QuerySet[Agency]) -> QuerySet[Agency]:
+    return qs.annotate(
+        complaint_count=Count("complaints", distinct=True),
+        fee_breach_count=Count("fee_reports", filter=Q(fee_reports__breach=True), distinct=True),
+    )
+
+
+__all__ = [
+    "Agency",
+    "Complaint",
+    "FeeReport",
+    "RecruitmentError",
+    "WorklistLine",
+    "audit",
+    "change_licence_status",
+    "complaint_by_receipt",
+    "risk_input",
+    "screen_offer_text",
+    "search_agencies",
+    "worklist",
+]

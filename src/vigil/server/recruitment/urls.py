@@ -1,0 +1,19 @@
+"""Pages of this app, included at the site root by vigil.server.urls: the public pages under
+``/public/`` (no login) and the regulator's under ``/recruitment/``."""
+
+from django.urls import URLPattern, URLResolver, path
+
+from vigil.server.recruitment import views
+
+app_name = "recruitment"
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("public/agencies/", views.licence_check, name="public-licence-check"),
+    path("public/offer-check/", views.offer_check, name="public-offer-check"),
+    path("public/complaints/new/", views.complain, name="public-complain"),
+    path("public/complaints/follow-up/", views.follow_up, name="public-follow-up"),
+    path("recruitment/agencies/", views.agency_list, name="agency-list"),
+    path("recruitment/agencies/<int:pk>/", views.agency_detail, name="agency-detail"),
+    path("recruitment/worklist/", views.worklist, name="worklist"),
+    path("recruitment/complaints/", views.complaint_list, name="complaint-list"),
+    path("recruitment/complaints/<int:pk>/", views.complaint_detail, name="complaint-detail"),
+]

@@ -1,0 +1,287 @@
+"""Pages of the agency registry.
+
+Public (no login, rate-limited, ``/public/...``): the licence check, the offer check, the complaint
+form returning a receipt code, and the follow-up page by receipt code. They show registry data only
+(agency, licence status, validity, sectors, countries): never complainants, complaints' contents,
+cases or fee reports.
+
+Regulator (``recruitment.view``; changes ``recruitment.manage``, ``/recruitment/...``): agencies,
+one agency with its licences, sanctions, complaints and fee reports, the risk worklist, and the
+review of complaints. Every read of a complaint is audited."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from vigil.recruitment.offers import NO_SIGN_MESSAGE
+from vigil.server import scoping
+from vigil.server.audit.log import record
+from vigil.server.recruitment import services
+from vigil.server.recruitment.forms import (
+    ComplaintReviewForm,
+    FollowUpForm,
+    LicenceCheckForm,
+    LicenceStatusForm,
+    OfferCheckForm,
+    PublicComplaintForm,
+)
+from vigil.server.recruitment.models import Complaint, Licence
+from vigil.server.recruitment.public import public_page
+from vigil.server.web.access import audit_page, page_view, require_capability
+
+# Each warning sign in plain words, and what to ask before accepting.
+SIGNS: dict[str, tuple[str, str]] = {
+    "fee_charged": (
+        gettext_lazy("The offer asks you to pay for the job (a fee, deposit, training or medical costs)."),
+        gettext_lazy("Ask who pays each cost. Under fair recruitment, the employer pays, not you."),
+    ),
+    "travel_on_credit": (
+        gettext_lazy("Travel, visa or housing are paid in advance and taken back from your wages."),
+        gettext_lazy("Ask for the total you would owe and how it is repaid. A debt can trap you."),
+    ),
+    "documents_held": (
+        gettext_lazy("Your passport or identity papers would be kept by someone else."),
+        gettext_lazy("Never hand over your passport. Ask why it is needed and refuse."),
+    ),
+    "employer_unnamed": (
+        gettext_lazy("The offer does not name the employer."),
+        gettext_lazy("Ask for the employer's name and address and check that the company exists."),
+    ),
+    "location_vague": (
+        gettext_lazy("The workplace is not said precisely (only a country or a region)."),
+        gettext_lazy("Ask for the city and the address of the workplace."),
+    ),
+    "pay_unrealistic": (
+        gettext_lazy("The pay promised is far above what this work usually pays."),
+        gettext_lazy("Ask for the pay in writing, per hour or month, before and after deductions."),
+    ),
+    "appearance_demand": (
+        gettext_lazy("The offer asks for looks, age, gender, marital status or photos."),
+        gettext_lazy("Ask why this matters for the job. Such demands are a warning sign."),
+    ),
+    "pressure": (
+        gettext_lazy("You are pushed to decide or pay quickly."),
+        gettext_lazy("Take your time. A real employer lets you read the contract first."),
+    ),
+    "no_contract": (
+        gettext_lazy("There is no written contract, or it would be signed only on arrival."),
+        gettext_lazy("Ask for the contract in a language you read, before you leave."),
+    ),
+    "messaging_only": (
+        gettext_lazy("The only contact is a phone number or a messaging app."),
+        gettext_lazy("Ask for the company's address and registration number, and check them here."),
+    ),
+    "wage_deductions": (
+        gettext_lazy("Food, housing, transport or equipment would be taken from your wages."),
+        gettext_lazy("Ask how much is deducted each month and what remains for you."),
+    ),
+    "restricted_movement": (
+        gettext_lazy("You would live on site with limited freedom, or could not change employer."),
+        gettext_lazy("Ask whether you may leave the premises and keep your phone."),
+    ),
+}
+
+
+def _public_agency(agency: object) -> dict[str, object]:
+    """What the public pages may show of an agency: registry data only."""
+    licence = agency.current_licence()  # type: ignore[attr-defined]
+    return {
+        "legal_name": agency.legal_name,  # type: ignore[attr-defined]
+        "country": agency.country,  # type: ignore[attr-defined]
+        "sectors": agency.sectors,  # type: ignore[attr-defined]
+        "countries_served": agency.countries_served,  # type: ignore[attr-defined]
+        "status": agency.licence_status(),  # type: ignore[attr-defined]
+        "licence": licence,
+    }
+
+
+# --- public pages --------------------------------------------------------------------------------
+
+
+@public_page
+def licence_check(request: HttpRequest) -> HttpResponse:
+    form = LicenceCheckForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        results = [_public_agency(a) for a in services.search_agencies(form.cleaned_data["q"])]
+    return render(request, "recruitment/public_licence_check.html", {"form": form, "results": results})
+
+
+@public_page
+def offer_check(request: HttpRequest) -> HttpResponse:
+    form = OfferCheckForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        screen, named = services.screen_offer_text(form.cleaned_data["text"])
+        result = {
+            "signs": [
+                {"id": s, "meaning": SIGNS[s][0], "ask": SIGNS[s][1], "evidence": screen.evidence[s]}
+                for s in screen.signs
+            ],
+            "none": NO_SIGN_MESSAGE if not screen.signs else "",
+            "agencies": [_public_agency(a) for a in named],
+            "version": screen.version,
+        }
+    return render(request, "recruitment/public_offer_check.html", {"form": form, "result": result})
+
+
+@public_page
+def complain(request: HttpRequest) -> HttpResponse:
+    form = PublicComplaintForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        found = services.search_agencies(data["agency_name"], limit=1)
+        with transaction.atomic():
+            complaint = Complaint.objects.create(
+                agency=found[0] if found else None,
+                agency_name_given=data["agency_name"],
+                complainant_type=data["complainant_type"],
+                description=data["description"],
+                contact=data["contact"].strip(),
+                severity=Complaint.Severity.MEDIUM,
+            )
+            record(
+                "create",
+                obj=complaint,
+                via="public",
+                detail={"fields": sorted(k for k, v in data.items() if v)},
+            )
+        return render(
+            request, "recruitment/public_receipt.html", {"code": complaint.receipt_code}, status=201
+        )
+    return render(request, "recruitment/public_complain.html", {"form": form})
+
+
+@public_page
+def follow_up(request: HttpRequest) -> HttpResponse:
+    form = FollowUpForm(request.POST or None)
+    complaint = None
+    searched = False
+    if request.method == "POST" and form.is_valid():
+        searched = True
+        complaint = services.complaint_by_receipt(form.cleaned_data["code"])
+    return render(
+        request,
+        "recruitment/public_follow_up.html",
+        {"form": form, "complaint": complaint, "searched": searched},
+    )
+
+
+# --- regulator pages -----------------------------------------------------------------------------
+
+
+@page_view
+def agency_list(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "recruitment.view")
+    qs = (
+        services.agency_counts(scoping.agencies_for(request.user))
+        .prefetch_related("licences")
+        .order_by("legal_name", "id")
+    )
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(legal_name__icontains=q)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "recruitment/agency_list.html", {"page": page, "q": q})
+
+
+@page_view
+def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request, "recruitment.view")
+    agency = get_object_or_404(scoping.agencies_for(request.user), pk=pk)
+    may_manage = request.user.can("recruitment.manage")  # type: ignore[union-attr]
+    status_form = LicenceStatusForm(request.POST or None) if may_manage else None
+    if request.method == "POST":
+        require_capability(request, "recruitment.manage")
+        licence = get_object_or_404(Licence, pk=request.POST.get("licence") or 0, agency=agency)
+        if status_form is not None and status_form.is_valid():
+            try:
+                services.change_licence_status(
+                    licence,
+                    status_form.cleaned_data["status"],
+                    reason=status_form.cleaned_data["reason"],
+                    user=request.user,
+                )
+            except services.RecruitmentError as exc:
+                status_form.add_error(exc.field if exc.field in status_form.fields else None, exc.message)
+            else:
+                audit_page(request, "status", licence, to=status_form.cleaned_data["status"])
+                messages.success(request, _("Licence status changed."))
+                return redirect("recruitment:agency-detail", pk=agency.pk)
+    risk_line = services.worklist(scoping.agencies_for(request.user).filter(pk=agency.pk))[0]
+    complaints = list(agency.complaints.all())
+    audit_page(request, "view", agency, complaints=[c.pk for c in complaints])
+    return render(
+        request,
+        "recruitment/agency_detail.html",
+        {
+            "agency": agency,
+            "licences": agency.licences.prefetch_related("history__by"),
+            "sanctions": agency.sanctions.all(),
+            "complaints": complaints,
+            "fees": agency.fee_reports.all(),
+            "risk": risk_line,
+            "status_form": status_form,
+        },
+    )
+
+
+@page_view
+def worklist(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "recruitment.view")
+    lines = services.worklist(scoping.agencies_for(request.user))
+    record(
+        "worklist",
+        user=request.user,
+        object_type="agency",
+        via="web",
+        request=request,
+        detail={"ids": [ln.agency.pk for ln in lines]},
+    )
+    return render(request, "recruitment/worklist.html", {"lines": lines})
+
+
+@page_view
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "recruitment.view")
+    qs = scoping.complaints_for(request.user).select_related("agency")
+    status = request.GET.get("status", "")
+    if status in Complaint.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    record(
+        "list",
+        user=request.user,
+        object_type="complaint",
+        via="web",
+        request=request,
+        detail={"ids": [c.pk for c in page.object_list]},
+    )
+    return render(
+        request,
+        "recruitment/complaint_list.html",
+        {"page": page, "statuses": Complaint.Status.choices, "status": status},
+    )
+
+
+@page_view
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request, "recruitment.view")
+    complaint = get_object_or_404(scoping.complaints_for(request.user).select_related("agency"), pk=pk)
+    may_manage = request.user.can("recruitment.manage")  # type: ignore[union-attr]
+    form = ComplaintReviewForm(request.POST or None, instance=complaint) if may_manage else None
+    if request.method == "POST":
+        require_capability(request, "recruitment.manage")
+        if form is not None and form.is_valid():
+            form.save()
+            audit_page(request, "update", complaint, fields=sorted(form.changed_data))
+            messages.success(request, _("Complaint updated."))
+            return redirect("recruitment:complaint-detail", pk=complaint.pk)
+    audit_page(request, "view", complaint, fields=["agency_name_given", "contact", "description"])
+    return render(request, "recruitment/complaint_detail.html", {"complaint": complaint, "form": form})
