@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser run test lint bench clean
+.PHONY: install browser run test lint bench fuzz clean
 
 install: $(STAMP)
 
@@ -22,6 +22,9 @@ browser:
 
 test: install browser
 	$(BIN)/python -m pytest
+
+fuzz: install
+	VIGIL_FUZZ_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -52,13 +52,24 @@ def _register() -> None:
     from vigil.cli import alerts_commands  # noqa: F401
 
 
+MESSAGE_LIMIT = 500
+
+
+def one_line(message: str, limit: int = MESSAGE_LIMIT) -> str:
+    """The message on one line of at most ``limit`` characters: a parser's multi-line text (a
+    YAML error's "in <unicode string>" line) is joined, and a message that quotes the input
+    (a header of 100,000 characters) is cut after its start, which names the place."""
+    text = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    return text if len(text) <= limit else text[: limit - 2].rstrip() + " …"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; domain errors become one clear line and exit status 2."""
     _register()
     try:
         app(args=argv, standalone_mode=False)
     except VigilError as exc:
-        print(f"vigil: {exc}", file=sys.stderr)
+        print(f"vigil: {one_line(str(exc))}", file=sys.stderr)
         raise SystemExit(2) from None
     except ClickException as exc:  # usage errors: Typer's own message, exit 2
         exc.show()
