@@ -26,13 +26,30 @@ def test_a_language_is_offered_only_with_all_its_wording() -> None:
     from vigil.forms.export import wording
 
     offered = form_languages()
-    assert offered[:2] == ["en", "fr"]
+    assert offered == ["en", "fr", "es", "ar"]
     for code in wording()["languages"]:
-        if code in offered:
-            assert code == "en" or (i18n.i18n_dir() / f"{code}.yaml").is_file()
-        else:  # form texts without rule-set wording (es, ar today): refused, never half English
-            with pytest.raises(InputError, match=f"no form wording in '{code}'"):
-                build_form(load_ruleset("ilo-11"), ["en", code])
+        assert code == "en" or (i18n.i18n_dir() / f"{code}.yaml").is_file()
+
+
+def test_spanish_and_arabic_labels_come_from_the_rule_set_wording() -> None:
+    rs = load_ruleset("ilo-ec-2009-adult-labour")
+    data = build_form(rs, ["en", "fr", "es", "ar"]).to_xlsx()
+    survey = _rows(data, "survey")
+    cd02 = next(r for r in survey if r["name"] == "CD02")
+    assert cd02["label::Spanish (es)"] == i18n.indicator_text(rs, "CD02", "es")[1]
+    assert cd02["label::Arabic (ar)"] == i18n.indicator_text(rs, "CD02", "ar")[1]
+    assert cd02["hint::Spanish (es)"] == "CD02: servidumbre por deudas"
+    assert cd02["hint::Arabic (ar)"] == "CD02: عبودية الدين"
+    choices = {(r["list_name"], r["name"]): r for r in _rows(data, "choices")}
+    assert choices[("answer", "yes")]["label::Spanish (es)"] == "Sí"
+    assert choices[("answer", "dont_know")]["label::Arabic (ar)"] == "لا أعرف"
+    # every label and hint cell is filled in every language: no silent English
+    for row in survey + list(choices.values()):
+        for kind in ("label", "hint"):
+            english = row.get(f"{kind}::English (en)")
+            for lang in ("es", "ar"):
+                if english:
+                    assert row[f"{kind}::{column_language(lang)}"], (row["name"], kind, lang)
 
 
 @pytest.mark.parametrize("ruleset_id", available())
@@ -173,9 +190,12 @@ def test_a_language_without_wording_is_refused(tmp_path: Path, monkeypatch: pyte
 
 def test_cli_export_writes_a_form_and_refuses_in_one_line(tmp_path: Path) -> None:
     out = tmp_path / "f" / "form.xlsx"
-    res = subprocess.run([*VIGIL, "forms", "export", "--ruleset", "ilo-11", "--lang", "en,fr",
+    res = subprocess.run([*VIGIL, "forms", "export", "--ruleset", "ilo-11", "--lang", "en,fr,es,ar",
                           "--with-identity", "-o", str(out)], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
+    header = [c for c in _rows(out.read_bytes(), "survey")[0] if str(c).startswith("label::")]
+    assert header == ["label::English (en)", "label::French (fr)",
+                      "label::Spanish (es)", "label::Arabic (ar)"]
     assert _rows(out.read_bytes(), "settings")[0]["form_id"] == "vigil-ilo-11-2012.1"
     bad = tmp_path / "bad.xlsx"
     res = subprocess.run([*VIGIL, "forms", "export", "--ruleset", "ilo-11", "--lang", "en,xx",

@@ -243,4 +243,113 @@ def test_rules_show_json_in_french_and_english_by_default() -> None:
 def test_rules_show_unknown_language_is_an_error() -> None:
     out = _vigil("rules", "show", "ilo-11", "--lang", "de")
     assert out.returncode == 2
-    assert "--lang 'de': no translation (available: en, fr)" in out.stderr
+    assert "--lang 'de': no translation (available: ar, en, es, fr)" in out.stderr
+
+
+# --- Spanish and Arabic: the same keys as French, every text translated ----------------------
+
+NEW_LANGS = ("es", "ar")
+
+
+def _keys(node: object, prefix: str = "") -> set[str]:
+    """Every leaf path of a translation file (``rulesets.ilo-11.indicators.ILO11.01.label``)."""
+    if isinstance(node, dict):
+        out: set[str] = set()
+        for key, value in node.items():
+            out |= _keys(value, f"{prefix}.{key}" if prefix else str(key))
+        return out
+    return {prefix}
+
+
+def _leaves(node: object, prefix: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, f"{prefix}.{key}" if prefix else str(key))
+    else:
+        yield prefix, str(node)
+
+
+def _placeholders(text: str) -> list[str]:
+    import re
+
+    return sorted(re.findall(r"\{[^{}]*\}|%\([a-z_]+\)s|%s|%d", text))
+
+
+@pytest.mark.parametrize("lang", NEW_LANGS)
+def test_spanish_and_arabic_have_exactly_the_french_keys(lang: str) -> None:
+    path = i18n.i18n_dir() / f"{lang}.yaml"
+    cat = i18n.load_catalogue(path)  # checked against the shipped rule sets and the vocabulary
+    assert set(cat.rulesets) == set(available())
+    assert lang in i18n.languages()
+    ours = yaml.safe_load(path.read_text("utf-8"))
+    french = yaml.safe_load(FR.read_text("utf-8"))
+    missing, extra = _keys(french) - _keys(ours), _keys(ours) - _keys(french)
+    assert (sorted(missing), sorted(extra)) == ([], [])
+
+
+@pytest.mark.parametrize("lang", NEW_LANGS)
+def test_spanish_and_arabic_placeholders_match_french(lang: str) -> None:
+    french = dict(_leaves(yaml.safe_load(FR.read_text("utf-8"))))
+    ours = dict(_leaves(yaml.safe_load((i18n.i18n_dir() / f"{lang}.yaml").read_text("utf-8"))))
+    for key, text in ours.items():
+        assert _placeholders(text) == _placeholders(french[key]), key
+
+
+@pytest.mark.parametrize("lang", NEW_LANGS)
+@pytest.mark.parametrize("ruleset_id", available())
+def test_every_shipped_rule_set_is_complete_in_spanish_and_arabic(ruleset_id: str, lang: str) -> None:
+    rs = load_ruleset(ruleset_id)
+    assert i18n.untranslated(rs, lang) == []
+    for ind in rs.indicators:
+        label, question = i18n.indicator_text(rs, ind.id, lang)
+        assert label and label != ind.label, ind.id
+        assert question and question != ind.question, ind.id
+        assert question != i18n.indicator_text(rs, ind.id, "fr")[1], ind.id
+        if lang == "es":  # Spanish opens and closes a question
+            assert "¿" in question and question.endswith("?"), ind.id
+        else:  # Arabic script and the Arabic question mark
+            assert question.endswith("؟"), ind.id
+            assert any("\u0600" <= ch <= "\u06ff" for ch in label), ind.id
+    for outcome in rs.labels:
+        assert i18n.outcome_label(rs, outcome, lang) != rs.labels[outcome], outcome
+    assert i18n.title(rs, lang) != rs.title
+
+
+@pytest.mark.parametrize("lang", NEW_LANGS)
+def test_every_vocabulary_fact_and_list_value_has_spanish_and_arabic(lang: str) -> None:
+    facts = i18n.load_catalogue(i18n.i18n_dir() / f"{lang}.yaml").facts
+    for name, spec in fact_specs().items():
+        assert i18n.fact_label(name, lang) != spec.label, name
+        for value in spec.values:
+            assert value in facts[name]["values"], f"{name}={value}"
+    spanish = i18n.fact_label("means", "es", "abuse_of_vulnerability")
+    assert spanish == "abuso de una situación de vulnerabilidad"
+    assert i18n.fact_label("means", "ar", "abuse_of_vulnerability") == "استغلال حالة استضعاف"
+
+
+@pytest.mark.parametrize("lang", NEW_LANGS)
+def test_spanish_and_arabic_keep_the_wording_rule(lang: str) -> None:
+    # an outcome says the indicators are consistent with a category, never that a person is a victim
+    opening = {"es": ("indicadores compatibles con",), "ar": ("مؤشرات تتوافق مع",)}[lang]
+    for rid in available():
+        rs = load_ruleset(rid)
+        for outcome in ("positive", "WORST_FORM", "BELOW_MINIMUM_AGE"):
+            # wherever the French says "indicateurs compatibles avec", so does this language
+            if outcome in rs.labels and i18n.outcome_label(rs, outcome, "fr").startswith(
+                    "indicateurs compatibles avec"):
+                assert i18n.outcome_label(rs, outcome, lang).startswith(opening), rid
+    victim = {"es": "víctima", "ar": "ضحية"}[lang]
+    assert victim not in (i18n.i18n_dir() / f"{lang}.yaml").read_text("utf-8")
+
+
+def test_translate_to_spanish_and_arabic_keeps_the_rule() -> None:
+    rs = load_ruleset("ilo-ec-2009-adult-labour")
+    rec = {"id": "r", "indicators": {"DR01": True, "DR08": True, "EX01": True, "EX04": True,
+                                     "CD01": True, "CD02": True}}
+    english = assess(rs, rec).to_dict()
+    for lang in NEW_LANGS:
+        other = assess(i18n.translate(rs, lang), rec).to_dict()
+        assert {**other, "label": english["label"]} == english
+        assert other["label"] == i18n.outcome_label(rs, english["outcome"], lang) != english["label"]
+    assert i18n.translate(rs, "es-MX").by_id["CD02"].label == "servidumbre por deudas"
+    assert i18n.translate(rs, "ar_EG").by_id["CD02"].label == "عبودية الدين"
