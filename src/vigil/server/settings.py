@@ -20,6 +20,7 @@ Variables (all optional on a laptop; production refuses the insecure defaults):
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -284,6 +285,13 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 # --- API -----------------------------------------------------------------------------------------
+# Requests per user (anonymous callers: per address) to the API, "N/s", "N/min", "N/hour" or
+# "N/day"; over it a 429 problem document (vigil.server.api.throttling).
+VIGIL_API_RATE = _env("VIGIL_API_RATE", "600/min")
+if not re.fullmatch(r"[1-9][0-9]{0,8}/(s|sec|second|m|min|minute|h|hour|d|day)", VIGIL_API_RATE):
+    raise ImproperlyConfigured(
+        f"VIGIL_API_RATE: expected requests per period such as 600/min, got {VIGIL_API_RATE!r}"
+    )
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "vigil.server.accounts.tokens.TokenAuthentication",
@@ -296,6 +304,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "vigil.server.api.problems.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["vigil.server.api.parsers.BoundedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["vigil.server.api.throttling.PerUserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": "30/min"},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
