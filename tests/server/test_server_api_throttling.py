@@ -8,7 +8,6 @@ import sys
 from typing import Any
 
 import pytest
-
 from tests.server.conftest import client_for
 
 pytestmark = pytest.mark.django_db
