@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("vigil.server.web.urls")),
 ]
 
+handler400 = web_views.bad_request
 handler404 = web_views.not_found
 handler500 = web_views.server_error
 handler403 = web_views.forbidden

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from vigil.server.api.problems import problem_response
@@ -20,6 +23,21 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if _is_api(request):
         return problem_response(request, 404)
     return render(request, "vigil/error.html", {"status": 404, "message": _("Page not found.")}, status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A request the server cannot read; a form post over the size limit is a 413, on the site's
+    own page (under ``/api/``, vigil.server.api.limits answers before this is reached)."""
+    if isinstance(exception, RequestDataTooBig):
+        status = 413
+        message = _("What you sent is larger than the server accepts (%(size)s). Nothing was saved.") % {
+            "size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        }
+    else:
+        status, message = 400, _("The request could not be read. Nothing was saved.")
+    if _is_api(request):
+        return problem_response(request, status, detail=message)
+    return render(request, "vigil/error.html", {"status": status, "message": message}, status=status)
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
