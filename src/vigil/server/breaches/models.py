@@ -12,12 +12,13 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.server.accounts.models import Organisation
 from vigil.server.cases.models import Case
+from vigil.server.drawn_codes import save_with_drawn_code
 from vigil.server.fields import EncryptedTextField
 from vigil.server.versioning import Versioned
 
@@ -127,16 +128,10 @@ class BreachIncident(Versioned):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is None and not self.reference:
-            for _attempt in range(5):
-                self.reference = next_reference()
-                try:
-                    with transaction.atomic():
-                        super().save(*args, **kwargs)
-                    return
-                except IntegrityError:
-                    if BreachIncident.objects.filter(reference=self.reference).exists():
-                        continue
-                    raise
+            save_with_drawn_code(
+                self, "reference", next_reference, lambda: super(BreachIncident, self).save(*args, **kwargs)
+            )
+            return
         super().save(*args, **kwargs)
 
     @property

@@ -11,11 +11,12 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.server.accounts.models import Organisation
+from vigil.server.drawn_codes import save_with_drawn_code
 from vigil.server.fields import EncryptedTextField, keyring
 from vigil.server.versioning import Derived, Versioned
 from vigil.server.versioning import StaleEdit as StaleEdit  # re-exported: its former home
@@ -220,16 +221,10 @@ class Case(Versioned):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is None and not self.reference:
-            for _attempt in range(5):
-                self.reference = new_reference()
-                try:
-                    with transaction.atomic():
-                        super().save(*args, **kwargs)
-                    return
-                except IntegrityError:
-                    if Case.objects.filter(reference=self.reference).exists():
-                        continue
-                    raise
+            save_with_drawn_code(
+                self, "reference", new_reference, lambda: super(Case, self).save(*args, **kwargs)
+            )
+            return
         super().save(*args, **kwargs)
 
 

@@ -16,11 +16,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.recruitment.fees import Payment, classify_payment
+from vigil.server.drawn_codes import save_with_drawn_code
 from vigil.server.fields import EncryptedTextField
 
 # receipt codes: no 0/O or 1/I/L, so a code read over the phone is not misheard
@@ -192,17 +193,10 @@ class Complaint(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is None and not self.receipt_code:
-            for _attempt in range(5):
-                self.receipt_code = new_receipt_code()
-                try:
-                    with transaction.atomic():
-                        super().save(*args, **kwargs)
-                    return
-                except IntegrityError:
-                    if Complaint.objects.filter(receipt_code=self.receipt_code).exists():
-                        continue
-                    raise
-            raise IntegrityError("could not draw a unique receipt code")
+            save_with_drawn_code(
+                self, "receipt_code", new_receipt_code, lambda: super(Complaint, self).save(*args, **kwargs)
+            )
+            return
         super().save(*args, **kwargs)
 
 
