@@ -46,6 +46,9 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst (aggregates only)")
     ADMINISTRATOR = "administrator", _("Administrator")
     REGULATOR = "regulator", _("Recruitment regulator")
+    INSPECTION_LEAD = "inspection_lead", _("Inspection lead")
+    COMPLIANCE = "compliance", _("Supply-chain compliance officer")
+    COORDINATOR = "coordinator", _("National coordinator")
 
 
 class Scope(models.TextChoices):
@@ -102,6 +105,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Licenses and monitors recruitment agencies (recruitment app): the registry, complaints,
     # fee reports and the risk worklist; no access to case content.
     Role.REGULATOR: frozenset({"recruitment.view", "recruitment.manage", "breach.report"}),
+    # Plans inspections and leads the inspection team (inspections app); capabilities are
+    # granted by that app's lines below.
+    Role.INSPECTION_LEAD: frozenset({"breach.report"}),
+    # A company's compliance officer: its own supply chain only (supply app); no case content.
+    Role.COMPLIANCE: frozenset({"breach.report"}),
+    # The national coordinator: indicators, releases of figures, alerts (national app); sees
+    # aggregates, never a person.
+    Role.COORDINATOR: frozenset({"stats.view", "breach.report"}),
 }
 
 DEFAULT_SCOPE = {
@@ -112,6 +123,9 @@ DEFAULT_SCOPE = {
     Role.ANALYST: Scope.ALL,
     Role.ADMINISTRATOR: Scope.ALL,
     Role.REGULATOR: Scope.ALL,
+    Role.INSPECTION_LEAD: Scope.ORGANISATION,
+    Role.COMPLIANCE: Scope.ORGANISATION,
+    Role.COORDINATOR: Scope.ALL,
 }
 
 
