@@ -426,3 +426,154 @@ def fees_cmd(
     else:
         for r in results:
             print(json.dumps(r.to_dict(), ensure_ascii=False))
+
+
+# --- the server's registry: import and check -----------------------------------------------------
+
+
+def _server() -> None:
+    """Django set up on the server's database (VIGIL_DATA_DIR or DATABASE_URL), which must exist."""
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.server.settings")
+    import django
+    from django.db import connection
+    from django.db.utils import DatabaseError
+
+    from vigil.errors import VigilError
+
+    try:
+        django.setup()
+    except Exception as exc:  # ImproperlyConfigured: a bad or missing VIGIL_* variable
+        raise VigilError(str(exc), place="server settings") from None
+    try:
+        tables = connection.introspection.table_names()
+    except DatabaseError as exc:
+        raise VigilError(f"cannot open the server database ({type(exc).__name__})") from None
+    if "recruitment_agency" not in tables:
+        raise VigilError(
+            "the server database has no agency registry yet: run 'vigil serve' once "
+            "(or 'python -m vigil.server migrate')"
+        )
+
+
+class ImportKind(str, Enum):
+    licences = "licences"
+    complaints = "complaints"
+    fees = "fees"
+
+
+@recruiters_app.command("import")
+def import_cmd(
+    kind: Annotated[ImportKind, typer.Argument(help="licences (a licensing list), complaints or fees")],
+    files: Annotated[
+        list[str], typer.Argument(metavar="FILE...", help="CSV or XLSX files with a header row")
+    ],
+    by: Annotated[
+        str | None, typer.Option("--by", help="the regulator's user name, recorded in the audit log")
+    ] = None,
+) -> None:
+    """Import licensing lists, complaints or fee reports into the server's agency registry.
+
+    All files in one transaction: the first bad cell is reported (file, row, column) and nothing
+    is stored."""
+    _server()
+    from vigil.server.accounts.models import User
+    from vigil.server.recruitment.imports import import_files
+
+    user = None
+    if by is not None:
+        user = User.objects.filter(username=by, is_active=True).first()
+        if user is None or not user.can("recruitment.manage"):
+            raise InputError("no active user of that name may change the agency registry", "--by")
+    contents = []
+    for path in files:
+        file = Path(path)
+        if not file.is_file():
+            raise InputError("file not found" if not file.exists() else "not a file", _name(path))
+        try:
+            contents.append((file.name, file.read_bytes()))
+        except OSError as exc:
+            raise InputError(f"cannot read file: {type(exc).__name__}", _name(path)) from None
+    result = import_files(kind.value, contents, user=user, via="cli")
+    print(f"imported {result.summary()} (one transaction)")
+
+
+def agency_record(agency: Any) -> dict[str, Any]:
+    """What ``vigil recruiters check`` shows of an agency: public registry data only (no
+    complaint, fee report or case)."""
+    licence = agency.current_licence()
+    return {
+        "legal_name": agency.legal_name,
+        "country": agency.country,
+        "registration_number": agency.registration_number,
+        "licence_status": agency.licence_status(),
+        "licence": None
+        if licence is None
+        else {
+            "number": licence.number,
+            "issuer": licence.issuer,
+            "valid_from": licence.valid_from.isoformat(),
+            "valid_to": licence.valid_to.isoformat() if licence.valid_to else None,
+            "status": licence.effective_status(),
+            "history": [
+                {"at": h.at.date().isoformat(), "from": h.from_status, "to": h.to_status}
+                for h in licence.history.all()
+            ],
+        },
+        "sectors": list(agency.sectors),
+        "countries_served": list(agency.countries_served),
+    }
+
+
+STATUS_WORDS = {
+    "active": "licence in force",
+    "suspended": "licence SUSPENDED: may not recruit now",
+    "revoked": "licence REVOKED: may not recruit",
+    "expired": "licence EXPIRED: may not recruit",
+    "none": "NO LICENCE on record: may not recruit",
+}
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@recruiters_app.command("check")
+def check_cmd(
+    query: Annotated[str, typer.Argument(metavar="NAME|LICENCE", help="an agency name or a licence number")],
+    fmt: Annotated[CheckFormat, typer.Option("--format")] = CheckFormat.text,
+) -> None:
+    """Look an agency up in the server's registry (licence or registration number exactly, or
+    the name fuzzily) and print its licence status. Exit status 1 when nothing matches."""
+    if not query.strip():
+        raise InputError("give an agency name or a licence number", "NAME|LICENCE")
+    _server()
+    from vigil.server.recruitment.services import search_agencies
+
+    found = [agency_record(a) for a in search_agencies(query)]
+    if fmt is CheckFormat.json:
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+    elif not found:
+        print(
+            f"no agency of the registry matches {query.strip()!r}: an agency that is not in the "
+            "registry has no licence and may not recruit"
+        )
+    else:
+        for r in found:
+            lic = r["licence"]
+            reg = f", registration {r['registration_number']}" if r["registration_number"] else ""
+            print(f"{r['legal_name']} ({r['country']}{reg}): {STATUS_WORDS[r['licence_status']]}")
+            if lic:
+                until = f" to {lic['valid_to']}" if lic["valid_to"] else ""
+                print(
+                    f"  licence {lic['number']} issued by {lic['issuer']}, "
+                    f"valid from {lic['valid_from']}{until}"
+                )
+            if r["sectors"]:
+                print(f"  sectors (ISIC): {', '.join(r['sectors'])}")
+            if r["countries_served"]:
+                print(f"  countries served: {', '.join(r['countries_served'])}")
+    if not found:
+        raise SystemExit(1)

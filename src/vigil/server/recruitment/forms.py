@@ -54,3 +54,27 @@ class ComplaintReviewForm(forms.ModelForm):
 class LicenceStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=Licence.Status.choices)
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=(
+            ("licences", _("A licensing list (agencies and their licences)")),
+            ("complaints", _("Complaints")),
+            ("fees", _("Fee reports")),
+        ),
+    )
+    file = forms.FileField(
+        label=_("CSV or XLSX file"),
+        help_text=_("One header row. All rows are stored, or none: the first error names row and column."),
+    )
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        f = self.cleaned_data["file"]
+        if f.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB: split it."))
+        return f

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from vigil.errors import InputError
 from vigil.recruitment.offers import NO_SIGN_MESSAGE
 from vigil.server import scoping
 from vigil.server.audit.log import record
@@ -26,6 +27,7 @@ from vigil.server.recruitment import services
 from vigil.server.recruitment.forms import (
     ComplaintReviewForm,
     FollowUpForm,
+    ImportForm,
     LicenceCheckForm,
     LicenceStatusForm,
     OfferCheckForm,
@@ -285,3 +287,29 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("recruitment:complaint-detail", pk=complaint.pk)
     audit_page(request, "view", complaint, fields=["agency_name_given", "contact", "description"])
     return render(request, "recruitment/complaint_detail.html", {"complaint": complaint, "form": form})
+
+
+@page_view
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a licensing list, complaints or fee reports (CSV/XLSX): all rows or none."""
+    require_capability(request, "recruitment.manage")
+    from vigil.server.recruitment.imports import import_files
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_files(
+                form.cleaned_data["kind"],
+                [(upload.name, upload.read())],
+                user=request.user,
+                via="web",
+                request=request,
+            )
+        except InputError as exc:
+            form.add_error("file", _("Nothing was stored: %(error)s") % {"error": str(exc)})
+        else:
+            messages.success(request, _("Imported: %(summary)s") % {"summary": result.summary()})
+            return redirect("recruitment:import")
+    return render(request, "recruitment/import.html", {"form": form}, status=400 if form.errors else 200)
