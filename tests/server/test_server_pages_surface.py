@@ -17,6 +17,7 @@ OPEN = {"/login/", "/i18n/setlang/", "/login/2fa/"}
 PUBLIC = {
     "/public/agencies/",
     "/public/offer-check/",
+    "/public/offers/",
     "/public/complaints/new/",
     "/public/complaints/follow-up/",
 }

@@ -7,7 +7,7 @@ import pytest
 
 from vigil.server.recruitment import services
 from vigil.server.recruitment.demo import load_recruitment_demo
-from vigil.server.recruitment.models import Agency, Complaint, FeeReport
+from vigil.server.recruitment.models import Agency, Complaint, FeeReport, JobOffer
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,18 @@ def test_demo_registry_is_complete_and_loaded_once(users):
     )
     assert FeeReport.objects.filter(breach=False).exists()
     assert all(a.legal_name.startswith("Demo ") for a in Agency.objects.all())
-    assert load_recruitment_demo(users["regulator"]) == {"agencies": 0, "complaints": 0, "fee_reports": 0}
+    assert load_recruitment_demo(users["regulator"]) == {
+        "agencies": 0,
+        "complaints": 0,
+        "fee_reports": 0,
+        "offers": 0,
+    }
+    # verified offers: approved ones listed only while their agency's licence is in force
+    listed = list(services.listed_offers())
+    assert len(listed) == 4 and all(o.agency.licence_status() == "active" for o in listed)
+    assert JobOffer.objects.filter(status="approved", agency__legal_name__contains="Sagarmatha").exists()
+    waiting = JobOffer.objects.get(status="submitted")
+    assert "pressure" in waiting.signs and waiting.worker_costs[0]["cost"] == "visa"
     lines = services.worklist(Agency.objects.all())
     assert len(lines) == 12 and all(ln.reason for ln in lines)
     top = lines[0].agency.licence_status()

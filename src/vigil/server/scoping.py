@@ -22,7 +22,7 @@ from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.emergency.models import EmergencyAccess
 from vigil.server.followups.models import FollowUp
-from vigil.server.recruitment.models import Agency, Complaint, FeeReport, Licence
+from vigil.server.recruitment.models import Agency, Complaint, FeeReport, JobOffer, Licence
 from vigil.server.referrals.models import DataSharingAgreement, Referral, ServiceProvider
 
 
@@ -237,3 +237,7 @@ def complaints_for(user: Any) -> QuerySet[Complaint]:
 
 def fee_reports_for(user: Any) -> QuerySet[FeeReport]:
     return FeeReport.objects.all() if _regulates(user) else FeeReport.objects.none()
+
+
+def offers_for(user: Any) -> QuerySet[JobOffer]:
+    return JobOffer.objects.all() if _regulates(user) else JobOffer.objects.none()

@@ -149,6 +149,70 @@ class FeeReportViewSet(_Writes, mixins.ListModelMixin, mixins.RetrieveModelMixin
         return qs
 
 
+class JobOfferViewSet(
+    _Writes,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+):
+    """Job offers of licensed agencies, checked for warning signs and for costs the worker would
+    pay when saved; the regulator approves (``approve/``), rejects (``reject/``) or withdraws
+    (``withdraw/``) them, with a note. Filters: ``agency``, ``status``, ``listed`` (only those on
+    the public list now)."""
+
+    serializer_class = s.JobOfferSerializer
+    audit_type = "job_offer"
+    capabilities: ClassVar[dict[str, str]] = {
+        **READ,
+        **WRITE,
+        "approve": "recruitment.manage",
+        "reject": "recruitment.manage",
+        "withdraw": "recruitment.manage",
+    }
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = (
+            scoping.offers_for(self.request.user)
+            .select_related("agency")
+            .prefetch_related("agency__licences")
+        )
+        params = self.request.query_params
+        if (agency := int_param(self.request, "agency")) is not None:
+            qs = qs.filter(agency_id=agency)
+        if params.get("status"):
+            qs = qs.filter(status=params["status"])
+        if params.get("listed") in ("1", "true"):
+            qs = qs.filter(pk__in=services.listed_offers().values("pk"))
+        return qs
+
+    def _review(self, request: Any, decision: str) -> Response:
+        offer = self.get_object()
+        body = s.OfferReviewInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.review_offer(offer, decision, note=body.validated_data["note"], user=request.user)
+        except services.RecruitmentError as exc:
+            raise exceptions.ValidationError({exc.field: [exc.message]}) from None
+        self.audit(decision, offer)
+        return Response(self.get_serializer(self.get_queryset().get(pk=offer.pk)).data)
+
+    @extend_schema(request=s.OfferReviewInput, responses=s.JobOfferSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Any, pk: str | None = None) -> Response:
+        return self._review(request, "approve")
+
+    @extend_schema(request=s.OfferReviewInput, responses=s.JobOfferSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Any, pk: str | None = None) -> Response:
+        return self._review(request, "reject")
+
+    @extend_schema(request=s.OfferReviewInput, responses=s.JobOfferSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Any, pk: str | None = None) -> Response:
+        return self._review(request, "withdraw")
+
+
 class CanRegulate(permissions.BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.can("recruitment.view"))

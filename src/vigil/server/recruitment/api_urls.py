@@ -1,6 +1,7 @@
 """API routes of this app (namespace ``api``): ``api:recruitment-agency-*``,
 ``api:recruitment-licence-*`` (and ``-status``), ``api:recruitment-complaint-*``,
-``api:recruitment-fee-report-*``, ``api:recruitment-worklist``."""
+``api:recruitment-fee-report-*``, ``api:recruitment-offer-*`` (and
+``-approve``, ``-reject``, ``-withdraw``), ``api:recruitment-worklist``."""
 
 from django.urls import URLPattern, URLResolver, path
 
@@ -11,6 +12,7 @@ router = Router()
 router.register("recruitment/agencies", api.AgencyViewSet, basename="recruitment-agency")
 router.register("recruitment/licences", api.LicenceViewSet, basename="recruitment-licence")
 router.register("recruitment/complaints", api.ComplaintViewSet, basename="recruitment-complaint")
+router.register("recruitment/offers", api.JobOfferViewSet, basename="recruitment-offer")
 router.register("recruitment/fee-reports", api.FeeReportViewSet, basename="recruitment-fee-report")
 
 urlpatterns: list[URLPattern | URLResolver] = [

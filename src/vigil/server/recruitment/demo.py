@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vigil.server.recruitment import services
-from vigil.server.recruitment.models import Agency, Complaint, FeeReport, Licence, Sanction
+from vigil.server.recruitment.models import Agency, Complaint, FeeReport, JobOffer, Licence, Sanction
 
 # legal name, country, registration, sectors, countries served, licence (status, years valid) or
 # None (never licensed), years since the last inspection (None: never inspected)
@@ -133,11 +133,129 @@ FEES = [
 ]
 
 
+FAIR = {
+    "recruitment_fee": "employer",
+    "travel": "employer",
+    "visa": "employer",
+    "medical": "employer",
+    "training": "employer",
+    "insurance": "employer",
+    "housing": "employer",
+    "food": "worker",
+}
+# agency index, job, employer, workplace, country, sector, pay, currency, period, hours, contract,
+# months, costs the worker pays, text, approved (True), or waiting (False)
+OFFERS: list[tuple[Any, ...]] = [
+    (
+        0,
+        "Construction worker",
+        "Demo Doha Builders WLL",
+        "Industrial Area St 24, Doha",
+        "QAT",
+        "F41",
+        "1800",
+        "QAR",
+        "month",
+        48,
+        "fixed_term",
+        24,
+        (),
+        "Site work on housing projects.",
+        True,
+    ),
+    (
+        1,
+        "Food-processing operator",
+        "Demo Selangor Foods Sdn Bhd",
+        "Jalan Klang 7, Shah Alam",
+        "MYS",
+        "C10",
+        "1700",
+        "MYR",
+        "month",
+        45,
+        "fixed_term",
+        24,
+        (),
+        "Packing line, shifts by rota.",
+        True,
+    ),
+    (
+        6,
+        "Greenhouse worker",
+        "Demo Gemüsehof Brandt GmbH",
+        "Feldweg 3, Straelen",
+        "DEU",
+        "A01",
+        "13.90",
+        "EUR",
+        "hour",
+        40,
+        "seasonal",
+        6,
+        (),
+        "Vegetable harvest, housing provided free.",
+        True,
+    ),
+    (
+        7,
+        "Care assistant",
+        "Demo Casa Serena Srl",
+        "Via Verdi 3, Bologna",
+        "ITA",
+        "Q87",
+        "1500",
+        "EUR",
+        "month",
+        38,
+        "permanent",
+        None,
+        (),
+        "Care of elderly residents, Italian course paid.",
+        True,
+    ),
+    (
+        10,
+        "Fruit picker",
+        "Demo Orchard Farms Ltd",
+        "Hill Farm, Kent",
+        "GBR",
+        "A01",
+        "11.44",
+        "GBP",
+        "hour",
+        39,
+        "seasonal",
+        6,
+        ("visa",),
+        "Strawberry season. Only 5 places left, confirm this week.",
+        False,
+    ),
+    (
+        2,
+        "Hotel cleaner",
+        "Demo Pearl Hotel WLL",
+        "Corniche St 2, Doha",
+        "QAT",
+        "I55",
+        "1400",
+        "QAR",
+        "month",
+        48,
+        "fixed_term",
+        24,
+        (),
+        "Room cleaning in a city hotel.",
+        True,
+    ),
+]
+
+
 @transaction.atomic
 def load_recruitment_demo(regulator: Any) -> dict[str, int]:
     """Create (once) the demo registry; nothing if agencies exist already."""
     if Agency.objects.exists():
-        return {"agencies": 0, "complaints": 0, "fee_reports": 0}
+        return {"agencies": 0, "complaints": 0, "fee_reports": 0, "offers": 0}
     today = timezone.localdate()
     agencies = []
     for name, country, reg, sectors, served, licence, inspected in AGENCIES:
@@ -195,4 +313,49 @@ def load_recruitment_demo(regulator: Any) -> dict[str, int]:
             payee=payee,
             channel=channel,
         )
-    return {"agencies": len(agencies), "complaints": len(COMPLAINTS), "fee_reports": len(FEES)}
+    for (
+        i,
+        title,
+        employer,
+        place,
+        country,
+        sector,
+        pay,
+        cur,
+        period,
+        hours,
+        contract,
+        months,
+        worker,
+        text,
+        ok,
+    ) in OFFERS:
+        offer = JobOffer.objects.create(
+            agency=agencies[i],
+            title=title,
+            employer=employer,
+            workplace=place,
+            country=country,
+            sector=sector,
+            pay_amount=Decimal(pay),
+            pay_currency=cur,
+            pay_period=period,
+            hours_per_week=hours,
+            contract=contract,
+            contract_months=months,
+            costs={**FAIR, **dict.fromkeys(worker, "worker")},
+            description=text,
+        )
+        if ok:  # approved (before a suspension, for the suspended agency: no longer listed)
+            JobOffer.objects.filter(pk=offer.pk).update(
+                status=JobOffer.Status.APPROVED,
+                reviewed_at=timezone.now() - timedelta(days=30),
+                reviewed_by=regulator,
+                review_note="Demo: employer and contract checked.",
+            )
+    return {
+        "agencies": len(agencies),
+        "complaints": len(COMPLAINTS),
+        "fee_reports": len(FEES),
+        "offers": len(OFFERS),
+    }

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django import forms
+from django.core.validators import MaxValueValidator
+from django.db.models import OuterRef
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from vigil.server.recruitment.models import Agency, Complaint, Licence
+from vigil.server.recruitment.models import COST_KEYS, OFFER_COSTS, Agency, Complaint, JobOffer, Licence
 
 
 class LicenceCheckForm(forms.Form):
@@ -78,3 +83,78 @@ class ImportForm(forms.Form):
         if f.size > IMPORT_MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 10 MB: split it."))
         return f
+
+
+class JobOfferForm(forms.ModelForm):
+    """An offer as the agency submitted it; one choice of payer per cost."""
+
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.none())
+
+    class Meta:
+        model = JobOffer
+        fields = (
+            "agency",
+            "title",
+            "employer",
+            "workplace",
+            "country",
+            "sector",
+            "pay_amount",
+            "pay_currency",
+            "pay_period",
+            "hours_per_week",
+            "contract",
+            "contract_months",
+            "contract_before_departure",
+            "description",
+            "open_until",
+        )
+        widgets: ClassVar[dict[str, Any]] = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "open_until": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from vigil.server.recruitment.services import licence_in_force
+
+        self.fields["agency"].queryset = (
+            agencies if agencies is not None else Agency.objects.filter(licence_in_force(OuterRef("pk")))
+        )
+        for key, label, _ilo in OFFER_COSTS:
+            self.fields[f"cost_{key}"] = forms.ChoiceField(
+                label=format_lazy("{}: {}", _("Who pays"), label),
+                choices=JobOffer.Payer.choices,
+                initial=(self.instance.costs or {}).get(key, JobOffer.Payer.EMPLOYER),
+            )
+        self.fields["hours_per_week"].validators.append(MaxValueValidator(84))
+
+    def clean_country(self) -> str:
+        value = self.cleaned_data["country"].strip().upper()
+        if len(value) != 3 or not value.isalpha():
+            raise forms.ValidationError(_("Give an ISO 3166-1 alpha-3 code such as ITA."))
+        return value
+
+    def clean_pay_currency(self) -> str:
+        value = self.cleaned_data["pay_currency"].strip().upper()
+        if len(value) != 3 or not value.isalpha():
+            raise forms.ValidationError(_("Give an ISO 4217 code such as EUR."))
+        return value
+
+    def save(self, commit: bool = True) -> JobOffer:
+        self.instance.costs = {key: self.cleaned_data[f"cost_{key}"] for key in COST_KEYS}
+        return super().save(commit)
+
+
+class OfferReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=(("approve", _("Approve")), ("reject", _("Reject")), ("withdraw", _("Withdraw"))),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed to reject, to withdraw, or to approve an offer with warning signs."),
+    )

@@ -265,3 +265,145 @@ class FeeReport(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.classify()
         super().save(*args, **kwargs)
+
+
+# Costs of a job offer and who pays them; ``ilo`` is the purpose words that give the ILO 2019
+# category (vigil.recruitment.fees) when the worker would pay them.
+OFFER_COSTS: tuple[tuple[str, Any, str], ...] = (
+    ("recruitment_fee", _("Recruitment fee"), "recruitment fee"),
+    ("travel", _("Travel to the workplace"), "travel"),
+    ("visa", _("Visa and work permit"), "visa"),
+    ("medical", _("Medical examination"), "medical"),
+    ("training", _("Training before departure"), "training"),
+    ("insurance", _("Insurance"), "insurance"),
+    ("housing", _("Housing at the workplace"), ""),
+    ("food", _("Food"), ""),
+)
+COST_KEYS = tuple(k for k, _label, _ilo in OFFER_COSTS)
+
+
+class JobOffer(models.Model):
+    """A job offer a licensed agency publishes: the regulator approves it before it is listed;
+    the public list shows it only while the agency's licence is in force (a query condition:
+    :func:`vigil.server.recruitment.services.listed_offers`). The offer check
+    (``vigil.recruitment.offers``) and the costs the worker would pay (``fair-recruitment-2019``)
+    are recomputed on every save."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted, waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Payer(models.TextChoices):
+        EMPLOYER = "employer", _("The employer")
+        WORKER = "worker", _("The worker")
+        NONE = "none", _("Not applicable")
+
+    class PayPeriod(models.TextChoices):
+        HOUR = "hour", _("per hour")
+        WEEK = "week", _("per week")
+        MONTH = "month", _("per month")
+
+    class Contract(models.TextChoices):
+        PERMANENT = "permanent", _("Permanent")
+        FIXED_TERM = "fixed_term", _("Fixed term")
+        SEASONAL = "seasonal", _("Seasonal")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="offers")
+    title = models.CharField(_("job"), max_length=200)
+    employer = models.CharField(_("employer (legal name)"), max_length=200)
+    workplace = models.CharField(_("workplace (address, town)"), max_length=300)
+    country = models.CharField(_("country of the workplace (ISO 3166-1 alpha-3)"), max_length=3)
+    sector = models.CharField(_("sector (ISIC code)"), max_length=8, blank=True)
+    pay_amount = models.DecimalField(
+        _("pay before deductions"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    pay_currency = models.CharField(_("currency (ISO 4217)"), max_length=3)
+    pay_period = models.CharField(_("pay period"), max_length=8, choices=PayPeriod.choices)
+    hours_per_week = models.PositiveSmallIntegerField(_("hours per week"))
+    contract = models.CharField(_("contract"), max_length=16, choices=Contract.choices)
+    contract_months = models.PositiveSmallIntegerField(
+        _("length of the contract (months)"), null=True, blank=True
+    )
+    contract_before_departure = models.BooleanField(
+        _("written contract signed before departure"), default=True
+    )
+    costs = models.JSONField(_("who pays which costs"), default=dict, blank=True)
+    description = models.TextField(_("the offer as published"), blank=True, max_length=5000)
+    open_until = models.DateField(_("applications until"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    review_note = models.TextField(_("note of the review"), blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # the offer check (vigil.recruitment.offers) and the costs the worker would pay, on every save
+    signs = models.JSONField(default=list, blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    signs_version = models.CharField(max_length=32, blank=True)
+    worker_costs = models.JSONField(default=list, blank=True)
+    fees_ruleset_version = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("job offer")
+        verbose_name_plural = _("job offers")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.employer})"
+
+    def screened_text(self) -> str:
+        """The offer as one text for the offer check: its fields, then the text as published."""
+        period = {"hour": "per hour", "week": "per week", "month": "per month"}.get(self.pay_period, "")
+        contract = (
+            "written contract signed before departure"
+            if self.contract_before_departure
+            else "contract signed on arrival"
+        )
+        length = f", {self.contract_months} months" if self.contract_months else ""
+        return (
+            f"{self.title}. Employer: {self.employer}. Workplace: {self.workplace}, {self.country}. "
+            f"Pay: {self.pay_amount} {self.pay_currency} {period}, {self.hours_per_week} hours per week. "
+            f"Contract: {self.contract.replace('_', ' ')}{length}, {contract}.\n{self.description}"
+        )
+
+    def screen(self) -> None:
+        """Recompute the offer check and the costs the worker would pay."""
+        from vigil.recruitment.fees import classify_payment
+        from vigil.recruitment.offers import screen_offer
+
+        result = screen_offer(self.screened_text())
+        self.signs = list(result.signs)
+        self.evidence = {s: list(result.evidence[s]) for s in result.signs}
+        self.signs_version = result.version
+        owed = []
+        version = ""
+        for key, _label, purpose in OFFER_COSTS:
+            if self.costs.get(key) != self.Payer.WORKER or not purpose:
+                continue
+            det = classify_payment(Payment(1.0, "USD", purpose, "recruiter", "upfront", id=key))
+            version = det.version
+            owed.append(
+                {
+                    "cost": key,
+                    "category": det.category or "",
+                    "breach": det.outcome == "positive",
+                    "decided_by": det.decided_by,
+                }
+            )
+        self.worker_costs = owed
+        self.fees_ruleset_version = version
+
+    def cost_lines(self) -> list[tuple[str, Any, str]]:
+        """(key, label, payer label) of every cost, in the order of OFFER_COSTS."""
+        payers = dict(self.Payer.choices)
+        return [
+            (key, label, payers.get(self.costs.get(key, "none"), payers["none"]))
+            for key, label, _ilo in OFFER_COSTS
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.screen()
+        super().save(*args, **kwargs)

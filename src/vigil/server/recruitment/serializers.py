@@ -7,9 +7,11 @@ from typing import Any, ClassVar
 from rest_framework import serializers
 
 from vigil.server.recruitment.models import (
+    COST_KEYS,
     Agency,
     Complaint,
     FeeReport,
+    JobOffer,
     Licence,
     LicenceStatusChange,
     Sanction,
@@ -174,3 +176,98 @@ class WorklistLineSerializer(serializers.Serializer):
     reason = serializers.CharField()
     components = WorklistComponentSerializer(many=True)
     version = serializers.CharField()
+
+
+# the fields of an offer whose change sends an approved offer back for approval
+OFFER_CONTENT = (
+    "agency",
+    "title",
+    "employer",
+    "workplace",
+    "country",
+    "sector",
+    "pay_amount",
+    "pay_currency",
+    "pay_period",
+    "hours_per_week",
+    "contract",
+    "contract_months",
+    "contract_before_departure",
+    "costs",
+    "description",
+)
+
+
+class JobOfferSerializer(serializers.ModelSerializer):
+    """A job offer of a licensed agency. The offer check (``signs``, ``evidence``) and the costs
+    the worker would pay (``worker_costs``, classified with ``fair-recruitment-2019``) are
+    computed, never sent. A change to an approved offer sends it back for approval."""
+
+    country = serializers.RegexField(r"^[A-Z]{3}$")
+    pay_currency = serializers.RegexField(r"^[A-Z]{3}$")
+    sector = serializers.RegexField(r"^[A-U](\d{2,4})?$", max_length=5, required=False, allow_blank=True)
+    costs = serializers.DictField(
+        child=serializers.ChoiceField(choices=JobOffer.Payer.choices), required=False
+    )
+    licence_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JobOffer
+        fields = (
+            "id",
+            *OFFER_CONTENT,
+            "open_until",
+            "status",
+            "review_note",
+            "reviewed_at",
+            "licence_status",
+            "signs",
+            "evidence",
+            "signs_version",
+            "worker_costs",
+            "fees_ruleset_version",
+        )
+        read_only_fields: ClassVar[tuple[str, ...]] = (
+            "status",
+            "review_note",
+            "reviewed_at",
+            "signs",
+            "evidence",
+            "signs_version",
+            "worker_costs",
+            "fees_ruleset_version",
+        )
+        extra_kwargs: ClassVar[dict[str, Any]] = {
+            "pay_amount": {"min_value": 0, "max_value": 10**9},
+            "hours_per_week": {"min_value": 1, "max_value": 84},
+            "contract_months": {"min_value": 1, "max_value": 120},
+        }
+
+    def get_licence_status(self, obj: JobOffer) -> str:
+        return obj.agency.licence_status()
+
+    def validate_costs(self, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(COST_KEYS))
+        if unknown:
+            raise serializers.ValidationError(f"unknown cost {unknown[0]!r}; costs: {', '.join(COST_KEYS)}")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        from vigil.server.recruitment.services import may_publish
+
+        agency = attrs.get("agency") or getattr(self.instance, "agency", None)
+        if agency is not None and "agency" in attrs and not may_publish(agency):
+            raise serializers.ValidationError(
+                {"agency": ["The agency has no licence in force: it may not publish offers."]}
+            )
+        return attrs
+
+    def update(self, instance: JobOffer, validated_data: dict[str, Any]) -> JobOffer:
+        changed = any(k in OFFER_CONTENT and getattr(instance, k) != v for k, v in validated_data.items())
+        if changed and instance.status == JobOffer.Status.APPROVED:
+            instance.status = JobOffer.Status.SUBMITTED
+        return super().update(instance, validated_data)
+
+
+class OfferReviewInput(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

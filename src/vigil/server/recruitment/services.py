@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from vigil.recruitment import risk
@@ -20,6 +20,7 @@ from vigil.server.recruitment.models import (
     Agency,
     Complaint,
     FeeReport,
+    JobOffer,
     Licence,
     LicenceStatusChange,
     normalise_receipt,
@@ -158,15 +159,102 @@ def agency_counts(qs: QuerySet[Agency]) -> QuerySet[Agency]:
     )
 
 
+# --- verified job offers ----------------------------------------------------------------------
+
+
+def licence_in_force(agency_ref: Any, today: date | None = None) -> Exists:
+    """A query condition: the agency (``agency_ref``, e.g. ``OuterRef("agency")``) holds a licence
+    that is active and within its validity today. Suspended, revoked and lapsed licences fail it
+    at once: nothing has to run for an agency to lose its listing."""
+    today = today or timezone.localdate()
+    return Exists(
+        Licence.objects.filter(agency=agency_ref, status=Licence.Status.ACTIVE, valid_from__lte=today).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+        )
+    )
+
+
+def listed_offers(today: date | None = None) -> QuerySet[JobOffer]:
+    """The public list: approved offers, still open, of agencies with a licence in force."""
+    today = today or timezone.localdate()
+    return (
+        JobOffer.objects.filter(status=JobOffer.Status.APPROVED)
+        .filter(Q(open_until__isnull=True) | Q(open_until__gte=today))
+        .filter(licence_in_force(OuterRef("agency"), today))
+        .select_related("agency")
+        .prefetch_related("agency__licences")
+        .order_by("-reviewed_at", "-id")
+    )
+
+
+def may_publish(agency: Agency) -> bool:
+    return Agency.objects.filter(pk=agency.pk).filter(licence_in_force(OuterRef("pk"))).exists()
+
+
+def review_offer(offer: JobOffer, decision: str, *, note: str, user: Any) -> JobOffer:
+    """Approve or reject a submitted offer (or withdraw a listed one). An approval needs the
+    agency's licence in force, and a note when the offer check found warning signs or the worker
+    would pay costs that the employer must pay; a rejection or withdrawal needs a note."""
+    note = note.strip()
+    targets = {
+        "approve": (JobOffer.Status.APPROVED, {JobOffer.Status.SUBMITTED}),
+        "reject": (JobOffer.Status.REJECTED, {JobOffer.Status.SUBMITTED}),
+        "withdraw": (JobOffer.Status.WITHDRAWN, {JobOffer.Status.SUBMITTED, JobOffer.Status.APPROVED}),
+    }
+    if decision not in targets:
+        raise RecruitmentError("decision", "choose approve, reject or withdraw")
+    to_status, allowed_from = targets[decision]
+    with transaction.atomic():
+        locked = JobOffer.objects.select_for_update().select_related("agency").get(pk=offer.pk)
+        if locked.status not in allowed_from:
+            raise RecruitmentError("decision", f"the offer is {locked.status}: it cannot be {to_status} now")
+        if decision == "approve":
+            if not may_publish(locked.agency):
+                raise RecruitmentError(
+                    "decision", "the agency has no licence in force: its offers cannot be listed"
+                )
+            owed = [c["cost"] for c in locked.worker_costs if c.get("breach")]
+            if (locked.signs or owed) and not note:
+                raise RecruitmentError(
+                    "note",
+                    "the offer check found warning signs or costs the worker would pay: "
+                    "say in the note why it may be listed",
+                )
+        elif not note:
+            raise RecruitmentError("note", "give the reason")
+        locked.status = to_status
+        locked.review_note = note
+        locked.reviewed_at = timezone.now()
+        locked.reviewed_by = user if getattr(user, "is_authenticated", False) else None
+        locked.save(
+            update_fields=[
+                "status",
+                "review_note",
+                "reviewed_at",
+                "reviewed_by",
+                "signs",
+                "evidence",
+                "signs_version",
+                "worker_costs",
+                "fees_ruleset_version",
+            ]
+        )
+    return locked
+
+
 __all__ = [
     "Agency",
     "Complaint",
     "FeeReport",
+    "JobOffer",
     "RecruitmentError",
     "WorklistLine",
     "audit",
     "change_licence_status",
     "complaint_by_receipt",
+    "licence_in_force",
+    "listed_offers",
+    "review_offer",
     "risk_input",
     "screen_offer_text",
     "search_agencies",

@@ -28,12 +28,14 @@ from vigil.server.recruitment.forms import (
     ComplaintReviewForm,
     FollowUpForm,
     ImportForm,
+    JobOfferForm,
     LicenceCheckForm,
     LicenceStatusForm,
     OfferCheckForm,
+    OfferReviewForm,
     PublicComplaintForm,
 )
-from vigil.server.recruitment.models import Complaint, Licence
+from vigil.server.recruitment.models import OFFER_COSTS, Complaint, JobOffer, Licence
 from vigil.server.recruitment.public import public_page
 from vigil.server.web.access import audit_page, page_view, require_capability
 
@@ -175,6 +177,35 @@ def follow_up(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _offer_card(offer: JobOffer) -> dict[str, object]:
+    """What the public list shows of an approved offer: the offer, its agency's licence status and
+    the result of the offer check."""
+    labels = {key: label for key, label, _ilo in OFFER_COSTS}
+    return {
+        "offer": offer,
+        "agency": _public_agency(offer.agency),
+        "costs": offer.cost_lines(),
+        "signs": [{"id": s, "meaning": SIGNS[s][0], "ask": SIGNS[s][1]} for s in offer.signs if s in SIGNS],
+        "owed": [labels[c["cost"]] for c in offer.worker_costs if c.get("breach") and c["cost"] in labels],
+        "none": NO_SIGN_MESSAGE if not offer.signs else "",
+    }
+
+
+@public_page
+def public_offers(request: HttpRequest) -> HttpResponse:
+    """Verified job offers: approved by the regulator, of agencies whose licence is in force now."""
+    offers = services.listed_offers()
+    country = request.GET.get("country", "").strip().upper()[:3]
+    if country:
+        offers = offers.filter(country=country)
+    page = Paginator(offers, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "recruitment/public_offers.html",
+        {"page": page, "cards": [_offer_card(o) for o in page.object_list], "country": country},
+    )
+
+
 # --- regulator pages -----------------------------------------------------------------------------
 
 
@@ -313,3 +344,68 @@ def import_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Imported: %(summary)s") % {"summary": result.summary()})
             return redirect("recruitment:import")
     return render(request, "recruitment/import.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@page_view
+def offer_list(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "recruitment.view")
+    qs = scoping.offers_for(request.user).select_related("agency")
+    status = request.GET.get("status", "")
+    if status in JobOffer.Status.values:
+        qs = qs.filter(status=status)
+    listed = set(services.listed_offers().values_list("pk", flat=True))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "recruitment/offer_list.html",
+        {"page": page, "statuses": JobOffer.Status.choices, "status": status, "listed": listed},
+    )
+
+
+@page_view
+def offer_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Record an offer an agency submitted (or change one: an approved offer goes back for
+    approval)."""
+    require_capability(request, "recruitment.manage")
+    offer = get_object_or_404(scoping.offers_for(request.user), pk=pk) if pk else None
+    form = JobOfferForm(request.POST or None, instance=offer)
+    if request.method == "POST" and form.is_valid():
+        was_approved = offer is not None and offer.status == JobOffer.Status.APPROVED
+        with transaction.atomic():
+            saved = form.save(commit=False)
+            if was_approved and form.has_changed():
+                saved.status = JobOffer.Status.SUBMITTED
+            saved.save()
+        audit_page(request, "update" if offer else "create", saved, fields=sorted(form.changed_data))
+        messages.success(request, _("Offer saved. It is listed once approved."))
+        return redirect("recruitment:offer-detail", pk=saved.pk)
+    return render(request, "recruitment/offer_form.html", {"form": form, "offer": offer})
+
+
+@page_view
+def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request, "recruitment.view")
+    offer = get_object_or_404(scoping.offers_for(request.user).select_related("agency"), pk=pk)
+    may_manage = request.user.can("recruitment.manage")  # type: ignore[union-attr]
+    form = OfferReviewForm(request.POST or None) if may_manage else None
+    if request.method == "POST":
+        require_capability(request, "recruitment.manage")
+        if form is not None and form.is_valid():
+            decision = form.cleaned_data["decision"]
+            try:
+                services.review_offer(offer, decision, note=form.cleaned_data["note"], user=request.user)
+            except services.RecruitmentError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                audit_page(request, decision, offer)
+                messages.success(request, _("Decision recorded."))
+                return redirect("recruitment:offer-detail", pk=offer.pk)
+    card = _offer_card(offer)
+    card["evidence"] = offer.evidence
+    listed = services.listed_offers().filter(pk=offer.pk).exists()
+    return render(
+        request,
+        "recruitment/offer_detail.html",
+        {"offer": offer, "card": card, "form": form, "listed": listed},
+        status=400 if form is not None and form.errors else 200,
+    )
