@@ -22,7 +22,15 @@ from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.emergency.models import EmergencyAccess
 from vigil.server.followups.models import FollowUp
-from vigil.server.recruitment.models import Agency, Complaint, FeeReport, JobOffer, Licence
+from vigil.server.recruitment.models import (
+    Agency,
+    CaseLink,
+    Complaint,
+    FeeReport,
+    Inspection,
+    JobOffer,
+    Licence,
+)
 from vigil.server.referrals.models import DataSharingAgreement, Referral, ServiceProvider
 
 
@@ -241,3 +249,12 @@ def fee_reports_for(user: Any) -> QuerySet[FeeReport]:
 
 def offers_for(user: Any) -> QuerySet[JobOffer]:
     return JobOffer.objects.all() if _regulates(user) else JobOffer.objects.none()
+
+
+def inspections_for(user: Any) -> QuerySet[Inspection]:
+    return Inspection.objects.all() if _regulates(user) else Inspection.objects.none()
+
+
+def case_links_for(user: Any) -> QuerySet[CaseLink]:
+    """Links of the cases the user sees (case roles); a regulator sees only their counts."""
+    return CaseLink.objects.filter(case__in=cases_for(user))

@@ -340,6 +340,8 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "vigil.server.recruitment.models.Complaint.Status",
         "ComplaintSeverityEnum": "vigil.server.recruitment.models.Complaint.Severity",
         "FeeReportChannelEnum": "vigil.server.recruitment.models.FeeReport.Channel",
+        "InspectionOutcomeEnum": "vigil.server.recruitment.models.Inspection.Outcome",
+        "OutcomeEnum": "vigil.server.followups.models.FollowUp.Outcome",
     },
 }
 

@@ -212,8 +212,7 @@ def _demo_cases(users: dict[str, User], n_cases: int, rng: random.Random) -> int
     version = ruleset.version
     shelter = ServiceProvider.objects.get(name__startswith="Demo Safe House")
     agreements = {
-        a.discloser_id: a
-        for a in DataSharingAgreement.objects.filter(recipient_id=shelter.organisation_id)
+        a.discloser_id: a for a in DataSharingAgreement.objects.filter(recipient_id=shelter.organisation_id)
     }
     for i, (case, owner) in enumerate(zip(cases, owners, strict=True), start=1):
         start = case.opened_on - timedelta(days=400)

@@ -125,6 +125,8 @@ PLAIN_TEXT_FIELDS: dict[str, str] = {
     "recruitment.FeeReport.decided_by": "the deciding rule of fair-recruitment-2019 (category codes only)",
     "recruitment.FeeReport.ruleset": CODE,
     "recruitment.FeeReport.ruleset_version": CODE,
+    "recruitment.Inspection.inspector": STAFF,
+    "recruitment.Inspection.findings": NO_PERSON,
     "recruitment.JobOffer.title": REGISTRY,
     "recruitment.JobOffer.employer": REGISTRY,
     "recruitment.JobOffer.workplace": REGISTRY,

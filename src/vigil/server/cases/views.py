@@ -63,7 +63,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     # list query (no query per row).
     latest_outcome = Screening.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
     n_referrals = (
-        Referral.objects.filter(case=OuterRef("pk")).order_by().values("case").annotate(n=Count("id")).values("n")
+        Referral.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("id"))
+        .values("n")
     )
     cases = cases.annotate(
         latest_outcome=Subquery(latest_outcome.values("outcome")[:1]),
@@ -528,7 +532,10 @@ def screening_guided(request: HttpRequest, pk: int) -> HttpResponse:
     asked = request.GET.get("q", "") if request.method == "GET" else ""
     context = {
         **_guided_context(s, shown, trail, asked if asked in rs.by_id else "", worker),
-        "can_edit": can_edit, "current": current, "error": error, "stale": stale,
+        "can_edit": can_edit,
+        "current": current,
+        "error": error,
+        "stale": stale,
     }
     if request.htmx:  # type: ignore[attr-defined]
         response = render(request, "cases/_guided_card.html", context)
@@ -542,13 +549,20 @@ def screening_guided(request: HttpRequest, pk: int) -> HttpResponse:
 def _guided_url(s: Screening, trail: list[tuple[str, str]], question: str = "", worker: str = "") -> str:
     from urllib.parse import urlencode
 
-    query = {"trail": screening.format_trail(trail), **({"q": question} if question else {}),
-             **({"worker": worker} if worker else {})}
+    query = {
+        "trail": screening.format_trail(trail),
+        **({"q": question} if question else {}),
+        **({"worker": worker} if worker else {}),
+    }
     return f"{reverse('cases:screening-guided', args=[s.pk])}?{urlencode(query, safe=':,')}"
 
 
-_MARK_WORDS = {"y": gettext_lazy("yes"), "n": gettext_lazy("no"), "k": gettext_lazy("not known"),
-               "r": gettext_lazy("refused")}
+_MARK_WORDS = {
+    "y": gettext_lazy("yes"),
+    "n": gettext_lazy("no"),
+    "k": gettext_lazy("not known"),
+    "r": gettext_lazy("refused"),
+}
 
 
 def _guided_context(
@@ -563,8 +577,14 @@ def _guided_context(
     for ind, mark in trail:
         value = s.answers.get(ind)
         mark = "y" if value is True else "n" if value is False else mark if mark in "kr" else "k"
-        answered.append({"ind": rs.by_id[ind], "mark": mark, "words": _MARK_WORDS[mark],
-                         "change": _guided_url(s, trail, ind, worker)})
+        answered.append(
+            {
+                "ind": rs.by_id[ind],
+                "mark": mark,
+                "words": _MARK_WORDS[mark],
+                "change": _guided_url(s, trail, ind, worker),
+            }
+        )
     back = ""
     if question is not None:
         ids = [ind for ind, _m in trail]
@@ -574,8 +594,15 @@ def _guided_context(
     in_trail = {ind for ind, _m in trail}
     others = sum(1 for ind in s.answers if ind not in in_trail)
     current_value = s.answers.get(question.id) if question is not None else None
-    current_mark = ("y" if current_value is True else "n" if current_value is False
-                    else dict(trail).get(question.id, "") if question is not None else "")
+    current_mark = (
+        "y"
+        if current_value is True
+        else "n"
+        if current_value is False
+        else dict(trail).get(question.id, "")
+        if question is not None
+        else ""
+    )
     return {
         **_determination_context(s, rs),
         "rs": rs,
@@ -609,8 +636,11 @@ def _dimension_label(rs: Any, name: str) -> str:
     return str(dim.label) if dim is not None else name
 
 
-_STATE_WORDS = {"positive": gettext_lazy("present"), "negative": gettext_lazy("not present"),
-                "insufficient": gettext_lazy("still needed")}
+_STATE_WORDS = {
+    "positive": gettext_lazy("present"),
+    "negative": gettext_lazy("not present"),
+    "insufficient": gettext_lazy("still needed"),
+}
 _NOT_NEEDED = gettext_lazy("not needed")
 
 
@@ -647,7 +677,13 @@ def _determination_context(s: Screening, rs: Any, can_edit: bool = False) -> dic
     det = s.determination or {}
     fired = [rs.by_id[i] for i in det.get("fired", []) if i in rs.by_id]
     label = rule_i18n.outcome_label(rs, det["outcome"], translation.get_language()) if det else ""
-    return {"det": det, "det_label": label, "fired": fired,
-            "ask_next": screening.ask_next_questions(rs, det), "s": s,
-            "prompt_possible": can_edit and _prompts_possible_victim(s.case, [s]),
-            "case": s.case, "version": s.case.version}
+    return {
+        "det": det,
+        "det_label": label,
+        "fired": fired,
+        "ask_next": screening.ask_next_questions(rs, det),
+        "s": s,
+        "prompt_possible": can_edit and _prompts_possible_victim(s.case, [s]),
+        "case": s.case,
+        "version": s.case.version,
+    }

@@ -52,6 +52,7 @@ def create(user: Any, *, purpose: str, k: int, via: str, request: Any = None) ->
         CSV_NAME: text,
     }
     fields = list(exports.COLUMNS)
+
     def audit(export: ExportFile) -> None:
         record(
             "export",

@@ -278,8 +278,14 @@ def access(
             object_id=person.pk,
             via=via,
             request=request,
-            detail={"subject_request": req.pk, "export": export.pk, "cases": case_ids, "fields": fields,
-                    "language": lang, "encrypted": True},
+            detail={
+                "subject_request": req.pk,
+                "export": export.pk,
+                "cases": case_ids,
+                "fields": fields,
+                "language": lang,
+                "encrypted": True,
+            },
         )
         if req.is_open:
             _close(req, user, SubjectRequest.Status.COMPLETED, expected_version=req.version)
@@ -358,13 +364,14 @@ def erase(
                     object_id=case.pk,
                     via=via,
                     request=request,
-                    detail={"subject_request": req.pk, "person_anonymised": person_done,
-                            "fields": ANONYMISED_FIELDS},
+                    detail={
+                        "subject_request": req.pk,
+                        "person_anonymised": person_done,
+                        "fields": ANONYMISED_FIELDS,
+                    },
                 )
         # Copies handed out for access requests hold the identity: they go too.
-        purged = exportfiles.purge(
-            ExportFile.objects.filter(subject_request__person=person), timezone.now()
-        )
+        purged = exportfiles.purge(ExportFile.objects.filter(subject_request__person=person), timezone.now())
         reasons = []
         if result.held:
             reasons.append(_("legal hold"))
@@ -392,8 +399,12 @@ def erase(
             object_id=person.pk,
             via=via,
             request=request,
-            detail={"subject_request": req.pk, **result.as_dict(), "exports_purged": purged,
-                    "fields": ANONYMISED_FIELDS if done else []},
+            detail={
+                "subject_request": req.pk,
+                **result.as_dict(),
+                "exports_purged": purged,
+                "fields": ANONYMISED_FIELDS if done else [],
+            },
         )
         _audit("complete", req, user, via, request, status=status, fields=["status", "result"])
     return result

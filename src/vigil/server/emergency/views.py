@@ -40,7 +40,7 @@ def _posted_version(request: HttpRequest) -> int | None:
 
 @page_view
 def grant_list(request: HttpRequest) -> HttpResponse:
-    """"Emergency access to your cases": alerts to acknowledge, grants to revoke; one's own grants."""
+    """ "Emergency access to your cases": alerts to acknowledge, grants to revoke; one's own grants."""
     user = request.user
     visible = services.grants_for(user)
     mine = list(visible.filter(user_id=user.pk).order_by("-granted_at", "-id")[:LIST_LIMIT])
@@ -178,9 +178,7 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             via="web",
             request=request,
         )
-        messages.success(
-            request, _("Emergency access to %(ref)s revoked.") % {"ref": access.case.reference}
-        )
+        messages.success(request, _("Emergency access to %(ref)s revoked.") % {"ref": access.case.reference})
     except services.EmergencyError as exc:
         messages.error(request, exc.message)
     except StaleEdit:

@@ -23,7 +23,7 @@ class ScheduledJobRunSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField()
     status = serializers.CharField()
-    summary = serializers.JSONField(help_text="Counts only, e.g. {\"anonymised_cases\": 2}.")
+    summary = serializers.JSONField(help_text='Counts only, e.g. {"anonymised_cases": 2}.')
     error_class = serializers.CharField()
     error_message = serializers.CharField()
     host = serializers.CharField()

@@ -213,6 +213,66 @@ class JobOfferViewSet(
         return self._review(request, "withdraw")
 
 
+class InspectionViewSet(_Writes, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin):
+    """Inspections of agencies; the latest date is the agency's ``last_inspection`` (risk score).
+    Filters: ``agency``."""
+
+    serializer_class = s.InspectionSerializer
+    audit_type = "inspection"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = scoping.inspections_for(self.request.user).select_related("recorded_by")
+        if (agency := int_param(self.request, "agency")) is not None:
+            qs = qs.filter(agency_id=agency)
+        return qs
+
+    def perform_create(self, serializer: Any) -> None:
+        with transaction.atomic():
+            obj = serializer.save(recorded_by=self.request.user)
+        self.audit("create", obj, fields=changed_fields(serializer))
+
+
+class CaseLinkViewSet(
+    AuditedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    """Links between cases and the agencies that recruited the person, made by those who may edit
+    the case (``case.edit``); each user sees the links of the cases in their scope. The regulator
+    sees only how many linked cases an agency has (agency page, worklist). Filters: ``case``."""
+
+    serializer_class = s.CaseLinkSerializer
+    audit_type = "case_link"
+    capabilities: ClassVar[dict[str, str]] = {
+        "list": "case.view",
+        "retrieve": "case.view",
+        "create": "case.edit",
+    }
+    http_method_names = ("get", "post", "head", "options")
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = scoping.case_links_for(self.request.user).select_related("agency", "case", "linked_by")
+        if (case := int_param(self.request, "case")) is not None:
+            qs = qs.filter(case_id=case)
+        return qs
+
+    def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        from vigil.server.cases.models import Case
+
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = serializer.validated_data["case"]
+        try:
+            link, created = services.link_case(
+                serializer.validated_data["agency"], Case.objects.get(pk=case.pk), user=request.user
+            )
+        except services.RecruitmentError as exc:
+            raise exceptions.ValidationError({exc.field: [exc.message]}) from None
+        if created:
+            self.audit("create", link, case=case.pk, agency=link.agency_id)
+        return Response(
+            self.get_serializer(link).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
 class CanRegulate(permissions.BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.can("recruitment.view"))

@@ -13,6 +13,8 @@ router.register("recruitment/agencies", api.AgencyViewSet, basename="recruitment
 router.register("recruitment/licences", api.LicenceViewSet, basename="recruitment-licence")
 router.register("recruitment/complaints", api.ComplaintViewSet, basename="recruitment-complaint")
 router.register("recruitment/offers", api.JobOfferViewSet, basename="recruitment-offer")
+router.register("recruitment/inspections", api.InspectionViewSet, basename="recruitment-inspection")
+router.register("recruitment/case-links", api.CaseLinkViewSet, basename="recruitment-case-link")
 router.register("recruitment/fee-reports", api.FeeReportViewSet, basename="recruitment-fee-report")
 
 urlpatterns: list[URLPattern | URLResolver] = [

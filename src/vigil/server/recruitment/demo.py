@@ -12,7 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from vigil.server.recruitment import services
-from vigil.server.recruitment.models import Agency, Complaint, FeeReport, JobOffer, Licence, Sanction
+from vigil.server.recruitment.models import (
+    Agency,
+    Complaint,
+    FeeReport,
+    Inspection,
+    JobOffer,
+    Licence,
+    Sanction,
+)
 
 # legal name, country, registration, sectors, countries served, licence (status, years valid) or
 # None (never licensed), years since the last inspection (None: never inspected)
@@ -265,9 +273,19 @@ def load_recruitment_demo(regulator: Any) -> dict[str, int]:
             country=country,
             sectors=sectors,
             countries_served=served,
-            last_inspection=today - timedelta(days=round(inspected * 365)) if inspected is not None else None,
         )
         agencies.append(agency)
+        if inspected is not None:
+            Inspection.objects.create(
+                agency=agency,
+                inspected_on=today - timedelta(days=round(inspected * 365)),
+                inspector="Demo inspection team",
+                outcome=Inspection.Outcome.BREACHES
+                if licence and licence[0] != "active"
+                else Inspection.Outcome.COMPLIANT,
+                findings="Demo findings: fee records and contracts checked.",
+                recorded_by=regulator,
+            )
         if licence is None:
             continue
         status, years = licence

@@ -10,7 +10,15 @@ from django.db.models import OuterRef
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from vigil.server.recruitment.models import COST_KEYS, OFFER_COSTS, Agency, Complaint, JobOffer, Licence
+from vigil.server.recruitment.models import (
+    COST_KEYS,
+    OFFER_COSTS,
+    Agency,
+    Complaint,
+    Inspection,
+    JobOffer,
+    Licence,
+)
 
 
 class LicenceCheckForm(forms.Form):
@@ -158,3 +166,33 @@ class OfferReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Needed to reject, to withdraw, or to approve an offer with warning signs."),
     )
+
+
+class InspectionForm(forms.ModelForm):
+    class Meta:
+        model = Inspection
+        fields = ("inspected_on", "inspector", "outcome", "findings")
+        widgets: ClassVar[dict[str, Any]] = {
+            "inspected_on": forms.DateInput(attrs={"type": "date"}),
+            "findings": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_inspected_on(self):  # type: ignore[no-untyped-def]
+        from django.utils import timezone
+
+        value = self.cleaned_data["inspected_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("An inspection cannot be in the future."))
+        return value
+
+
+class CaseLinkForm(forms.Form):
+    case = forms.ModelChoiceField(label=_("Case"), queryset=Agency.objects.none())
+    agency = forms.ModelChoiceField(
+        label=_("Agency that recruited the person"), queryset=Agency.objects.order_by("legal_name")
+    )
+
+    def __init__(self, *args: Any, cases: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = cases
+        self.fields["case"].label_from_instance = lambda c: c.reference

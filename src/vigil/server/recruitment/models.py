@@ -407,3 +407,56 @@ class JobOffer(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.screen()
         super().save(*args, **kwargs)
+
+
+class Inspection(models.Model):
+    """An inspection of the agency (by the regulator or the labour inspectorate). Saving one
+    keeps ``Agency.last_inspection`` at the latest date, which the risk score reads."""
+
+    class Outcome(models.TextChoices):
+        COMPLIANT = "compliant", _("Compliant")
+        MINOR = "minor", _("Minor issues, advice given")
+        BREACHES = "breaches", _("Breaches found")
+        REFERRED = "referred", _("Referred for sanction or prosecution")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="inspections")
+    inspected_on = models.DateField(_("date of the inspection"))
+    inspector = models.CharField(_("inspector or team"), max_length=200)
+    findings = models.TextField(
+        _("summary of the findings"), blank=True, help_text=_("No names of workers or complainants.")
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-inspected_on", "-id")
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        latest = self.agency.inspections.aggregate(models.Max("inspected_on"))["inspected_on__max"]
+        Agency.objects.filter(pk=self.agency_id).update(last_inspection=latest)
+        self.agency.last_inspection = latest
+
+
+class CaseLink(models.Model):
+    """A case that names the agency (its recruiter), linked by someone who may edit the case.
+    The regulator sees how many cases, and how many of them are (possible) trafficking, never
+    the cases themselves."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="case_links")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="agency_links")
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-linked_at", "-id")
+        constraints = (
+            models.UniqueConstraint(fields=("agency", "case"), name="recruitment_caselink_unique"),
+        )

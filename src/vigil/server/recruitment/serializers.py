@@ -9,8 +9,10 @@ from rest_framework import serializers
 from vigil.server.recruitment.models import (
     COST_KEYS,
     Agency,
+    CaseLink,
     Complaint,
     FeeReport,
+    Inspection,
     JobOffer,
     Licence,
     LicenceStatusChange,
@@ -90,6 +92,7 @@ class AgencySerializer(serializers.ModelSerializer):
             "licences",
             "sanctions",
         )
+        read_only_fields = ("last_inspection",)  # from the inspections (recruitment/inspections/)
 
     def get_licence_status(self, obj: Agency) -> str:
         return obj.licence_status()
@@ -271,3 +274,41 @@ class JobOfferSerializer(serializers.ModelSerializer):
 
 class OfferReviewInput(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class InspectionSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Inspection
+        fields = ("id", "agency", "inspected_on", "inspector", "findings", "outcome", "recorded_by")
+
+    def validate_inspected_on(self, value: Any) -> Any:
+        from django.utils import timezone
+
+        if value > timezone.localdate():
+            raise serializers.ValidationError("An inspection cannot be in the future.")
+        return value
+
+
+class CaseLinkSerializer(serializers.ModelSerializer):
+    """A case linked to the agency that recruited the person (the case's reference only)."""
+
+    case_reference = serializers.CharField(source="case.reference", read_only=True)
+    agency_name = serializers.CharField(source="agency.legal_name", read_only=True)
+    linked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseLink
+        fields = ("id", "agency", "agency_name", "case", "case_reference", "linked_by", "linked_at")
+        read_only_fields = ("linked_at",)
+        validators: ClassVar[list[Any]] = []  # a repeated link answers with the existing one
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from vigil.server import scoping
+
+        request = self.context.get("request")
+        if request is not None and "case" in self.fields:
+            # a case out of scope is as unknown as a case that does not exist
+            self.fields["case"].queryset = scoping.cases_for(request.user)

@@ -18,6 +18,7 @@ from vigil.recruitment.offers import OfferScreen, screen_offer
 from vigil.server.audit.log import record
 from vigil.server.recruitment.models import (
     Agency,
+    CaseLink,
     Complaint,
     FeeReport,
     JobOffer,
@@ -50,17 +51,44 @@ def audit(
     record(action, user=user, obj=obj, object_type=object_type, via=via, request=request, detail=detail)
 
 
+# the trafficking statuses of a linked case that count in the risk score
+TRAFFICKING_STATUSES = ("PossibleVictimOfTrafficking", "ActualVictimOfTrafficking")
+# offers that count as deceptive: warning signs found and not approved by the regulator
+DECEPTIVE_OFFER_STATUSES = ("submitted", "rejected")
+
+
+def with_risk_counts(qs: QuerySet[Agency]) -> QuerySet[Agency]:
+    """The agencies with what the risk score reads, in a few queries for any number of them."""
+    return qs.prefetch_related("licences", "complaints", "fee_reports", "offers").annotate(
+        trafficking_case_count=Count(
+            "case_links",
+            filter=Q(case_links__case__trafficking_status__in=TRAFFICKING_STATUSES),
+            distinct=True,
+        ),
+        linked_case_count=Count("case_links", distinct=True),
+    )
+
+
+def deceptive_offers(agency: Agency) -> int:
+    return sum(1 for o in agency.offers.all() if o.signs and o.status in DECEPTIVE_OFFER_STATUSES)
+
+
 def risk_input(agency: Agency) -> risk.Agency:
-    """The agency's record as ``vigil.recruitment.risk`` reads it (prefetch licences, complaints
-    and fee reports for many agencies)."""
+    """The agency's record as ``vigil.recruitment.risk`` reads it (pass agencies from
+    :func:`with_risk_counts`)."""
     status = agency.licence_status()
     upheld_or_open = [c for c in agency.complaints.all() if c.status != Complaint.Status.DISMISSED]
+    trafficking = getattr(agency, "trafficking_case_count", None)
+    if trafficking is None:
+        trafficking = agency.case_links.filter(case__trafficking_status__in=TRAFFICKING_STATUSES).count()
     return risk.Agency(
         id=str(agency.pk),
         name=agency.legal_name,
         licence_status=_RISK_STATUS.get(status, "none"),
         fee_breaches=sum(1 for f in agency.fee_reports.all() if f.breach),
         complaints=tuple(risk.Complaint(c.severity, c.made_on) for c in upheld_or_open),
+        deceptive_offers=deceptive_offers(agency),
+        trafficking_cases=trafficking,
         last_inspection=agency.last_inspection,
     )
 
@@ -80,7 +108,7 @@ def worklist(
 ) -> list[WorklistLine]:
     """The agencies ranked by risk, highest first; each line's reason names its heaviest
     components (the full explanation is in ``components``)."""
-    rows = list(agencies.prefetch_related("licences", "complaints", "fee_reports"))
+    rows = list(with_risk_counts(agencies))
     by_id = {str(a.pk): a for a in rows}
     ranked = risk.rank([risk_input(a) for a in rows], as_of=as_of or timezone.localdate())
     lines = []
@@ -157,6 +185,19 @@ def agency_counts(qs: QuerySet[Agency]) -> QuerySet[Agency]:
         complaint_count=Count("complaints", distinct=True),
         fee_breach_count=Count("fee_reports", filter=Q(fee_reports__breach=True), distinct=True),
     )
+
+
+# --- inspections and links to cases ------------------------------------------------------------
+
+
+def link_case(agency: Agency, case: Any, *, user: Any) -> tuple[CaseLink, bool]:
+    """Link a case the user may edit to the agency that recruited the person (idempotent)."""
+    from vigil.server.scoping import can_edit_case
+
+    if not can_edit_case(user, case):
+        raise RecruitmentError("case", "you may not change this case")
+    link, created = CaseLink.objects.get_or_create(agency=agency, case=case, defaults={"linked_by": user})
+    return link, created
 
 
 # --- verified job offers ----------------------------------------------------------------------

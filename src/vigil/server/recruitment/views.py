@@ -25,9 +25,11 @@ from vigil.server import scoping
 from vigil.server.audit.log import record
 from vigil.server.recruitment import services
 from vigil.server.recruitment.forms import (
+    CaseLinkForm,
     ComplaintReviewForm,
     FollowUpForm,
     ImportForm,
+    InspectionForm,
     JobOfferForm,
     LicenceCheckForm,
     LicenceStatusForm,
@@ -229,27 +231,39 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request, "recruitment.view")
     agency = get_object_or_404(scoping.agencies_for(request.user), pk=pk)
     may_manage = request.user.can("recruitment.manage")  # type: ignore[union-attr]
-    status_form = LicenceStatusForm(request.POST or None) if may_manage else None
+    posted = request.POST.get("form", "status") if request.method == "POST" else ""
+    status_form = LicenceStatusForm(request.POST if posted == "status" else None) if may_manage else None
+    inspection_form = InspectionForm(request.POST if posted == "inspection" else None) if may_manage else None
     if request.method == "POST":
         require_capability(request, "recruitment.manage")
-        licence = get_object_or_404(Licence, pk=request.POST.get("licence") or 0, agency=agency)
-        if status_form is not None and status_form.is_valid():
-            try:
-                services.change_licence_status(
-                    licence,
-                    status_form.cleaned_data["status"],
-                    reason=status_form.cleaned_data["reason"],
-                    user=request.user,
-                )
-            except services.RecruitmentError as exc:
-                status_form.add_error(exc.field if exc.field in status_form.fields else None, exc.message)
-            else:
-                audit_page(request, "status", licence, to=status_form.cleaned_data["status"])
-                messages.success(request, _("Licence status changed."))
-                return redirect("recruitment:agency-detail", pk=agency.pk)
+        if posted == "inspection" and inspection_form is not None and inspection_form.is_valid():
+            inspection = inspection_form.save(commit=False)
+            inspection.agency = agency
+            inspection.recorded_by = request.user
+            inspection.save()
+            audit_page(request, "create", inspection, fields=sorted(inspection_form.changed_data))
+            messages.success(request, _("Inspection recorded."))
+            return redirect("recruitment:agency-detail", pk=agency.pk)
+        if posted == "status":
+            licence = get_object_or_404(Licence, pk=request.POST.get("licence") or 0, agency=agency)
+            if status_form is not None and status_form.is_valid():
+                try:
+                    services.change_licence_status(
+                        licence,
+                        status_form.cleaned_data["status"],
+                        reason=status_form.cleaned_data["reason"],
+                        user=request.user,
+                    )
+                except services.RecruitmentError as exc:
+                    status_form.add_error(exc.field if exc.field in status_form.fields else None, exc.message)
+                else:
+                    audit_page(request, "status", licence, to=status_form.cleaned_data["status"])
+                    messages.success(request, _("Licence status changed."))
+                    return redirect("recruitment:agency-detail", pk=agency.pk)
     risk_line = services.worklist(scoping.agencies_for(request.user).filter(pk=agency.pk))[0]
     complaints = list(agency.complaints.all())
     audit_page(request, "view", agency, complaints=[c.pk for c in complaints])
+    listed = set(services.listed_offers().filter(agency=agency).values_list("pk", flat=True))
     return render(
         request,
         "recruitment/agency_detail.html",
@@ -259,8 +273,14 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sanctions": agency.sanctions.all(),
             "complaints": complaints,
             "fees": agency.fee_reports.all(),
+            "offers": agency.offers.all(),
+            "listed": listed,
+            "inspections": agency.inspections.all(),
+            "linked_cases": getattr(risk_line.agency, "linked_case_count", 0),
+            "trafficking_cases": getattr(risk_line.agency, "trafficking_case_count", 0),
             "risk": risk_line,
             "status_form": status_form,
+            "inspection_form": inspection_form,
         },
     )
 
@@ -409,3 +429,27 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {"offer": offer, "card": card, "form": form, "listed": listed},
         status=400 if form is not None and form.errors else 200,
     )
+
+
+@page_view
+def case_link(request: HttpRequest) -> HttpResponse:
+    """Link a case (one the user may edit) to the agency that recruited the person; the
+    regulator then sees the count on the agency page and in the worklist, never the case."""
+    require_capability(request, "case.edit")
+    cases = scoping.editable_cases_for(request.user).order_by("-id")
+    initial = {"case": request.GET.get("case")} if request.GET.get("case", "").isdigit() else None
+    form = CaseLinkForm(request.POST or None, cases=cases, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            link, created = services.link_case(
+                form.cleaned_data["agency"], form.cleaned_data["case"], user=request.user
+            )
+        except services.RecruitmentError as exc:
+            form.add_error("case", exc.message)
+        else:
+            if created:
+                audit_page(request, "create", link, case=link.case_id, agency=link.agency_id)
+            messages.success(request, _("The case is linked to the agency."))
+            return redirect("recruitment:case-link")
+    links = scoping.case_links_for(request.user).select_related("agency", "case")[:50]
+    return render(request, "recruitment/case_link.html", {"form": form, "links": links})

@@ -34,8 +34,13 @@ OUTCOMES = {
     "risk": _("Risk"),
     "": _("Not screened"),
 }
-AGE_GROUPS = {"0-17": _("0–17 years"), "18-24": _("18–24 years"), "25-34": _("25–34 years"),
-              "35-49": _("35–49 years"), "50+": _("50 years and over")}
+AGE_GROUPS = {
+    "0-17": _("0–17 years"),
+    "18-24": _("18–24 years"),
+    "25-34": _("25–34 years"),
+    "35-49": _("35–49 years"),
+    "50+": _("50 years and over"),
+}
 
 
 def _labels(dimension: str) -> dict[str, Any]:

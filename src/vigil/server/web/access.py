@@ -27,6 +27,7 @@ def audit_page(request: HttpRequest, action: str, obj: Any, **detail: Any) -> No
 
 def page_view(view: Any) -> Any:
     """A page for logged-in users; ``PermissionDeniedPage`` inside it becomes the 403 page."""
+
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)

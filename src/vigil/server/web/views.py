@@ -95,7 +95,14 @@ def home(request: HttpRequest) -> HttpResponse:
     sections = work_for(request.user, timezone.localdate())
     ids = sorted({line.case_id for s in sections for line in s.lines})
     # the work list shows references of cases: audited as a list, like the case list
-    record("list", user=request.user, object_type="case", via="web", request=request,
-           detail={"ids": ids, "page": "home"})
-    return render(request, "vigil/home.html", {"sections": sections,
-                                               "empty": not any(s.lines for s in sections)})
+    record(
+        "list",
+        user=request.user,
+        object_type="case",
+        via="web",
+        request=request,
+        detail={"ids": ids, "page": "home"},
+    )
+    return render(
+        request, "vigil/home.html", {"sections": sections, "empty": not any(s.lines for s in sections)}
+    )

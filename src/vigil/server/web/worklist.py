@@ -61,9 +61,17 @@ def _overdue_followups(user: Any, today: date) -> Section | None:
         return None
     qs = scoping.followups_for(user).filter(done_on__isnull=True, due_on__lt=today).select_related("case")
     return _section(
-        "followups", _("Overdue follow-ups"), qs.order_by("due_on", "id"),
-        lambda f: Line(f.case_id, f.case.reference, str(f.get_kind_display()), f.due_on,
-                       reverse("cases:case-detail", args=[f.case_id]) + "#followups", str(_("Record it"))),
+        "followups",
+        _("Overdue follow-ups"),
+        qs.order_by("due_on", "id"),
+        lambda f: Line(
+            f.case_id,
+            f.case.reference,
+            str(f.get_kind_display()),
+            f.due_on,
+            reverse("cases:case-detail", args=[f.case_id]) + "#followups",
+            str(_("Record it")),
+        ),
         reverse("followups:followup-worklist"),
     )
 
@@ -71,13 +79,24 @@ def _overdue_followups(user: Any, today: date) -> Section | None:
 def _waiting_referrals(user: Any) -> Section | None:
     if not user.can("case.view"):
         return None
-    qs = (scoping.referrals_for(user).filter(status=Referral.Status.PENDING, case__in=scoping.cases_for(user))
-          .select_related("case", "provider").order_by("created_at", "id"))
+    qs = (
+        scoping.referrals_for(user)
+        .filter(status=Referral.Status.PENDING, case__in=scoping.cases_for(user))
+        .select_related("case", "provider")
+        .order_by("created_at", "id")
+    )
     return _section(
-        "referrals", _("Referrals waiting for an answer"), qs,
-        lambda r: Line(r.case_id, r.case.reference, str(r.provider.name), r.created_at.date(),
-                       reverse("cases:case-detail", args=[r.case_id]) + "#referrals",
-                       str(_("Open the referral"))),
+        "referrals",
+        _("Referrals waiting for an answer"),
+        qs,
+        lambda r: Line(
+            r.case_id,
+            r.case.reference,
+            str(r.provider.name),
+            r.created_at.date(),
+            reverse("cases:case-detail", args=[r.case_id]) + "#referrals",
+            str(_("Open the referral")),
+        ),
     )
 
 
@@ -85,17 +104,28 @@ def _insufficient_screenings(user: Any) -> Section | None:
     if not user.can("case.view"):
         return None
     newer = Screening.objects.filter(case=OuterRef("case"), created_at__gt=OuterRef("created_at"))
-    qs = (scoping.screenings_for(user)
-          .filter(outcome="insufficient")
-          .exclude(case__status__in=[Case.Status.CLOSED, Case.Status.CLOSED_REFERRED])
-          .exclude(Exists(newer))
-          .select_related("case").order_by("updated_at", "id"))
+    qs = (
+        scoping.screenings_for(user)
+        .filter(outcome="insufficient")
+        .exclude(case__status__in=[Case.Status.CLOSED, Case.Status.CLOSED_REFERRED])
+        .exclude(Exists(newer))
+        .select_related("case")
+        .order_by("updated_at", "id")
+    )
     from vigil.server.cases.screening import ruleset_title
 
     return _section(
-        "screenings", _("Screenings left insufficient"), qs,
-        lambda s: Line(s.case_id, s.case.reference, ruleset_title(s.ruleset), s.updated_at.date(),
-                       reverse("cases:screening-guided", args=[s.pk]), str(_("Continue the interview"))),
+        "screenings",
+        _("Screenings left insufficient"),
+        qs,
+        lambda s: Line(
+            s.case_id,
+            s.case.reference,
+            ruleset_title(s.ruleset),
+            s.updated_at.date(),
+            reverse("cases:screening-guided", args=[s.pk]),
+            str(_("Continue the interview")),
+        ),
     )
 
 
@@ -104,9 +134,17 @@ def _emergency_alerts(user: Any) -> Section | None:
 
     qs = services.alerts_for(user).order_by("granted_at", "id")
     return _section(
-        "emergency", _("Emergency access to your cases, not yet acknowledged"), qs,
-        lambda g: Line(g.case_id, g.case.reference, str(g.user), g.granted_at.date(),
-                       reverse("emergency:list"), str(_("Review and acknowledge"))),
+        "emergency",
+        _("Emergency access to your cases, not yet acknowledged"),
+        qs,
+        lambda g: Line(
+            g.case_id,
+            g.case.reference,
+            str(g.user),
+            g.granted_at.date(),
+            reverse("emergency:list"),
+            str(_("Review and acknowledge")),
+        ),
         reverse("emergency:list"),
     )
 
@@ -115,15 +153,27 @@ def _near_retention(user: Any, today: date) -> Section | None:
     if not user.can("case.view"):
         return None
     days = RetentionPolicy.days_for("closed_case")
-    qs = (scoping.cases_for(user)
-          .filter(status__in=[Case.Status.CLOSED, Case.Status.CLOSED_REFERRED], closed_on__isnull=False,
-                  anonymised_at__isnull=True, legal_hold=False,
-                  closed_on__lte=today - timedelta(days=days - SOON))
-          .order_by("closed_on", "id"))
+    qs = (
+        scoping.cases_for(user)
+        .filter(
+            status__in=[Case.Status.CLOSED, Case.Status.CLOSED_REFERRED],
+            closed_on__isnull=False,
+            anonymised_at__isnull=True,
+            legal_hold=False,
+            closed_on__lte=today - timedelta(days=days - SOON),
+        )
+        .order_by("closed_on", "id")
+    )
     return _section(
-        "retention", _("Closed cases near their retention date"), qs,
-        lambda c: Line(c.pk, c.reference, str(_("anonymised after the retention period")),
-                       c.closed_on + timedelta(days=days),
-                       reverse("cases:case-detail", args=[c.pk]),
-                       str(_("Check the case or set a legal hold"))),
+        "retention",
+        _("Closed cases near their retention date"),
+        qs,
+        lambda c: Line(
+            c.pk,
+            c.reference,
+            str(_("anonymised after the retention period")),
+            c.closed_on + timedelta(days=days),
+            reverse("cases:case-detail", args=[c.pk]),
+            str(_("Check the case or set a legal hold")),
+        ),
     )

@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('caseworker', 'Caseworker'), ('inspector', 'Labour inspector'), ('supervisor', 'Supervisor'), ('referral_receiver', 'Referral receiver'), ('analyst', 'Analyst (aggregates only)'), ('administrator', 'Administrator'), ('regulator', 'Recruitment regulator')], default='caseworker', max_length=32, verbose_name='role'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("caseworker", "Caseworker"),
+                    ("inspector", "Labour inspector"),
+                    ("supervisor", "Supervisor"),
+                    ("referral_receiver", "Referral receiver"),
+                    ("analyst", "Analyst (aggregates only)"),
+                    ("administrator", "Administrator"),
+                    ("regulator", "Recruitment regulator"),
+                ],
+                default="caseworker",
+                max_length=32,
+                verbose_name="role",
+            ),
         ),
     ]

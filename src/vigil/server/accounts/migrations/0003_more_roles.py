@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_alter_user_role'),
+        ("accounts", "0002_alter_user_role"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('caseworker', 'Caseworker'), ('inspector', 'Labour inspector'), ('supervisor', 'Supervisor'), ('referral_receiver', 'Referral receiver'), ('analyst', 'Analyst (aggregates only)'), ('administrator', 'Administrator'), ('regulator', 'Recruitment regulator'), ('inspection_lead', 'Inspection lead'), ('compliance', 'Supply-chain compliance officer'), ('coordinator', 'National coordinator')], default='caseworker', max_length=32, verbose_name='role'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("caseworker", "Caseworker"),
+                    ("inspector", "Labour inspector"),
+                    ("supervisor", "Supervisor"),
+                    ("referral_receiver", "Referral receiver"),
+                    ("analyst", "Analyst (aggregates only)"),
+                    ("administrator", "Administrator"),
+                    ("regulator", "Recruitment regulator"),
+                    ("inspection_lead", "Inspection lead"),
+                    ("compliance", "Supply-chain compliance officer"),
+                    ("coordinator", "National coordinator"),
+                ],
+                default="caseworker",
+                max_length=32,
+                verbose_name="role",
+            ),
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_audit_seal'),
+        ("audit", "0003_audit_seal"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='auditentry',
-            index=models.Index(fields=['actor_id', 'at'], name='audit_audit_actor_i_bbfd3b_idx'),
+            model_name="auditentry",
+            index=models.Index(fields=["actor_id", "at"], name="audit_audit_actor_i_bbfd3b_idx"),
         ),
     ]

@@ -8,105 +8,383 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cases', '0003_retention'),
+        ("accounts", "0001_initial"),
+        ("cases", "0003_retention"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BreachIncident',
+            name="BreachIncident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=16, unique=True, verbose_name='reference')),
-                ('title', models.CharField(help_text='No names, document numbers, phone numbers, addresses or other identity data.', max_length=200, verbose_name='title')),
-                ('description', vigil.server.fields.EncryptedTextField(blank=True, default='', help_text='What happened and what data may be affected. Refer to cases by reference only.', verbose_name='what happened')),
-                ('category', models.CharField(choices=[('lost_device', 'Lost or stolen device'), ('unauthorised_access', 'Unauthorised access'), ('misdirected_disclosure', 'Misdirected disclosure'), ('malware', 'Malware'), ('insider_misuse', 'Insider misuse'), ('other', 'Other')], default='other', max_length=32, verbose_name='category')),
-                ('severity', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('critical', 'Critical')], default='high', help_text='Treated as high until assessed.', max_length=16, verbose_name='severity')),
-                ('status', models.CharField(choices=[('reported', 'Reported'), ('assessing', 'Assessing'), ('contained', 'Contained'), ('notified', 'Notified'), ('closed', 'Closed')], default='reported', max_length=16, verbose_name='status')),
-                ('discovered_at', models.DateTimeField(verbose_name='discovered at')),
-                ('occurred_from', models.DateTimeField(blank=True, null=True, verbose_name='occurred from')),
-                ('occurred_to', models.DateTimeField(blank=True, null=True, verbose_name='occurred until')),
-                ('reported_at', models.DateTimeField(auto_now_add=True, verbose_name='reported at')),
-                ('estimated_records', models.PositiveIntegerField(blank=True, help_text='When not every affected case is known.', null=True, verbose_name='estimated records affected')),
-                ('containment_actions', vigil.server.fields.EncryptedTextField(blank=True, default='', verbose_name='containment actions')),
-                ('closure_summary', vigil.server.fields.EncryptedTextField(blank=True, default='', verbose_name='closure summary')),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True, verbose_name='status changed at')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('cases', models.ManyToManyField(blank=True, related_name='breach_incidents', to='cases.case', verbose_name='affected cases')),
-                ('organisations', models.ManyToManyField(blank=True, help_text='Besides the organisations of the affected cases.', related_name='breach_incidents', to='accounts.organisation', verbose_name='other affected organisations')),
-                ('reported_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='breaches_reported', to=settings.AUTH_USER_MODEL, verbose_name='reported by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(editable=False, max_length=16, unique=True, verbose_name="reference"),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        help_text="No names, document numbers, phone numbers, addresses or other identity data.",
+                        max_length=200,
+                        verbose_name="title",
+                    ),
+                ),
+                (
+                    "description",
+                    vigil.server.fields.EncryptedTextField(
+                        blank=True,
+                        default="",
+                        help_text="What happened and what data may be affected. Refer to cases by reference only.",
+                        verbose_name="what happened",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("lost_device", "Lost or stolen device"),
+                            ("unauthorised_access", "Unauthorised access"),
+                            ("misdirected_disclosure", "Misdirected disclosure"),
+                            ("malware", "Malware"),
+                            ("insider_misuse", "Insider misuse"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=32,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low"),
+                            ("medium", "Medium"),
+                            ("high", "High"),
+                            ("critical", "Critical"),
+                        ],
+                        default="high",
+                        help_text="Treated as high until assessed.",
+                        max_length=16,
+                        verbose_name="severity",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported"),
+                            ("assessing", "Assessing"),
+                            ("contained", "Contained"),
+                            ("notified", "Notified"),
+                            ("closed", "Closed"),
+                        ],
+                        default="reported",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("discovered_at", models.DateTimeField(verbose_name="discovered at")),
+                ("occurred_from", models.DateTimeField(blank=True, null=True, verbose_name="occurred from")),
+                ("occurred_to", models.DateTimeField(blank=True, null=True, verbose_name="occurred until")),
+                ("reported_at", models.DateTimeField(auto_now_add=True, verbose_name="reported at")),
+                (
+                    "estimated_records",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="When not every affected case is known.",
+                        null=True,
+                        verbose_name="estimated records affected",
+                    ),
+                ),
+                (
+                    "containment_actions",
+                    vigil.server.fields.EncryptedTextField(
+                        blank=True, default="", verbose_name="containment actions"
+                    ),
+                ),
+                (
+                    "closure_summary",
+                    vigil.server.fields.EncryptedTextField(
+                        blank=True, default="", verbose_name="closure summary"
+                    ),
+                ),
+                (
+                    "status_changed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="status changed at"),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed at")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "cases",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="breach_incidents",
+                        to="cases.case",
+                        verbose_name="affected cases",
+                    ),
+                ),
+                (
+                    "organisations",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Besides the organisations of the affected cases.",
+                        related_name="breach_incidents",
+                        to="accounts.organisation",
+                        verbose_name="other affected organisations",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="breaches_reported",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reported by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'breach incident',
-                'verbose_name_plural': 'breach incidents',
-                'ordering': ('-reported_at', '-id'),
+                "verbose_name": "breach incident",
+                "verbose_name_plural": "breach incidents",
+                "ordering": ("-reported_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='AccountSuspension',
+            name="AccountSuspension",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(help_text='No names, document numbers, phone numbers, addresses or other identity data.', max_length=500, verbose_name='reason')),
-                ('suspended_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='suspended at')),
-                ('tokens_deleted', models.PositiveIntegerField(default=0)),
-                ('sessions_deleted', models.PositiveIntegerField(default=0)),
-                ('reactivated_at', models.DateTimeField(blank=True, null=True, verbose_name='reactivated at')),
-                ('reactivation_reason', models.CharField(blank=True, max_length=500, verbose_name='reason for reactivation')),
-                ('reactivated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('suspended_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suspensions', to=settings.AUTH_USER_MODEL)),
-                ('incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='suspensions', to='breaches.breachincident', verbose_name='incident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        help_text="No names, document numbers, phone numbers, addresses or other identity data.",
+                        max_length=500,
+                        verbose_name="reason",
+                    ),
+                ),
+                (
+                    "suspended_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="suspended at"),
+                ),
+                ("tokens_deleted", models.PositiveIntegerField(default=0)),
+                ("sessions_deleted", models.PositiveIntegerField(default=0)),
+                (
+                    "reactivated_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reactivated at"),
+                ),
+                (
+                    "reactivation_reason",
+                    models.CharField(blank=True, max_length=500, verbose_name="reason for reactivation"),
+                ),
+                (
+                    "reactivated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "suspended_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="suspensions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="suspensions",
+                        to="breaches.breachincident",
+                        verbose_name="incident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'account suspension',
-                'verbose_name_plural': 'account suspensions',
-                'ordering': ('-suspended_at', '-id'),
+                "verbose_name": "account suspension",
+                "verbose_name_plural": "account suspensions",
+                "ordering": ("-suspended_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='BreachNotification',
+            name="BreachNotification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient', models.CharField(choices=[('dpo', 'Data-protection officer'), ('organisation', 'Affected organisation'), ('authority', 'Supervisory authority'), ('data_subjects', 'Data subjects')], max_length=16, verbose_name='to whom')),
-                ('notified_at', models.DateTimeField(verbose_name='notified at')),
-                ('method', models.CharField(choices=[('email', 'E-mail'), ('phone', 'Telephone'), ('letter', 'Letter'), ('in_person', 'In person'), ('portal', "Authority's portal or form"), ('other', 'Other')], max_length=16, verbose_name='method')),
-                ('note', vigil.server.fields.EncryptedTextField(blank=True, default='', help_text='No names, document numbers, phone numbers, addresses or other identity data.', verbose_name='note')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='breaches.breachincident')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organisation', verbose_name='organisation')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.CharField(
+                        choices=[
+                            ("dpo", "Data-protection officer"),
+                            ("organisation", "Affected organisation"),
+                            ("authority", "Supervisory authority"),
+                            ("data_subjects", "Data subjects"),
+                        ],
+                        max_length=16,
+                        verbose_name="to whom",
+                    ),
+                ),
+                ("notified_at", models.DateTimeField(verbose_name="notified at")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("email", "E-mail"),
+                            ("phone", "Telephone"),
+                            ("letter", "Letter"),
+                            ("in_person", "In person"),
+                            ("portal", "Authority's portal or form"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                        verbose_name="method",
+                    ),
+                ),
+                (
+                    "note",
+                    vigil.server.fields.EncryptedTextField(
+                        blank=True,
+                        default="",
+                        help_text="No names, document numbers, phone numbers, addresses or other identity data.",
+                        verbose_name="note",
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="breaches.breachincident",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ('notified_at', 'id'),
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ("notified_at", "id"),
             },
         ),
         migrations.CreateModel(
-            name='BreachStatusChange',
+            name="BreachStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(choices=[('reported', 'Reported'), ('assessing', 'Assessing'), ('contained', 'Contained'), ('notified', 'Notified'), ('closed', 'Closed')], max_length=16, verbose_name='from')),
-                ('to_status', models.CharField(choices=[('reported', 'Reported'), ('assessing', 'Assessing'), ('contained', 'Contained'), ('notified', 'Notified'), ('closed', 'Closed')], max_length=16, verbose_name='to')),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('note', vigil.server.fields.EncryptedTextField(blank=True, default='', verbose_name='note')),
-                ('changed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='breaches.breachincident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported"),
+                            ("assessing", "Assessing"),
+                            ("contained", "Contained"),
+                            ("notified", "Notified"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=16,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported"),
+                            ("assessing", "Assessing"),
+                            ("contained", "Contained"),
+                            ("notified", "Notified"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=16,
+                        verbose_name="to",
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="when")),
+                ("note", vigil.server.fields.EncryptedTextField(blank=True, default="", verbose_name="note")),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_changes",
+                        to="breaches.breachincident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'status change',
-                'verbose_name_plural': 'status changes',
-                'ordering': ('changed_at', 'id'),
+                "verbose_name": "status change",
+                "verbose_name_plural": "status changes",
+                "ordering": ("changed_at", "id"),
             },
         ),
         migrations.AddIndex(
-            model_name='breachincident',
-            index=models.Index(fields=['status', 'severity'], name='breaches_br_status_5d1381_idx'),
+            model_name="breachincident",
+            index=models.Index(fields=["status", "severity"], name="breaches_br_status_5d1381_idx"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('breaches', '0001_initial'),
+        ("breaches", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='breachincident',
-            name='version',
+            model_name="breachincident",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
     ]

@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('breaches', '0002_version_for_lost_update_checks'),
+        ("breaches", "0002_version_for_lost_update_checks"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='breachincident',
-            name='estimated_records',
-            field=models.PositiveIntegerField(blank=True, help_text='When not every affected case is known.', null=True, validators=[django.core.validators.MaxValueValidator(2000000000)], verbose_name='estimated records affected'),
+            model_name="breachincident",
+            name="estimated_records",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="When not every affected case is known.",
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(2000000000)],
+                verbose_name="estimated records affected",
+            ),
         ),
     ]

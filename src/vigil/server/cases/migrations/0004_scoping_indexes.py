@@ -5,28 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cases', '0003_retention'),
+        ("accounts", "0001_initial"),
+        ("cases", "0003_retention"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['organisation', 'person'], name='case_org_person'),
+            model_name="case",
+            index=models.Index(fields=["organisation", "person"], name="case_org_person"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['owner', 'person'], name='case_owner_person'),
+            model_name="case",
+            index=models.Index(fields=["owner", "person"], name="case_owner_person"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['organisation', 'id'], name='person_org_id'),
+            model_name="person",
+            index=models.Index(fields=["organisation", "id"], name="person_org_id"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['created_by', 'id'], name='person_creator_id'),
+            model_name="person",
+            index=models.Index(fields=["created_by", "id"], name="person_creator_id"),
         ),
     ]

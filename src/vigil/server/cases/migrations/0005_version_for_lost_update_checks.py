@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_scoping_indexes'),
+        ("cases", "0004_scoping_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='consent',
-            name='version',
+            model_name="consent",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AddField(
-            model_name='migrationstage',
-            name='version',
+            model_name="migrationstage",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AddField(
-            model_name='person',
-            name='version',
+            model_name="person",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AddField(
-            model_name='screening',
-            name='version',
+            model_name="screening",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
     ]

@@ -5,15 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_version_for_lost_update_checks'),
+        ("cases", "0005_version_for_lost_update_checks"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='person',
-            name='birth_year',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1900), django.core.validators.MaxValueValidator(2100)], verbose_name='year of birth'),
+            model_name="person",
+            name="birth_year",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(1900),
+                    django.core.validators.MaxValueValidator(2100),
+                ],
+                verbose_name="year of birth",
+            ),
         ),
     ]

@@ -7,66 +7,206 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0003_retention'),
+        ("cases", "0003_retention"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SubjectRequest',
+            name="SubjectRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('access', 'Access (a copy of the record)'), ('correction', 'Correction'), ('erasure', 'Erasure'), ('restriction', 'Restriction of processing'), ('objection', 'Objection to processing')], max_length=16, verbose_name='kind')),
-                ('received_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='received on')),
-                ('channel', models.CharField(choices=[('in_person', 'In person'), ('phone', 'Phone'), ('letter', 'Letter'), ('email', 'Email'), ('representative', 'Through a representative')], max_length=16, verbose_name='channel')),
-                ('verification', models.CharField(blank=True, choices=[('', 'Not verified yet'), ('document_seen', 'Identity document seen (number not recorded)'), ('known_to_staff', 'Known in person to the staff'), ('case_details', 'Answered questions only the person can answer'), ('representative', "Representative's authority checked")], max_length=16, verbose_name='identity verified by')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('status', models.CharField(choices=[('received', 'Received'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('refused', 'Refused'), ('partially_refused', 'Partially refused')], default='received', max_length=20, verbose_name='status')),
-                ('refusal_reason', models.CharField(blank=True, max_length=300, verbose_name='reason for refusal')),
-                ('outcome_note', models.CharField(blank=True, help_text='No identity value here.', max_length=1000, verbose_name='outcome note')),
-                ('result', models.JSONField(blank=True, default=dict, verbose_name='result')),
-                ('completed_on', models.DateField(blank=True, null=True, verbose_name='completed on')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='handled by')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subject_requests', to='cases.person', verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("access", "Access (a copy of the record)"),
+                            ("correction", "Correction"),
+                            ("erasure", "Erasure"),
+                            ("restriction", "Restriction of processing"),
+                            ("objection", "Objection to processing"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "received_on",
+                    models.DateField(default=django.utils.timezone.localdate, verbose_name="received on"),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("phone", "Phone"),
+                            ("letter", "Letter"),
+                            ("email", "Email"),
+                            ("representative", "Through a representative"),
+                        ],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "verification",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not verified yet"),
+                            ("document_seen", "Identity document seen (number not recorded)"),
+                            ("known_to_staff", "Known in person to the staff"),
+                            ("case_details", "Answered questions only the person can answer"),
+                            ("representative", "Representative's authority checked"),
+                        ],
+                        max_length=16,
+                        verbose_name="identity verified by",
+                    ),
+                ),
+                ("due_on", models.DateField(verbose_name="due on")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("in_progress", "In progress"),
+                            ("completed", "Completed"),
+                            ("refused", "Refused"),
+                            ("partially_refused", "Partially refused"),
+                        ],
+                        default="received",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "refusal_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="reason for refusal"),
+                ),
+                (
+                    "outcome_note",
+                    models.CharField(
+                        blank=True,
+                        help_text="No identity value here.",
+                        max_length=1000,
+                        verbose_name="outcome note",
+                    ),
+                ),
+                ("result", models.JSONField(blank=True, default=dict, verbose_name="result")),
+                ("completed_on", models.DateField(blank=True, null=True, verbose_name="completed on")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="handled by",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subject_requests",
+                        to="cases.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'data-subject request',
-                'verbose_name_plural': 'data-subject requests',
-                'ordering': ('due_on', 'id'),
+                "verbose_name": "data-subject request",
+                "verbose_name_plural": "data-subject requests",
+                "ordering": ("due_on", "id"),
             },
         ),
         migrations.CreateModel(
-            name='ExportFile',
+            name="ExportFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('statistics_microdata', 'Statistics microdata'), ('subject_access', "Subject access (a person's record)")], max_length=24, verbose_name='kind')),
-                ('purpose', models.CharField(blank=True, max_length=500, verbose_name='purpose declared')),
-                ('fields', models.JSONField(default=list, verbose_name='fields exported')),
-                ('records', models.PositiveIntegerField(default=0, verbose_name='records')),
-                ('parameters', models.JSONField(blank=True, default=dict, verbose_name='parameters')),
-                ('file_name', models.CharField(editable=False, max_length=64, unique=True)),
-                ('size', models.PositiveBigIntegerField(default=0, editable=False)),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('max_downloads', models.PositiveSmallIntegerField(default=3, verbose_name='downloads allowed')),
-                ('download_count', models.PositiveSmallIntegerField(default=0, verbose_name='downloads')),
-                ('purged_at', models.DateTimeField(blank=True, null=True, verbose_name='purged at')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='export_files', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('subject_request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='exports', to='disclosures.subjectrequest', verbose_name='data-subject request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("statistics_microdata", "Statistics microdata"),
+                            ("subject_access", "Subject access (a person's record)"),
+                        ],
+                        max_length=24,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("purpose", models.CharField(blank=True, max_length=500, verbose_name="purpose declared")),
+                ("fields", models.JSONField(default=list, verbose_name="fields exported")),
+                ("records", models.PositiveIntegerField(default=0, verbose_name="records")),
+                ("parameters", models.JSONField(blank=True, default=dict, verbose_name="parameters")),
+                ("file_name", models.CharField(editable=False, max_length=64, unique=True)),
+                ("size", models.PositiveBigIntegerField(default=0, editable=False)),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at"),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                (
+                    "max_downloads",
+                    models.PositiveSmallIntegerField(default=3, verbose_name="downloads allowed"),
+                ),
+                ("download_count", models.PositiveSmallIntegerField(default=0, verbose_name="downloads")),
+                ("purged_at", models.DateTimeField(blank=True, null=True, verbose_name="purged at")),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="export_files",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "subject_request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="exports",
+                        to="disclosures.subjectrequest",
+                        verbose_name="data-subject request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'export file',
-                'verbose_name_plural': 'export files',
-                'ordering': ('-created_at', '-id'),
-                'indexes': [models.Index(fields=['purged_at', 'expires_at'], name='disclosures_purged__b8f3f1_idx')],
+                "verbose_name": "export file",
+                "verbose_name_plural": "export files",
+                "ordering": ("-created_at", "-id"),
+                "indexes": [
+                    models.Index(fields=["purged_at", "expires_at"], name="disclosures_purged__b8f3f1_idx")
+                ],
             },
         ),
     ]

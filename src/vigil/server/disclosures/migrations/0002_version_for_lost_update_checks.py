@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('disclosures', '0001_initial'),
+        ("disclosures", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='subjectrequest',
-            name='version',
+            model_name="subjectrequest",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
     ]

@@ -9,36 +9,112 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0003_retention'),
+        ("cases", "0003_retention"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EmergencyAccess',
+            name="EmergencyAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(help_text='Why you must see this case now (who called, what must be done). Never write a name, a document number, a phone number or an address here: the reason is shown to the owner and kept in the audit log.', max_length=500, verbose_name='reason')),
-                ('granted_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='granted at')),
-                ('expires_at', models.DateTimeField(default=vigil.server.emergency.models.default_expiry, verbose_name='expires at')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended at')),
-                ('ending', models.CharField(blank=True, choices=[('ended', 'Ended by the user'), ('revoked', 'Revoked by a supervisor')], max_length=8, verbose_name='how it ended')),
-                ('end_reason', models.CharField(blank=True, max_length=500, verbose_name='reason for ending')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='acknowledged by')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='emergency_accesses', to='cases.case', verbose_name='case')),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ended by')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='emergency_accesses', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        help_text="Why you must see this case now (who called, what must be done). Never write a name, a document number, a phone number or an address here: the reason is shown to the owner and kept in the audit log.",
+                        max_length=500,
+                        verbose_name="reason",
+                    ),
+                ),
+                (
+                    "granted_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="granted at"),
+                ),
+                (
+                    "expires_at",
+                    models.DateTimeField(
+                        default=vigil.server.emergency.models.default_expiry, verbose_name="expires at"
+                    ),
+                ),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended at")),
+                (
+                    "ending",
+                    models.CharField(
+                        blank=True,
+                        choices=[("ended", "Ended by the user"), ("revoked", "Revoked by a supervisor")],
+                        max_length=8,
+                        verbose_name="how it ended",
+                    ),
+                ),
+                (
+                    "end_reason",
+                    models.CharField(blank=True, max_length=500, verbose_name="reason for ending"),
+                ),
+                (
+                    "acknowledged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="acknowledged at"),
+                ),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="acknowledged by",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="emergency_accesses",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="ended by",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="emergency_accesses",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'emergency access',
-                'verbose_name_plural': 'emergency accesses',
-                'ordering': ('-granted_at', '-id'),
-                'indexes': [models.Index(condition=models.Q(('ended_at__isnull', True)), fields=['user', 'expires_at'], name='emergency_active_idx'), models.Index(fields=['case', 'acknowledged_at'], name='emergency_case_ack_idx')],
+                "verbose_name": "emergency access",
+                "verbose_name_plural": "emergency accesses",
+                "ordering": ("-granted_at", "-id"),
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("ended_at__isnull", True)),
+                        fields=["user", "expires_at"],
+                        name="emergency_active_idx",
+                    ),
+                    models.Index(fields=["case", "acknowledged_at"], name="emergency_case_ack_idx"),
+                ],
             },
         ),
     ]

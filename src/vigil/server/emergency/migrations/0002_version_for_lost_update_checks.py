@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('emergency', '0001_initial'),
+        ("emergency", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='emergencyaccess',
-            name='version',
+            model_name="emergencyaccess",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
     ]

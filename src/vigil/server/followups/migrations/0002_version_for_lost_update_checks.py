@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followups', '0001_initial'),
+        ("followups", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='followup',
-            name='version',
+            model_name="followup",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
     ]

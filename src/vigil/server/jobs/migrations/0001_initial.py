@@ -5,42 +5,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='JobLock',
+            name="JobLock",
             fields=[
-                ('name', models.CharField(max_length=64, primary_key=True, serialize=False, verbose_name='job')),
+                (
+                    "name",
+                    models.CharField(max_length=64, primary_key=True, serialize=False, verbose_name="job"),
+                ),
             ],
             options={
-                'verbose_name': 'job lock',
-                'verbose_name_plural': 'job locks',
+                "verbose_name": "job lock",
+                "verbose_name_plural": "job locks",
             },
         ),
         migrations.CreateModel(
-            name='JobRun',
+            name="JobRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, verbose_name='job')),
-                ('started_at', models.DateTimeField(verbose_name='started')),
-                ('finished_at', models.DateTimeField(verbose_name='finished')),
-                ('status', models.CharField(choices=[('ok', 'succeeded'), ('failed', 'failed'), ('skipped', 'skipped (running elsewhere)')], max_length=8, verbose_name='status')),
-                ('summary', models.JSONField(blank=True, default=dict, verbose_name='summary')),
-                ('error_class', models.CharField(blank=True, max_length=200, verbose_name='error class')),
-                ('error_message', models.CharField(blank=True, max_length=500, verbose_name='error message')),
-                ('host', models.CharField(blank=True, max_length=255, verbose_name='host')),
-                ('pid', models.PositiveIntegerField(blank=True, null=True, verbose_name='process id')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="job")),
+                ("started_at", models.DateTimeField(verbose_name="started")),
+                ("finished_at", models.DateTimeField(verbose_name="finished")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("ok", "succeeded"),
+                            ("failed", "failed"),
+                            ("skipped", "skipped (running elsewhere)"),
+                        ],
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("summary", models.JSONField(blank=True, default=dict, verbose_name="summary")),
+                ("error_class", models.CharField(blank=True, max_length=200, verbose_name="error class")),
+                ("error_message", models.CharField(blank=True, max_length=500, verbose_name="error message")),
+                ("host", models.CharField(blank=True, max_length=255, verbose_name="host")),
+                ("pid", models.PositiveIntegerField(blank=True, null=True, verbose_name="process id")),
             ],
             options={
-                'verbose_name': 'job run',
-                'verbose_name_plural': 'job runs',
-                'ordering': ('-started_at', '-id'),
-                'indexes': [models.Index(fields=['name', 'status', 'started_at'], name='jobs_jobrun_name_a4f22c_idx')],
+                "verbose_name": "job run",
+                "verbose_name_plural": "job runs",
+                "ordering": ("-started_at", "-id"),
+                "indexes": [
+                    models.Index(fields=["name", "status", "started_at"], name="jobs_jobrun_name_a4f22c_idx")
+                ],
             },
         ),
     ]

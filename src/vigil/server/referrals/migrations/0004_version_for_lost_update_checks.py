@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0003_data_sharing_agreements'),
+        ("referrals", "0003_data_sharing_agreements"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='datasharingagreement',
-            name='version',
+            model_name="datasharingagreement",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='version',
+            model_name="referral",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
     ]

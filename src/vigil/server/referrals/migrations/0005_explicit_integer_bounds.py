@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0004_version_for_lost_update_checks'),
+        ("referrals", "0004_version_for_lost_update_checks"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='serviceprovider',
-            name='capacity',
-            field=models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100000)], verbose_name='capacity'),
+            model_name="serviceprovider",
+            name="capacity",
+            field=models.PositiveIntegerField(
+                blank=True,
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(100000)],
+                verbose_name="capacity",
+            ),
         ),
     ]
