@@ -24,7 +24,16 @@ from rapidfuzz import fuzz, process
 
 from vigil.stats.linkage_normalize import fold_name
 
-__all__ = ["LEGAL_SUFFIXES", "NameMatch", "Party", "match", "normalise_name", "synthetic_agencies"]
+__all__ = [
+    "LEGAL_SUFFIXES",
+    "NameMatch",
+    "NamePair",
+    "Party",
+    "match",
+    "normalise_name",
+    "pairs_within",
+    "synthetic_agencies",
+]
 
 LEGAL_SUFFIXES = frozenset(
     [
@@ -195,6 +204,67 @@ def match(
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class NamePair:
+    """Two entries of one list that may be the same agency: ``a`` and ``b`` (ids, ``a`` first in
+    the list), their score (0-100) and the decision (``match`` or ``review``)."""
+
+    a: str
+    b: str
+    score: float
+    decision: str
+
+
+def pairs_within(
+    parties: Sequence[Party],
+    *,
+    match_at: float = 90.0,
+    review_at: float = 75.0,
+    by_country: bool = True,
+    chunk: int = 2048,
+    workers: int = -1,
+) -> list[NamePair]:
+    """The pairs of distinct entries of one list (a registry) whose names score at least
+    ``review_at`` (same country when ``by_country``), best first; each pair once. These go to a
+    person, who merges or separates them: a score is never a merge."""
+    if not 0 <= review_at <= match_at <= 100:
+        raise ValueError("thresholds must satisfy 0 <= review_at <= match_at <= 100")
+    norm = [normalise_name(p.name) for p in parties]
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(parties):
+        if norm[i]:
+            blocks[p.country.upper() if by_country else ""].append(i)
+    found: list[NamePair] = []
+    for rows in blocks.values():
+        if len(rows) < 2:
+            continue
+        names = [norm[i] for i in rows]
+        for start in range(0, len(rows), chunk):
+            scores = process.cdist(
+                names[start : start + chunk],
+                names,
+                scorer=fuzz.ratio,
+                dtype=np.uint8,
+                workers=workers,
+                score_cutoff=review_at,
+            )
+            r, c = np.nonzero(scores >= review_at)  # below the cutoff rapidfuzz gives 0
+            for x, y in zip(r.tolist(), c.tolist(), strict=True):
+                i, j = start + x, y
+                if j <= i:  # each pair once, never an entry with itself
+                    continue
+                score = float(scores[x, y])
+                found.append(
+                    NamePair(
+                        parties[rows[i]].id,
+                        parties[rows[j]].id,
+                        round(score, 1),
+                        _decide(score, match_at, review_at),
+                    )
+                )
+    return sorted(found, key=lambda p: (-p.score, p.a, p.b))
 
 
 # --- synthetic names with known duplicates ----------------------------------------------------
@@ -390,11 +460,7 @@ def synthetic_agencies(
         if rng.random() < 0.6:
             core = f"{core} {rng.choice(_SECOND)}" if rng.random() < 0.3 else f"{rng.choice(_FIRST)} {core}"
         if rng.random() < 0.5:
-            core = (
-                f"{core} {rng.randint(1, 999)}"
-                if rng.random() < 0.2
-                else f"{core} {rng.choice(_TAILS)}"
-            )
+            core = f"{core} {rng.randint(1, 999)}" if rng.random() < 0.2 else f"{core} {rng.choice(_TAILS)}"
         country = rng.choice(_COUNTRIES)
         key = (normalise_name(core), country)
         if key in seen:

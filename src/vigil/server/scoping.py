@@ -30,6 +30,7 @@ from vigil.server.recruitment.models import (
     Inspection,
     JobOffer,
     Licence,
+    NamePair,
 )
 from vigil.server.referrals.models import DataSharingAgreement, Referral, ServiceProvider
 
@@ -232,7 +233,8 @@ def _regulates(user: Any) -> bool:
 
 
 def agencies_for(user: Any) -> QuerySet[Agency]:
-    return Agency.objects.all() if _regulates(user) else Agency.objects.none()
+    # entries merged into another by the name review are no longer registry entries
+    return Agency.objects.filter(merged_into__isnull=True) if _regulates(user) else Agency.objects.none()
 
 
 def licences_for(user: Any) -> QuerySet[Licence]:
@@ -258,3 +260,7 @@ def inspections_for(user: Any) -> QuerySet[Inspection]:
 def case_links_for(user: Any) -> QuerySet[CaseLink]:
     """Links of the cases the user sees (case roles); a regulator sees only their counts."""
     return CaseLink.objects.filter(case__in=cases_for(user))
+
+
+def name_pairs_for(user: Any) -> QuerySet[NamePair]:
+    return NamePair.objects.all() if _regulates(user) else NamePair.objects.none()

@@ -273,6 +273,74 @@ class CaseLinkViewSet(
         )
 
 
+class NamePairViewSet(AuditedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """The name review queue: pairs of registry entries whose names may be one agency. A reviewer
+    merges them (``merge/`` with the entry to keep), separates them (``separate/``) or undoes the
+    decision (``undo/``); ``find/`` proposes new pairs. Filters: ``status`` (default: every)."""
+
+    serializer_class = s.NamePairSerializer
+    audit_type = "name_pair"
+    capabilities: ClassVar[dict[str, str]] = {
+        **READ,
+        "merge": "recruitment.manage",
+        "separate": "recruitment.manage",
+        "undo": "recruitment.manage",
+        "find": "recruitment.manage",
+    }
+    http_method_names = ("get", "post", "head", "options")
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = scoping.name_pairs_for(self.request.user).select_related("agency_a", "agency_b")
+        status_ = self.request.query_params.get("status", "")
+        if status_ == "pending":  # the queue: pending pairs of two entries still in the registry
+            qs = qs.filter(pk__in=services.review_queue().values("pk"))
+        elif status_:
+            qs = qs.filter(status=status_)
+        return qs.prefetch_related("agency_a__licences", "agency_b__licences", "events__by")
+
+    def _decide(self, request: Any, what: str) -> Response:
+        pair = self.get_object()
+        try:
+            if what == "merge":
+                body = s.MergeInput(data=request.data)
+                body.is_valid(raise_exception=True)
+                keep = pair.agency_a if body.validated_data["keep"] == pair.agency_a_id else pair.agency_b
+                if body.validated_data["keep"] not in (pair.agency_a_id, pair.agency_b_id):
+                    raise services.RecruitmentError("keep", "keep one of the two agencies of the pair")
+                services.merge_pair(pair, keep=keep, user=request.user)
+            elif what == "separate":
+                services.separate_pair(pair, user=request.user)
+            else:
+                services.undo_pair(pair, user=request.user)
+        except services.RecruitmentError as exc:
+            raise exceptions.ValidationError({exc.field: [exc.message]}) from None
+        self.audit(what, pair)
+        return Response(self.get_serializer(self.get_queryset().get(pk=pair.pk)).data)
+
+    @extend_schema(request=s.MergeInput, responses=s.NamePairSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Any, pk: str | None = None) -> Response:
+        return self._decide(request, "merge")
+
+    @extend_schema(request=None, responses=s.NamePairSerializer)
+    @action(detail=True, methods=["post"])
+    def separate(self, request: Any, pk: str | None = None) -> Response:
+        return self._decide(request, "separate")
+
+    @extend_schema(request=None, responses=s.NamePairSerializer)
+    @action(detail=True, methods=["post"])
+    def undo(self, request: Any, pk: str | None = None) -> Response:
+        return self._decide(request, "undo")
+
+    @extend_schema(request=None, responses=s.FindPairsResult)
+    @action(detail=False, methods=["post"])
+    def find(self, request: Any) -> Response:
+        with transaction.atomic():
+            n = services.find_name_pairs()
+        self.audit("find", object_type="name_pair", new_pairs=n)
+        return Response({"new_pairs": n})
+
+
 class CanRegulate(permissions.BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.can("recruitment.view"))

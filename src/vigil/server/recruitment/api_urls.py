@@ -15,6 +15,7 @@ router.register("recruitment/complaints", api.ComplaintViewSet, basename="recrui
 router.register("recruitment/offers", api.JobOfferViewSet, basename="recruitment-offer")
 router.register("recruitment/inspections", api.InspectionViewSet, basename="recruitment-inspection")
 router.register("recruitment/case-links", api.CaseLinkViewSet, basename="recruitment-case-link")
+router.register("recruitment/name-pairs", api.NamePairViewSet, basename="recruitment-name-pair")
 router.register("recruitment/fee-reports", api.FeeReportViewSet, basename="recruitment-fee-report")
 
 urlpatterns: list[URLPattern | URLResolver] = [

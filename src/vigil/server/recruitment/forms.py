@@ -57,7 +57,9 @@ class FollowUpForm(forms.Form):
 
 
 class ComplaintReviewForm(forms.ModelForm):
-    agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.all(), required=False)
+    agency = forms.ModelChoiceField(
+        label=_("Agency"), queryset=Agency.objects.filter(merged_into__isnull=True), required=False
+    )
 
     class Meta:
         model = Complaint
@@ -127,7 +129,9 @@ class JobOfferForm(forms.ModelForm):
         from vigil.server.recruitment.services import licence_in_force
 
         self.fields["agency"].queryset = (
-            agencies if agencies is not None else Agency.objects.filter(licence_in_force(OuterRef("pk")))
+            agencies
+            if agencies is not None
+            else Agency.objects.filter(merged_into__isnull=True).filter(licence_in_force(OuterRef("pk")))
         )
         for key, label, _ilo in OFFER_COSTS:
             self.fields[f"cost_{key}"] = forms.ChoiceField(
@@ -189,7 +193,8 @@ class InspectionForm(forms.ModelForm):
 class CaseLinkForm(forms.Form):
     case = forms.ModelChoiceField(label=_("Case"), queryset=Agency.objects.none())
     agency = forms.ModelChoiceField(
-        label=_("Agency that recruited the person"), queryset=Agency.objects.order_by("legal_name")
+        label=_("Agency that recruited the person"),
+        queryset=Agency.objects.filter(merged_into__isnull=True).order_by("legal_name"),
     )
 
     def __init__(self, *args: Any, cases: Any, **kwargs: Any) -> None:

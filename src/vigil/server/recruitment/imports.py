@@ -47,6 +47,7 @@ from vigil.server.recruitment.models import (
     Licence,
     LicenceStatusChange,
 )
+from vigil.server.recruitment.services import survivor
 
 KINDS = ("licences", "complaints", "fees")
 MAX_ROWS = 100_000
@@ -245,7 +246,7 @@ class _Registry:
 
     def __init__(self) -> None:
         self.by_name: dict[str, list[Agency]] = defaultdict(list)
-        for a in Agency.objects.all():
+        for a in Agency.objects.filter(merged_into__isnull=True):
             self.by_name[normalise_name(a.legal_name)].append(a)
 
     def add(self, agency: Agency) -> None:
@@ -287,8 +288,13 @@ def _import_licences(row: _Row, reg: _Registry, result: ImportResult, seen: dict
     agency = None
     if registration:
         agency = Agency.objects.filter(country=country, registration_number=registration).first()
+        agency = survivor(agency) if agency is not None else None
     if agency is None:
-        agency = Agency.objects.filter(country=country, legal_name__iexact=legal_name).first()
+        agency = (
+            Agency.objects.filter(country=country, legal_name__iexact=legal_name, merged_into__isnull=True)
+            .order_by("pk")
+            .first()
+        )
         if agency is not None and registration and agency.registration_number not in ("", registration):
             agency = None  # same name, another registration: another agency
     if agency is None:
@@ -443,6 +449,10 @@ def import_files(
             for n, cells in rows:
                 importer(_Row(name, n, cells), reg, result, seen)
                 result.rows += 1
+        if kind == "licences":  # names that may be one agency go to the review queue
+            from vigil.server.recruitment.services import find_name_pairs
+
+            result.created["name pairs to review"] += find_name_pairs()
         record(
             "import",
             user=user,

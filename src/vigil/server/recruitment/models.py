@@ -52,6 +52,10 @@ class Agency(models.Model):
     sectors = models.JSONField(_("sectors (ISIC codes)"), default=list, blank=True)
     countries_served = models.JSONField(_("countries served (ISO 3166-1 alpha-3)"), default=list, blank=True)
     last_inspection = models.DateField(_("last inspection"), null=True, blank=True)
+    # set when a reviewer merged this entry into another (the name review queue); undone by undo
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_entries", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -460,3 +464,50 @@ class CaseLink(models.Model):
         constraints = (
             models.UniqueConstraint(fields=("agency", "case"), name="recruitment_caselink_unique"),
         )
+
+
+class NamePair(models.Model):
+    """Two registry entries whose names may be the same agency (``vigil.recruitment.names``,
+    same country), waiting for a person to merge or separate them. Every decision is kept in
+    :class:`NamePairEvent` and can be undone."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        MERGED = "merged", _("Merged: the same agency")
+        SEPARATED = "separated", _("Separate agencies")
+
+    agency_a = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    agency_b = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    score = models.FloatField()
+    decision = models.CharField(max_length=8, choices=(("match", "match"), ("review", "review")))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    kept = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    found_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-score", "id")
+        constraints = (
+            models.UniqueConstraint(fields=("agency_a", "agency_b"), name="recruitment_namepair_unique"),
+            models.CheckConstraint(
+                condition=models.Q(agency_a__lt=models.F("agency_b")), name="recruitment_namepair_order"
+            ),
+        )
+
+
+class NamePairEvent(models.Model):
+    class Action(models.TextChoices):
+        MERGED = "merged", _("Merged")
+        SEPARATED = "separated", _("Separated")
+        UNDONE = "undone", _("Undone")
+
+    pair = models.ForeignKey(NamePair, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    # for a merge: the kept and the merged agency, and the ids of every row moved (to undo it)
+    moved = models.JSONField(default=dict, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("at", "id")

@@ -16,6 +16,8 @@ from vigil.server.recruitment.models import (
     JobOffer,
     Licence,
     LicenceStatusChange,
+    NamePair,
+    NamePairEvent,
     Sanction,
 )
 
@@ -312,3 +314,41 @@ class CaseLinkSerializer(serializers.ModelSerializer):
         if request is not None and "case" in self.fields:
             # a case out of scope is as unknown as a case that does not exist
             self.fields["case"].queryset = scoping.cases_for(request.user)
+
+
+class PairAgencySerializer(serializers.ModelSerializer):
+    licence_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Agency
+        fields = ("id", "legal_name", "registration_number", "country", "licence_status")
+
+    def get_licence_status(self, obj: Agency) -> str:
+        return obj.licence_status()
+
+
+class NamePairEventSerializer(serializers.ModelSerializer):
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = NamePairEvent
+        fields = ("action", "moved", "by", "at")
+
+
+class NamePairSerializer(serializers.ModelSerializer):
+    agency_a = PairAgencySerializer(read_only=True)
+    agency_b = PairAgencySerializer(read_only=True)
+    events = NamePairEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = NamePair
+        fields = ("id", "agency_a", "agency_b", "score", "decision", "status", "kept", "found_at", "events")
+        read_only_fields = fields
+
+
+class MergeInput(serializers.Serializer):
+    keep = serializers.IntegerField(help_text="the id of the agency that stays (one of the pair)")
+
+
+class FindPairsResult(serializers.Serializer):
+    new_pairs = serializers.IntegerField()

@@ -128,14 +128,19 @@ def search_agencies(query: str, *, limit: int = 10) -> list[Agency]:
     if not q:
         return []
     exact = list(
-        Agency.objects.filter(Q(licences__number__iexact=q) | Q(registration_number__iexact=q)).distinct()
+        dict.fromkeys(
+            survivor(a)
+            for a in Agency.objects.filter(Q(licences__number__iexact=q) | Q(registration_number__iexact=q))
+            .distinct()
+            .order_by("pk")
+        )
     )
     if exact:
         return exact
     target = normalise_name(q)
     if not target:
         return []
-    agencies = list(Agency.objects.all())
+    agencies = list(active_agencies())
     choices = {a.pk: normalise_name(a.legal_name) for a in agencies}
     found = process.extract(target, choices, scorer=fuzz.token_set_ratio, score_cutoff=75, limit=limit)
     by_pk = {a.pk: a for a in agencies}
@@ -173,7 +178,7 @@ def screen_offer_text(text: str) -> tuple[OfferScreen, list[Agency]]:
     named: list[Agency] = []
     low = normalise_name(text)
     words = set(low.split())
-    for a in Agency.objects.all():
+    for a in active_agencies():
         n = normalise_name(a.legal_name)
         if n and set(n.split()) <= words:
             named.append(a)
@@ -301,3 +306,171 @@ __all__ = [
     "search_agencies",
     "worklist",
 ]
+
+
+# --- the name review queue -------------------------------------------------------------------------
+
+
+def _relations() -> tuple[tuple[str, Any], ...]:
+    """The rows that name an agency, moved to the kept agency by a merge (back by its undo)."""
+    from vigil.server.recruitment.models import Inspection, Sanction
+
+    return (
+        ("licences", Licence),
+        ("sanctions", Sanction),
+        ("complaints", Complaint),
+        ("fee_reports", FeeReport),
+        ("offers", JobOffer),
+        ("inspections", Inspection),
+    )
+
+
+def survivor(agency: Agency) -> Agency:
+    """The registry entry an agency was merged into (following merges), else the agency."""
+    seen = {agency.pk}
+    while agency.merged_into_id is not None and agency.merged_into_id not in seen:
+        seen.add(agency.merged_into_id)
+        agency = Agency.objects.get(pk=agency.merged_into_id)
+    return agency
+
+
+def active_agencies() -> QuerySet[Agency]:
+    """The registry's entries that were not merged into another."""
+    return Agency.objects.filter(merged_into__isnull=True)
+
+
+def find_name_pairs(*, match_at: float = 90.0, review_at: float = 75.0) -> int:
+    """Put the pairs of registry entries whose names may be one agency (same country) into the
+    review queue; pairs already decided are not proposed again. The number of new pairs."""
+    from vigil.recruitment.names import Party, pairs_within
+    from vigil.server.recruitment.models import NamePair
+
+    agencies = list(active_agencies().only("pk", "legal_name", "country"))
+    found = pairs_within(
+        [Party(str(a.pk), a.legal_name, a.country) for a in agencies], match_at=match_at, review_at=review_at
+    )
+    known = set(NamePair.objects.values_list("agency_a_id", "agency_b_id"))
+    new = []
+    for p in found:
+        a, b = sorted((int(p.a), int(p.b)))
+        if (a, b) not in known:
+            known.add((a, b))
+            new.append(NamePair(agency_a_id=a, agency_b_id=b, score=p.score, decision=p.decision))
+    NamePair.objects.bulk_create(new)
+    return len(new)
+
+
+def review_queue() -> QuerySet[Any]:
+    """Pending pairs whose two entries are both still in the registry (not merged elsewhere)."""
+    from vigil.server.recruitment.models import NamePair
+
+    return (
+        NamePair.objects.filter(status=NamePair.Status.PENDING)
+        .filter(agency_a__merged_into__isnull=True, agency_b__merged_into__isnull=True)
+        .select_related("agency_a", "agency_b")
+    )
+
+
+def _locked_pair(pair: Any) -> Any:
+    from vigil.server.recruitment.models import NamePair
+
+    return NamePair.objects.select_for_update().select_related("agency_a", "agency_b").get(pk=pair.pk)
+
+
+def _refresh_last_inspection(agency: Agency) -> None:
+    from django.db.models import Max
+
+    latest = agency.inspections.aggregate(Max("inspected_on"))["inspected_on__max"]
+    Agency.objects.filter(pk=agency.pk).update(last_inspection=latest)
+
+
+def merge_pair(pair: Any, *, keep: Agency, user: Any) -> Any:
+    """The two entries are one agency: every licence, sanction, complaint, fee report, offer,
+    inspection and case link of the other moves to ``keep``, and the other is marked merged
+    into it (kept, so that the merge can be undone)."""
+    from vigil.server.recruitment.models import NamePair, NamePairEvent
+
+    with transaction.atomic():
+        locked = _locked_pair(pair)
+        if locked.status != NamePair.Status.PENDING:
+            raise RecruitmentError("pair", f"this pair was already decided ({locked.status}): undo it first")
+        if keep.pk not in (locked.agency_a_id, locked.agency_b_id):
+            raise RecruitmentError("keep", "keep one of the two agencies of the pair")
+        gone = locked.agency_b if keep.pk == locked.agency_a_id else locked.agency_a
+        kept = Agency.objects.select_for_update().get(pk=keep.pk)
+        gone = Agency.objects.select_for_update().get(pk=gone.pk)
+        if kept.merged_into_id or gone.merged_into_id:
+            raise RecruitmentError(
+                "pair", "one of the agencies was merged into another since: undo that first"
+            )
+        moved: dict[str, Any] = {"kept": kept.pk, "merged": gone.pk}
+        for name, model in _relations():
+            ids = list(model.objects.filter(agency=gone).values_list("pk", flat=True))
+            model.objects.filter(pk__in=ids).update(agency=kept)
+            moved[name] = ids
+        both = set(CaseLink.objects.filter(agency=kept).values_list("case_id", flat=True))
+        dropped = list(
+            CaseLink.objects.filter(agency=gone, case_id__in=both).values_list("case_id", flat=True)
+        )
+        CaseLink.objects.filter(agency=gone, case_id__in=both).delete()  # the case is linked to kept already
+        ids = list(CaseLink.objects.filter(agency=gone).values_list("pk", flat=True))
+        CaseLink.objects.filter(pk__in=ids).update(agency=kept)
+        moved["case_links"], moved["case_links_dropped"] = ids, dropped
+        gone.merged_into = kept
+        gone.save(update_fields=["merged_into"])
+        _refresh_last_inspection(kept)
+        _refresh_last_inspection(gone)
+        locked.status, locked.kept = NamePair.Status.MERGED, kept
+        locked.save(update_fields=["status", "kept"])
+        NamePairEvent.objects.create(pair=locked, action=NamePairEvent.Action.MERGED, moved=moved, by=user)
+    return locked
+
+
+def separate_pair(pair: Any, *, user: Any) -> Any:
+    """The two entries are different agencies; the pair is not proposed again."""
+    from vigil.server.recruitment.models import NamePair, NamePairEvent
+
+    with transaction.atomic():
+        locked = _locked_pair(pair)
+        if locked.status != NamePair.Status.PENDING:
+            raise RecruitmentError("pair", f"this pair was already decided ({locked.status}): undo it first")
+        locked.status = NamePair.Status.SEPARATED
+        locked.save(update_fields=["status"])
+        NamePairEvent.objects.create(pair=locked, action=NamePairEvent.Action.SEPARATED, by=user)
+    return locked
+
+
+def undo_pair(pair: Any, *, user: Any) -> Any:
+    """Undo the pair's decision: a separation goes back to the queue; a merge moves back every
+    row it moved and brings the merged entry back into the registry."""
+    from vigil.server.recruitment.models import NamePair, NamePairEvent
+
+    with transaction.atomic():
+        locked = _locked_pair(pair)
+        if locked.status == NamePair.Status.PENDING:
+            raise RecruitmentError("pair", "nothing to undo: the pair waits for review")
+        last = locked.events.exclude(action=NamePairEvent.Action.UNDONE).order_by("-at", "-id").first()
+        if locked.status == NamePair.Status.MERGED:
+            moved = last.moved if last is not None else {}
+            kept = Agency.objects.select_for_update().get(pk=moved["kept"])
+            gone = Agency.objects.select_for_update().get(pk=moved["merged"])
+            if kept.merged_into_id is not None:
+                raise RecruitmentError(
+                    "pair", "the kept agency was merged into another since: undo that first"
+                )
+            for name, model in _relations():
+                model.objects.filter(pk__in=moved.get(name, []), agency=kept).update(agency=gone)
+            CaseLink.objects.filter(pk__in=moved.get("case_links", []), agency=kept).update(agency=gone)
+            for case_id in moved.get("case_links_dropped", []):
+                CaseLink.objects.get_or_create(agency=gone, case_id=case_id)
+            gone.merged_into = None
+            gone.save(update_fields=["merged_into"])
+            _refresh_last_inspection(kept)
+            _refresh_last_inspection(gone)
+        undone = locked.status
+        locked.status, locked.kept = NamePair.Status.PENDING, None
+        locked.save(update_fields=["status", "kept"])
+        NamePairEvent.objects.create(
+            pair=locked, action=NamePairEvent.Action.UNDONE, moved={"undid": undone}, by=user
+        )
+    return locked

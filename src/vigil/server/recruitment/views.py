@@ -37,7 +37,7 @@ from vigil.server.recruitment.forms import (
     OfferReviewForm,
     PublicComplaintForm,
 )
-from vigil.server.recruitment.models import OFFER_COSTS, Complaint, JobOffer, Licence
+from vigil.server.recruitment.models import OFFER_COSTS, Agency, Complaint, JobOffer, Licence
 from vigil.server.recruitment.public import public_page
 from vigil.server.web.access import audit_page, page_view, require_capability
 
@@ -453,3 +453,72 @@ def case_link(request: HttpRequest) -> HttpResponse:
             return redirect("recruitment:case-link")
     links = scoping.case_links_for(request.user).select_related("agency", "case")[:50]
     return render(request, "recruitment/case_link.html", {"form": form, "links": links})
+
+
+def _entry(agency: Agency) -> dict[str, object]:
+    """One side of a name pair, with what helps a reviewer decide."""
+    licence = agency.current_licence()
+    return {
+        "agency": agency,
+        "status": agency.licence_status(),
+        "licence": licence,
+        "complaints": agency.complaints.count(),
+        "fees": agency.fee_reports.count(),
+        "offers": agency.offers.count(),
+    }
+
+
+@page_view
+def name_review(request: HttpRequest) -> HttpResponse:
+    """The name review queue: merge or separate pairs of entries that may be one agency; the
+    decisions with their history, each with an undo."""
+    require_capability(request, "recruitment.view")
+    from vigil.server.recruitment.models import NamePair
+
+    if request.method == "POST":
+        require_capability(request, "recruitment.manage")
+        what = request.POST.get("action", "")
+        try:
+            if what == "find":
+                with transaction.atomic():
+                    n = services.find_name_pairs()
+                record(
+                    "find",
+                    user=request.user,
+                    object_type="name_pair",
+                    via="web",
+                    request=request,
+                    detail={"new_pairs": n},
+                )
+                messages.success(request, _("%(n)d new pair(s) to review.") % {"n": n})
+                return redirect("recruitment:name-review")
+            pair = get_object_or_404(scoping.name_pairs_for(request.user), pk=request.POST.get("pair") or 0)
+            if what in ("keep_a", "keep_b"):
+                keep = pair.agency_a if what == "keep_a" else pair.agency_b
+                services.merge_pair(pair, keep=keep, user=request.user)
+                audit_page(request, "merge", pair, kept=keep.pk)
+                messages.success(request, _("Merged into %(name)s.") % {"name": keep.legal_name})
+            elif what == "separate":
+                services.separate_pair(pair, user=request.user)
+                audit_page(request, "separate", pair)
+                messages.success(request, _("Kept as separate agencies."))
+            elif what == "undo":
+                services.undo_pair(pair, user=request.user)
+                audit_page(request, "undo", pair)
+                messages.success(request, _("Decision undone: the pair is back in the queue."))
+            else:
+                messages.error(request, _("Unknown action."))
+        except services.RecruitmentError as exc:
+            messages.error(request, exc.message)
+        return redirect("recruitment:name-review")
+    queue = [
+        {"pair": p, "a": _entry(p.agency_a), "b": _entry(p.agency_b)} for p in services.review_queue()[:50]
+    ]
+    decided = (
+        scoping.name_pairs_for(request.user)
+        .exclude(status=NamePair.Status.PENDING)
+        .select_related("agency_a", "agency_b", "kept")
+        .prefetch_related("events__by")
+        .order_by("-id")[:50]
+    )
+    return render(request, "recruitment/name_review.html", {"queue": queue, "decided": decided})
