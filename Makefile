@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser run test lint bench fuzz clean
+.PHONY: install browser run test lint bench fuzz fuzz-long clean
 
 install: $(STAMP)
 
@@ -25,6 +25,11 @@ test: install browser
 
 fuzz: install
 	VIGIL_FUZZ_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz
+
+# the long versions of both fuzzers: imports (as make fuzz) and the API per role (60 random
+# examples per operation and role; VIGIL_API_FUZZ_EXAMPLES to change)
+fuzz-long: install
+	VIGIL_FUZZ_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz tests/server/test_server_api_fuzz_roles.py
 
 lint: install
 	$(BIN)/ruff check src tests bench

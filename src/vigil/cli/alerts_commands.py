@@ -15,6 +15,7 @@ import typer
 
 from vigil.cli.main import app
 from vigil.errors import InputError
+from vigil.io.limits import limit_rows
 from vigil.stats.farrington import THRESHOLD_METHODS, Detection, FarringtonControl, detect
 
 alerts_app = typer.Typer(help="Early warning: alarms on weekly counts by unit.",
@@ -58,7 +59,7 @@ def read_counts(path: Path) -> tuple[list[str], list[dt.date], np.ndarray, bool]
             raise InputError(f"missing column(s) {', '.join(missing)} (need unit,period,count)",
                              f"{name}, row 1")
         cu, cp, cc = (header.index(c) for c in ("unit", "period", "count"))
-        for row_no, row in enumerate(reader, start=2):
+        for row_no, row in enumerate(limit_rows(reader, name), start=2):
             if not any(v.strip() for v in row):
                 continue
             if len(row) < len(header):

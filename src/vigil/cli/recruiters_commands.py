@@ -16,6 +16,7 @@ import typer
 
 from vigil.cli.main import app
 from vigil.errors import InputError
+from vigil.io.limits import check_row_count
 from vigil.io.records import parse_json_line, text_lines
 from vigil.recruitment import NO_SIGN_MESSAGE, OfferScreen, load_signs, screen_offer
 
@@ -83,6 +84,7 @@ def read_offers(path: str) -> list[tuple[Any, str]]:
         if not isinstance(obj["text"], str):
             raise InputError("key 'text': expected a string", place)
         offers.append((obj["id"], obj["text"]))
+        check_row_count(len(offers), name)
     if not offers:
         raise InputError("empty file: no offer to check", name)
     return offers
@@ -179,6 +181,7 @@ def read_csv_rows(
         out.append(
             (n, {h: c.strip() for h, c in zip(header, row, strict=True) if h in required or h in optional})
         )
+        check_row_count(len(out), name)
     return out
 
 

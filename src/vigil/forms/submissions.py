@@ -41,6 +41,7 @@ from vigil.forms.export import (
     RULESET_FIELD,
     VERSION_FIELD,
 )
+from vigil.io.limits import limit_rows
 from vigil.io.records import MAX_LINE, ColumnBuilder, first_sheet, text_lines
 from vigil.rules import Determination, assess_columns, load_ruleset, to_json
 from vigil.rules.model import RuleSet
@@ -220,11 +221,12 @@ def _kind(path: str | Path) -> str:
 
 def iter_submissions(path: str | Path) -> Iterator[Submission]:
     kind = _kind(path)
+    name = "stdin" if str(path) == "-" else Path(path).name
     if kind == "csv":
-        return _iter_csv(path)
+        return limit_rows(_iter_csv(path), name)
     if kind == "xlsx":
-        return _iter_xlsx(path)
-    return _iter_json(path)
+        return limit_rows(_iter_xlsx(path), name)
+    return limit_rows(_iter_json(path), name)
 
 
 def _iter_csv(path: str | Path) -> Iterator[Submission]:

@@ -23,6 +23,7 @@ from typing import IO, Any
 import numpy as np
 
 from vigil.errors import InputError, VigilError
+from vigil.io.limits import limit_rows
 from vigil.rules.logic import ABSENT_KEY
 from vigil.rules.records import Columns, Encoded, fact_specs
 
@@ -278,12 +279,13 @@ def iter_xlsx(path: str | Path) -> Iterator[tuple[str, Any]]:
 def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[tuple[str, Any]]:
     """(place, record) from a JSON Lines, CSV or XLSX file, by extension unless ``fmt``."""
     kind = fmt or _kind(path)
+    name = "stdin" if str(path) == "-" else Path(path).name
     if kind == "jsonl":
-        return iter_jsonl(path)
+        return limit_rows(iter_jsonl(path), name)
     if kind == "csv":
-        return iter_csv(path)
+        return limit_rows(iter_csv(path), name)
     if kind == "xlsx":
-        return iter_xlsx(path)
+        return limit_rows(iter_xlsx(path), name)
     raise InputError(f"unknown input format {kind!r} (jsonl, csv, xlsx)", str(path))
 
 

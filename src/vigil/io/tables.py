@@ -25,6 +25,7 @@ from typing import Any
 import polars as pl
 
 from vigil.errors import InputError
+from vigil.io.limits import check_row_count, max_import_rows
 
 NULL_TEXTS: tuple[str, ...] = ("", "NA", "N/A", "NaN", "NULL")
 """Cell texts read as missing values in CSV and XLSX files."""
@@ -97,12 +98,14 @@ def _read_csv(file: Path, separator: str) -> pl.DataFrame:
             infer_schema_length=None,
             null_values=list(NULL_TEXTS),
             try_parse_dates=False,
+            n_rows=max_import_rows() + 1,  # one past the limit is enough to refuse the file
         )
     except pl.exceptions.NoDataError:
         raise InputError("file is empty", str(file)) from None
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         raise _csv_problem(file, separator, exc) from None
     _check_row_lengths(file, separator, len(header))
+    check_row_count(frame.height, str(file))
     return frame
 
 
@@ -184,7 +187,7 @@ def _read_xlsx(file: Path, sheet: str | None) -> pl.DataFrame:
         else:
             names = ", ".join(book.sheetnames)
             raise InputError(f"no sheet named {sheet!r}; sheets are: {names}", str(file))
-        rows = [list(row) for row in worksheet.iter_rows(values_only=True)]
+        rows = _sheet_rows(worksheet, str(file))
     finally:
         book.close()
     place = f"{file}, sheet {worksheet.title}"
@@ -198,6 +201,7 @@ def _read_xlsx(file: Path, sheet: str | None) -> pl.DataFrame:
     body = rows[1:]
     while body and all(cell is None for cell in body[-1]):
         body.pop()
+    check_row_count(len(body), place)
     width = len(header)
     columns: dict[str, pl.Series] = {}
     for position, name in enumerate(header):
@@ -208,6 +212,20 @@ def _read_xlsx(file: Path, sheet: str | None) -> pl.DataFrame:
         if extra:
             raise InputError(f"value {extra[0]!r} lies outside the named columns", f"{place}, row {number}")
     return pl.DataFrame(columns)
+
+
+def _sheet_rows(worksheet: Any, source: str) -> list[list[Any]]:
+    """The rows of a worksheet, stopping at the first non-blank row past the import limit."""
+    limit = max_import_rows()
+    rows: list[list[Any]] = []
+    filled = 0
+    for row in worksheet.iter_rows(values_only=True):
+        rows.append(list(row))
+        if len(rows) > 1 and any(cell is not None for cell in row):
+            filled += 1
+            if filled > limit:
+                check_row_count(filled, f"{source}, sheet {worksheet.title}")
+    return rows
 
 
 def _xlsx_cell(value: Any) -> Any:
@@ -258,12 +276,14 @@ def _read_stat(file: Path, kind: str, value_labels: bool) -> pl.DataFrame:
             apply_value_formats=value_labels,
             formats_as_category=False,
             output_format="polars",
+            row_limit=max_import_rows() + 1,
         )
     except Exception as exc:  # pyreadstat raises its own and OS errors; all mean "unreadable"
         message = str(exc).strip() or type(exc).__name__
         raise InputError(f"cannot read as a {label} file: {message}", str(file)) from None
     if not isinstance(frame, pl.DataFrame):  # pragma: no cover - defensive
         raise InputError(f"cannot read as a {label} file", str(file))
+    check_row_count(frame.height, str(file))
     texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     # SPSS and Stata have no missing text value: an empty text is the missing one
     return frame.with_columns(

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.errors import InputError
+from vigil.io.limits import check_row_count
 
 __all__ = ["COUNT_COLUMN", "MAX_COUNT", "MAX_LISTS", "CaptureHistories", "read_capture_csv"]
 
@@ -255,6 +256,7 @@ def read_capture_csv(path: str | Path) -> CaptureHistories:
             lines = Counter(fh)
         except OSError as exc:
             raise InputError(f"cannot read file: {exc.strerror or exc}", source) from None
+        check_row_count(sum(n for raw, n in lines.items() if raw.strip()), source)
         header = _parse_header(first, source)
         lists = [h for h in header if h != COUNT_COLUMN]
         _check_list_names(tuple(lists), source)

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from vigil.errors import EstimationError, InputError
+from vigil.io.limits import check_row_count
 from vigil.stats.capture import CaptureHistories
 from vigil.stats.linkage_config import (
     FIELDS,
@@ -248,6 +249,7 @@ def read_list_file(
                 )
             rows.append({fname: cells[index[col]] for fname, col in mapping.items()})
             numbers.append(lineno)
+            check_row_count(len(rows), place)
     except csv.Error:
         raise InputError("malformed CSV", f"{place}, row {reader.line_num - 1}") from None
     if not rows:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vigil.errors import InputError
+from vigil.io.limits import check_row_count
 from vigil.io.records import first_sheet, text_lines
 from vigil.supply.countries import to_alpha3
 
@@ -101,6 +102,7 @@ def read_rows(path: str | Path) -> list[tuple[str, dict[str, str]]]:
                 if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
                     raise InputError(f"{len(values)} cells but {len(header)} columns", f"{sheet}, row {n}")
                 rows.append((f"{sheet}, row {n}", dict(zip(header, values, strict=False))))
+                check_row_count(len(rows), name)
         return rows
     try:
         reader = csv.reader(text_lines(p))
@@ -115,6 +117,7 @@ def read_rows(path: str | Path) -> list[tuple[str, dict[str, str]]]:
             if len(row) != len(header):
                 raise InputError(f"{len(row)} cells but {len(header)} columns", place)
             rows.append((place, dict(zip(header, row, strict=True))))
+            check_row_count(len(rows), name)
     except csv.Error as exc:
         raise InputError(f"malformed CSV ({exc})", name) from None
     except UnicodeDecodeError:

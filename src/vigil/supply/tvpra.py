@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from vigil.errors import InputError
+from vigil.io.limits import check_row_count
 from vigil.supply.countries import to_alpha3
 
 EDITION = "ILAB TVPRA list 2022"
@@ -76,7 +77,8 @@ def build_normalised(source: str | Path) -> str:
     return out.getvalue()
 
 
-def _parse(text: str, name: str, edition: str = EDITION) -> tuple[ListedGood, ...]:
+def _parse(text: str, name: str, edition: str = EDITION, *, limited: bool = False) -> tuple[ListedGood, ...]:
+    """The rows of a list; ``limited``: a user's file, held to the import limit (vigil.io.limits)."""
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
@@ -96,6 +98,8 @@ def _parse(text: str, name: str, edition: str = EDITION) -> tuple[ListedGood, ..
             _yes(r["derived_labor_exploitation"], f"{place}, column derived_labor_exploitation"),
             r["derived_iso3"], edition,
         ))
+        if limited:
+            check_row_count(len(rows), name)
     return tuple(rows)
 
 
@@ -112,4 +116,4 @@ def load_tvpra(path: str | Path | None = None) -> tuple[ListedGood, ...]:
     p = Path(path)
     if not p.is_file():
         raise InputError("no such file", str(path))
-    return _parse(p.read_text(encoding="utf-8"), p.name, f"TVPRA list {p.name}")
+    return _parse(p.read_text(encoding="utf-8"), p.name, f"TVPRA list {p.name}", limited=True)

@@ -6,6 +6,7 @@ the schema accept every answer (a test runs schemathesis over every operation):
 - a read-only field whose source goes through a nullable column or foreign key is ``nullable``
   (``withdrawn_by`` of a consent not withdrawn is ``null``), and a read-only choice of a column
   that may be blank lists ``""`` (an emergency access not ended has ``ending: ""``);
+- a field that a serializer leaves out for some readers (``OMITTED_FOR_SOME``) is not required;
 - only ``list`` actions are paginated: custom actions answering many records answer a bare list;
 - every operation lists the problem documents it may answer (400, 401, 403, 404, 409, 413, 415,
   429), as ``application/problem+json`` with the ``ProblemDetails`` component.
@@ -119,6 +120,17 @@ class AutoSchema(SpectacularAutoSchema):
             if "$ref" in schema:
                 schema = {"allOf": [schema]}
             schema["nullable"] = True
+        return schema
+
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> Any:
+        schema = super()._map_basic_serializer(serializer, direction)
+        # Fields a serializer leaves out for some readers (``OMITTED_FOR_SOME``, e.g. the full
+        # record of a breach that its reporter does not see) are not required in its answers.
+        omitted = set(getattr(serializer, "OMITTED_FOR_SOME", ()))
+        if omitted and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in omitted]
+            if not schema["required"]:
+                del schema["required"]
         return schema
 
     def _get_paginator(self) -> Any:

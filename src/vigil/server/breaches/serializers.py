@@ -105,6 +105,7 @@ class BreachIncidentSerializer(serializers.ModelSerializer):
         "notifications",
         "status_history",
     )
+    OMITTED_FOR_SOME = FULL  # the schema does not require them (vigil.server.api.schema)
     affected_cases = serializers.SerializerMethodField()
     affected_case_count = serializers.SerializerMethodField()
     affected_organisations = serializers.SerializerMethodField()
