@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "vigil.server.jobs",
     "vigil.server.statistics",
     "vigil.server.recruitment",
+    "vigil.server.inspections",
     "vigil.server.web",
 ]
 
@@ -340,6 +341,9 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "vigil.server.recruitment.models.Complaint.Status",
         "ComplaintSeverityEnum": "vigil.server.recruitment.models.Complaint.Severity",
         "FeeReportChannelEnum": "vigil.server.recruitment.models.FeeReport.Channel",
+        # the inspections app brought a second "category" and more "kind"/"status" fields
+        "CategoryEnum": "vigil.server.breaches.models.BreachIncident.Category",
+        "ViolationCategoryEnum": "vigil.server.inspections.models.VIOLATION_CHOICES",
     },
 }
 
