@@ -75,7 +75,7 @@ def test_import_needs_to_know_the_inspectorate(tmp_path: Path, capsys, inspector
     reg = tmp_path / "reg.csv"
     reg.write_text("name,sector\nFarm,A\n", encoding="utf-8")
     code, out, err = run(["inspections", "import", str(reg)], capsys)
-    assert code == 2 and "--organisation" in err
+    assert code == 2 and out == "" and "--organisation" in err
     code, _out, err = run(["inspections", "import", "--organisation", "Inspectorate South", str(reg)], capsys)
     assert code == 0, err
     assert Workplace.objects.get().organisation.name == "Inspectorate South"
