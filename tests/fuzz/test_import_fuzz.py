@@ -109,6 +109,17 @@ class Target:
     writes: bool = True                # the command takes -o
 
 
+def _xlsx_bytes(rows: list[list[object]]) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
 def _text(s: str) -> Callable[[Path], bytes]:
     return lambda d: s.encode("utf-8")
 
@@ -212,6 +223,17 @@ TARGETS = [
     Target("recruiters-fees", "pay.csv",
            _text("id,amount,currency,purpose,payee,channel\np1,100,USD,visa,recruiter,upfront\n"),
            lambda d, f, o: ["recruiters", "fees", str(f)], writes=False),
+    Target("inspections-plan", "register.csv",
+           _text("id,name,sector,region,open_complaints,last_visit\nw1,Farm,0111,north,2,2025-01-02\n"),
+           lambda d, f, o: ["inspections", "plan", "--format", "jsonl", str(f)], writes=False),
+    Target("inspections-plan-findings", "findings.csv", lambda d: (
+        (d / "register.csv").write_text("id,name,sector\nw1,Farm,A\n", "utf-8"),
+        b"workplace,kind,found_on\nw1,indicator,2025-03-04\n")[1],
+           lambda d, f, o: ["inspections", "plan", "--findings", str(f), str(d / "register.csv")],
+           writes=False),
+    Target("inspections-import", "register.xlsx", lambda d: _xlsx_bytes(
+        [["name", "sector", "region"], ["Farm", "0111", "north"]]),
+           lambda d, f, o: ["inspections", "import", "--dry-run", str(f)], writes=False),
 ]
 
 

@@ -32,6 +32,15 @@ from vigil.server.recruitment.models import (
     Licence,
     NamePair,
 )
+from vigil.server.inspections.models import (
+    EnforcementAction,
+    Finding,
+    InspectionPlan,
+    Interview,
+    Observation,
+    Visit,
+    Workplace,
+)
 from vigil.server.referrals.models import DataSharingAgreement, Referral, ServiceProvider
 
 
@@ -264,3 +273,85 @@ def case_links_for(user: Any) -> QuerySet[CaseLink]:
 
 def name_pairs_for(user: Any) -> QuerySet[NamePair]:
     return NamePair.objects.all() if _regulates(user) else NamePair.objects.none()
+# Labour inspections (issue 11). The workplace register, plans and visits belong to the
+# inspectorate (the user's organisation; scope ``all`` sees every inspectorate's). Worker
+# interviews are identity data: only the visit's team (its lead and inspectors) reads them, and an
+# inspection lead of the same organisation with scope organisation or all. No other role sees
+# anything at worker level; an analyst sees aggregates only (``inspection.stats``).
+def _inspects(user: Any) -> bool:
+    return _active(user) and bool(user.can("inspection.view"))
+
+
+def _inspectorate_q(user: Any, field: str) -> Q | None:
+    if user.scope == Scope.ALL:
+        return Q()
+    return Q(**{field: user.organisation_id}) if user.organisation_id else None
+
+
+def workplaces_for(user: Any) -> QuerySet[Workplace]:
+    q = _inspectorate_q(user, "organisation") if _inspects(user) else None
+    return Workplace.objects.none() if q is None else Workplace.objects.filter(q)
+
+
+def inspection_plans_for(user: Any) -> QuerySet[InspectionPlan]:
+    q = _inspectorate_q(user, "organisation") if _inspects(user) else None
+    return InspectionPlan.objects.none() if q is None else InspectionPlan.objects.filter(q)
+
+
+def visits_for(user: Any) -> QuerySet[Visit]:
+    """An inspector (scope own) sees the visits of their team; organisation or all scope, the
+    visits of the inspectorate."""
+    if not _inspects(user):
+        return Visit.objects.none()
+    if user.scope == Scope.OWN:
+        team = Visit.objects.filter(Q(lead=user) | Q(inspectors=user)).values("pk")
+        return Visit.objects.filter(pk__in=team)
+    q = _inspectorate_q(user, "organisation")
+    return Visit.objects.none() if q is None else Visit.objects.filter(q)
+
+
+def interviews_for(user: Any) -> QuerySet[Interview]:
+    """Worker-level data: the interviews of visits whose team the user is in, or, for an
+    inspection lead (``inspection.plan``) with scope organisation or all, of the inspectorate."""
+    if not _inspects(user):
+        return Interview.objects.none()
+    team = Visit.objects.filter(Q(lead=user) | Q(inspectors=user)).values("pk")
+    q = Q(visit__in=team)
+    if user.can("inspection.plan") and user.scope == Scope.ALL:
+        return Interview.objects.all()
+    if user.can("inspection.plan") and user.scope == Scope.ORGANISATION and user.organisation_id:
+        q |= Q(visit__organisation=user.organisation_id)
+    return Interview.objects.filter(q)
+
+
+def inspection_findings_for(user: Any) -> QuerySet[Finding]:
+    if not _inspects(user):
+        return Finding.objects.none()
+    return Finding.objects.filter(workplace__in=workplaces_for(user).values("pk"))
+
+
+def enforcement_actions_for(user: Any) -> QuerySet[EnforcementAction]:
+    return EnforcementAction.objects.filter(visit__in=visits_for(user).values("pk"))
+
+
+def observations_for(user: Any) -> QuerySet[Observation]:
+    return Observation.objects.filter(visit__in=visits_for(user).values("pk"))
+
+
+def inspection_stats_for(user: Any) -> tuple[QuerySet[Visit], QuerySet[Finding], QuerySet[EnforcementAction]]:
+    """What the counts of ``inspection.stats`` are made of: every inspectorate's records for scope
+    ``all`` (an analyst), the user's inspectorate otherwise. Only counts leave this."""
+    if not (_active(user) and user.can("inspection.stats")):
+        return Visit.objects.none(), Finding.objects.none(), EnforcementAction.objects.none()
+    q = _inspectorate_q(user, "organisation")
+    if q is None:
+        return Visit.objects.none(), Finding.objects.none(), EnforcementAction.objects.none()
+    visits = Visit.objects.filter(q)
+    workplaces = Workplace.objects.filter(q).values("pk")
+    return (
+        visits,
+        Finding.objects.filter(
+            Q(visit__in=visits.values("pk")) | Q(visit__isnull=True, workplace__in=workplaces)
+        ),
+        EnforcementAction.objects.filter(visit__in=visits.values("pk")),
+    )

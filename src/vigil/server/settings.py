@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "vigil.server.jobs",
     "vigil.server.statistics",
     "vigil.server.recruitment",
+    "vigil.server.inspections",
     "vigil.server.web",
 ]
 
@@ -342,6 +343,9 @@ SPECTACULAR_SETTINGS = {
         "FeeReportChannelEnum": "vigil.server.recruitment.models.FeeReport.Channel",
         "InspectionOutcomeEnum": "vigil.server.recruitment.models.Inspection.Outcome",
         "OutcomeEnum": "vigil.server.followups.models.FollowUp.Outcome",
+        # the inspections app brought a second "category" and more "kind"/"status" fields
+        "CategoryEnum": "vigil.server.breaches.models.BreachIncident.Category",
+        "ViolationCategoryEnum": "vigil.server.inspections.models.VIOLATION_CHOICES",
     },
 }
 

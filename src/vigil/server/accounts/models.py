@@ -79,6 +79,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "referral.create",
             "case.emergency_access",
             "breach.report",
+            # labour inspections (inspections app): the register, visits of their team, interviews
+            "inspection.view",
+            "inspection.manage",
+            "inspection.stats",
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -98,16 +102,20 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     # Sees only what a referral shares (referrals app); no direct case access.
     Role.REFERRAL_RECEIVER: frozenset({"referral.receive", "breach.report"}),
-    Role.ANALYST: frozenset({"stats.view", "breach.report"}),
+    # inspection.stats: counts of visits, findings and actions (inspections app), never a worker
+    Role.ANALYST: frozenset({"stats.view", "breach.report", "inspection.stats"}),
     # Manages organisations and users, the breach register and data-subject requests' paperwork;
     # no access to case content (need-to-know).
     Role.ADMINISTRATOR: frozenset({"admin", "audit.view", "breach.report", "breach.manage"}),
     # Licenses and monitors recruitment agencies (recruitment app): the registry, complaints,
     # fee reports and the risk worklist; no access to case content.
     Role.REGULATOR: frozenset({"recruitment.view", "recruitment.manage", "breach.report"}),
-    # Plans inspections and leads the inspection team (inspections app); capabilities are
-    # granted by that app's lines below.
-    Role.INSPECTION_LEAD: frozenset({"breach.report"}),
+    # Plans inspections and leads the inspection team (inspections app): the risk-ranked plan,
+    # visits and their team. No case access: the inspector who held an interview refers the
+    # worker into case intake.
+    Role.INSPECTION_LEAD: frozenset(
+        {"breach.report", "inspection.view", "inspection.manage", "inspection.plan", "inspection.stats"}
+    ),
     # A company's compliance officer: its own supply chain only (supply app); no case content.
     Role.COMPLIANCE: frozenset({"breach.report"}),
     # The national coordinator: indicators, releases of figures, alerts (national app); sees

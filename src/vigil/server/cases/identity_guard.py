@@ -55,6 +55,7 @@ GUARDED = "refuses the person's own identity values (identity_in), API and pages
 CODE = "a code, hash, identifier or number chosen from a list; never free text about a person"
 STAFF = "about staff accounts or organisations, not about the people Vigil protects"
 NO_PERSON = "not about one person (help text asks for no identity data); reviewed by supervisors"
+WORKERS_GUARDED = "refuses the names and contacts of the workers interviewed at the workplace"
 REGISTRY = "a public registry entry about a recruitment agency (a business), shown on public pages"
 PLAIN_TEXT_FIELDS: dict[str, str] = {
     "accounts.Organisation.name": STAFF,
@@ -137,4 +138,24 @@ PLAIN_TEXT_FIELDS: dict[str, str] = {
     "recruitment.JobOffer.review_note": NO_PERSON,
     "recruitment.JobOffer.signs_version": CODE,
     "recruitment.JobOffer.fees_ruleset_version": CODE,
+    # labour inspections (issue 11): workplaces are businesses; worker-level text is encrypted
+    "inspections.Workplace.name": "a business name (a household gets a label, never a person's name)",
+    "inspections.Workplace.registration_number": REGISTRY,
+    "inspections.Workplace.sector": CODE,
+    "inspections.Workplace.region": CODE,
+    "inspections.InspectionPlan.title": STAFF,
+    "inspections.InspectionPlan.region": CODE,
+    "inspections.InspectionPlan.weights_version": CODE,
+    "inspections.Visit.planned_reason": "the worklist's reason, generated from the planning components",
+    "inspections.Visit.weights_version": CODE,
+    "inspections.Visit.outcome": CODE,
+    "inspections.Interview.language": CODE,
+    "inspections.Interview.category": CODE,
+    "inspections.Interview.ruleset": CODE,
+    "inspections.Interview.ruleset_version": CODE,
+    "inspections.Interview.decided_by": "the deciding clause of a rule set (indicator ids and labels only)",
+    "inspections.Finding.indicator": CODE,
+    "inspections.Finding.description": WORKERS_GUARDED,
+    "inspections.EnforcementAction.description": WORKERS_GUARDED,
+    "inspections.EnforcementAction.currency": CODE,
 }
