@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "vigil.server.jobs",
     "vigil.server.statistics",
     "vigil.server.recruitment",
+    "vigil.server.supply",
     "vigil.server.web",
 ]
 
@@ -340,6 +341,11 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "vigil.server.recruitment.models.Complaint.Status",
         "ComplaintSeverityEnum": "vigil.server.recruitment.models.Complaint.Severity",
         "FeeReportChannelEnum": "vigil.server.recruitment.models.FeeReport.Channel",
+        "SupplyEntityKindEnum": "vigil.server.supply.models.Entity.Kind",
+        "SupplyFindingKindEnum": "vigil.server.supply.models.Finding.Kind",
+        "SupplyMatchStatusEnum": "vigil.server.supply.models.MatchCandidate.Status",
+        "SupplyPlanStatusEnum": "vigil.server.supply.models.CorrectivePlan.Status",
+        "SupplyPlanActionEnum": "vigil.server.supply.models.CorrectivePlan.Action",
     },
 }
 
