@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vigil.supply.network import Edge, Network, Node, find_cycles
 from vigil.supply.propagation import UNMAPPED, propagate
@@ -65,3 +69,90 @@ def test_links_without_share_split_the_rest_equally() -> None:
     assert res["B"].unmapped == 0.0
     assert res["B"].exposure == pytest.approx(1 - (1 - 0.4 * 0.5) * (1 - 0.3 * 0.5) ** 2)
     assert res["B"].risk == 0.5 and res["B"].path == ("B", "X")
+
+
+def reference(g: Network, d: float, unknown: float) -> tuple[dict[str, float], dict[str, float]]:
+    """The equations iterated over every node at once from R = E = p until nothing moves: no
+    components, no levels, no order."""
+    p = {k: float(v.prior or 0.0) for k, v in g.nodes.items()}
+    ins: dict[str, list[tuple[str, float]]] = {k: [] for k in g.nodes}
+    m: dict[str, float] = dict.fromkeys(g.nodes, 0.0)
+    for k in g.nodes:
+        edges = [e for e in g.edges if e.buyer == k]
+        known = sum(e.share for e in edges if e.share is not None)
+        blank = [e for e in edges if e.share is None]
+        rest = max(0.0, 1.0 - known)
+        ins[k] = [(e.supplier, e.share if e.share is not None else rest / len(blank)) for e in edges]
+        m[k] = rest if edges and not blank and rest > 1e-9 else 0.0
+    r, ex = dict(p), dict(p)
+    for _ in range(100_000):
+        nr, ne = {}, {}
+        for k in g.nodes:
+            nr[k] = max([r[k], p[k]] + ([d * unknown] if m[k] else []) + [d * r[u] for u, _ in ins[k]])
+            prod = 1.0 - d * m[k] * unknown
+            for u, w in ins[k]:
+                prod *= 1.0 - d * w * ex[u]
+            ne[k] = max(ex[k], 1.0 - (1.0 - p[k]) * prod)
+        moved = max(max(nr[k] - r[k], ne[k] - ex[k]) for k in g.nodes)
+        r, ex = nr, ne
+        if moved <= 1e-14:
+            break
+    return r, ex
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> tuple[Network, float, float]:
+    size = draw(st.integers(1, 9))
+    names = [f"n{i}" for i in range(size)]
+    pri = {k: draw(st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.9, 1.0]) | st.floats(0, 1)) for k in names}
+    pairs = draw(st.lists(st.tuples(st.integers(0, size - 1), st.integers(0, size - 1)),
+                          max_size=3 * size, unique=True))
+    edges: list[tuple[str, str, float | None]] = []
+    room = dict.fromkeys(names, 1.0)
+    for s, b in pairs:
+        if s == b:
+            continue
+        share = draw(st.none() | st.floats(0, 1))
+        if share is not None:
+            share = min(share, room[names[b]])
+            room[names[b]] -= share
+        edges.append((names[s], names[b], share))
+    d = draw(st.sampled_from([0.5, 0.8, 1.0]) | st.floats(0.05, 1))
+    unknown = draw(st.sampled_from([0.0, 0.5, 1.0]) | st.floats(0, 1))
+    return net(pri, edges), d, unknown
+
+
+@settings(max_examples=300, deadline=None)
+@given(graphs())
+def test_fast_path_agrees_with_the_plain_iteration(case: tuple[Network, float, float]) -> None:
+    g, d, unknown = case
+    res = propagate(g, attenuation=d, unknown_prior=unknown)
+    r, ex = reference(g, d, unknown)
+    cyclic = {k for c in find_cycles(g) for k in c}
+    for k, v in res.items():
+        assert v.risk == pytest.approx(r[k], abs=1e-9)
+        assert v.exposure == pytest.approx(ex[k], abs=1e-9)
+        # the path explains R: each step attenuates by d, it ends at an own risk or an unmapped
+        # share giving that value, and it never visits a node twice
+        path = [x for x in v.path if x != UNMAPPED]
+        assert len(set(path)) == len(path)
+        for a, b in itertools.pairwise(path):
+            assert res[a].risk == d * res[b].risk
+            assert any(e.supplier == b and e.buyer == a for e in g.edges)
+        end = res[path[-1]]
+        if v.path[-1] == UNMAPPED:
+            assert end.unmapped > 0 and end.risk == d * unknown
+        else:
+            assert end.risk == end.prior
+        if not cyclic:
+            # off cycles the path is the first input (file order) at the maximum, as it always was
+            first = path[1] if len(path) > 1 else (UNMAPPED if v.path[-1] == UNMAPPED else None)
+            ins = [e.supplier for e in g.edges if e.buyer == k]
+            want = None
+            top = v.prior
+            if v.unmapped > 0 and d * unknown > top:
+                want, top = UNMAPPED, d * unknown
+            for u in ins:
+                if d * r[u] > top:
+                    want, top = u, d * r[u]
+            assert first == want

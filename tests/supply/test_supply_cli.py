@@ -123,3 +123,16 @@ def test_risk_with_an_updated_tvpra_list(tmp_path: Path, capsys: pytest.CaptureF
     row = json.loads(out)
     assert code == 0 and row["risk"] == 0.9
     assert "TVPRA list tvpra_2024.csv, row 7 (Widgets, France)" in row["sources"][0]
+
+
+def test_risk_derives_the_prior_from_sector_and_country(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    nodes = ("id,name,kind,prior,sector,country\nB,Brand,company,,,\n"
+             "G,Garment maker,supplier,,C14,FRA\nK,Cotton farm,supplier,,A01,TKM\n")
+    code, out, err = run(["supply", "risk", *files(tmp_path, nodes, "supplier,buyer,share\nG,B,1\nK,G,1\n")],
+                         capsys)
+    assert code == 0, err
+    rows = {r["id"]: r for r in map(json.loads, out.splitlines())}
+    assert rows["G"]["path"] == ["G"] and rows["G"]["risk"] == 0.4
+    assert "isic_sector_priors_v1.csv, row 8): ISIC C14 garment" in rows["G"]["sources"][0]
+    assert rows["B"]["path"] == ["B", "G"] and rows["B"]["risk"] == 0.32

@@ -19,7 +19,7 @@ import typer
 from vigil.cli.main import app
 from vigil.errors import InputError
 from vigil.io.spreadsheet import formula_safe
-from vigil.supply.network import Network, find_cycles, read_network
+from vigil.supply.network import Network, find_cycles, read_network, tiers
 from vigil.supply.priors import node_prior
 from vigil.supply.propagation import NodeRisk, propagate
 from vigil.supply.rank import rank as rank_nodes
@@ -78,24 +78,6 @@ def _emit(rows: list[dict[str, Any]], fmt: Fmt, text_lines: list[str]) -> None:
     else:
         for line in text_lines:
             print(line)
-
-
-def tiers(net: Network) -> dict[str, int | None]:
-    """Tier of each node: 0 for a company, 1 for its direct suppliers...; None if no path."""
-    out: dict[str, int | None] = {n: (0 if v.kind == "company" else None) for n, v in net.nodes.items()}
-    ins = net.inputs()
-    frontier = [n for n, t in out.items() if t == 0]
-    while frontier:
-        nxt = []
-        for b in frontier:
-            level = out[b]
-            assert level is not None
-            for e in ins[b]:
-                if out[e.supplier] is None:
-                    out[e.supplier] = level + 1
-                    nxt.append(e.supplier)
-        frontier = nxt
-    return out
 
 
 @supply_app.command("import")

@@ -355,3 +355,20 @@ def inspection_stats_for(user: Any) -> tuple[QuerySet[Visit], QuerySet[Finding],
         ),
         EnforcementAction.objects.filter(visit__in=visits.values("pk")),
     )
+
+
+def supply_organisation_q(user: Any, field: str = "organisation") -> Q | None:
+    """The supply chain a user sees: with ``supply.view``, their own organisation's (a company
+    sees only its own chain; own scope means the organisation's chain too, entities have no
+    owner); scope ``all`` sees every chain. ``None``: nothing."""
+    if not (_active(user) and user.can("supply.view")):
+        return None
+    if user.scope == Scope.ALL:
+        return Q()
+    return Q(**{field: user.organisation_id}) if user.organisation_id else None
+
+
+def supply_for(user: Any, model: Any, field: str = "organisation") -> QuerySet[Any]:
+    """The rows of a supply model (``vigil.server.supply.models``) in the user's chain."""
+    q = supply_organisation_q(user, field)
+    return model.objects.none() if q is None else model.objects.filter(q)

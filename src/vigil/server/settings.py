@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "vigil.server.statistics",
     "vigil.server.recruitment",
     "vigil.server.inspections",
+    "vigil.server.supply",
     "vigil.server.web",
 ]
 
@@ -346,6 +347,11 @@ SPECTACULAR_SETTINGS = {
         # the inspections app brought a second "category" and more "kind"/"status" fields
         "CategoryEnum": "vigil.server.breaches.models.BreachIncident.Category",
         "ViolationCategoryEnum": "vigil.server.inspections.models.VIOLATION_CHOICES",
+        "SupplyEntityKindEnum": "vigil.server.supply.models.Entity.Kind",
+        "SupplyFindingKindEnum": "vigil.server.supply.models.Finding.Kind",
+        "SupplyMatchStatusEnum": "vigil.server.supply.models.MatchCandidate.Status",
+        "SupplyPlanStatusEnum": "vigil.server.supply.models.CorrectivePlan.Status",
+        "SupplyPlanActionEnum": "vigil.server.supply.models.CorrectivePlan.Action",
     },
 }
 

@@ -233,6 +233,24 @@ def read_network(nodes_path: str | Path, edges_path: str | Path | None = None) -
     return net
 
 
+def tiers(net: Network) -> dict[str, int | None]:
+    """Tier of each node: 0 for a company, 1 for its direct suppliers...; None if no path."""
+    out: dict[str, int | None] = {n: (0 if v.kind == "company" else None) for n, v in net.nodes.items()}
+    ins = net.inputs()
+    frontier = [n for n, t in out.items() if t == 0]
+    while frontier:
+        nxt = []
+        for b in frontier:
+            level = out[b]
+            assert level is not None
+            for e in ins[b]:
+                if out[e.supplier] is None:
+                    out[e.supplier] = level + 1
+                    nxt.append(e.supplier)
+        frontier = nxt
+    return out
+
+
 def find_cycles(net: Network) -> list[list[str]]:
     """The strongly connected components with more than one node, each sorted."""
     return [sorted(c) for c in components(net) if len(c) > 1]

@@ -117,7 +117,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {"breach.report", "inspection.view", "inspection.manage", "inspection.plan", "inspection.stats"}
     ),
     # A company's compliance officer: its own supply chain only (supply app); no case content.
-    Role.COMPLIANCE: frozenset({"breach.report"}),
+    Role.COMPLIANCE: frozenset({"supply.view", "supply.manage", "breach.report"}),
     # The national coordinator: indicators, releases of figures, alerts (national app); sees
     # aggregates, never a person.
     Role.COORDINATOR: frozenset({"stats.view", "breach.report"}),

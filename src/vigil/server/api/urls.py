@@ -17,6 +17,7 @@ APPS = (
     "referrals",
     "recruitment",
     "inspections",
+    "supply",
     "audit",
 )
 

@@ -46,6 +46,7 @@ def work_for(user: Any, today: date) -> list[Section]:
         _insufficient_screenings(user),
         _emergency_alerts(user),
         _near_retention(user, today),
+        _overdue_milestones(user, today),
     ]
     return [s for s in sections if s is not None]
 
@@ -177,3 +178,19 @@ def _near_retention(user: Any, today: date) -> Section | None:
             str(_("Check the case or set a legal hold")),
         ),
     )
+
+
+def _overdue_milestones(user: Any, today: date) -> Section | None:
+    if not user.can("supply.view"):
+        return None
+    from vigil.server.supply.models import CorrectivePlan
+    from vigil.server.supply.services import overdue_milestones
+
+    qs = overdue_milestones(scoping.supply_for(user, CorrectivePlan), today)
+    return _section(
+        "milestones", _("Overdue milestones of corrective plans"), qs,
+        lambda m: Line(m.plan_id, f"CAP-{m.plan_id}", f"{m.plan.entity.name}: {m.title} ({m.owner})", m.due,
+                       reverse("supply:plan", args=[m.plan_id]), str(_("Open the plan"))),
+        reverse("supply:plans"),
+    )
+

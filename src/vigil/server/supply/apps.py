@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SupplyConfig(AppConfig):
+    name = "vigil.server.supply"
+    label = "supply"
+    verbose_name = "Supply chains"
