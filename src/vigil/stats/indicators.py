@@ -504,13 +504,13 @@ def _column(name: str, values: Any, where: str) -> _Column:
         return _Column(codes=series.cast(pl.Int64).to_numpy(), categories=[False, True])
     if series.dtype == pl.List:
         series = series.list.eval(pl.element().cast(pl.String)).list.sort().list.join("\x1f")
-    if series.dtype == pl.Null:
-        series = series.cast(pl.String)
+    if series.dtype == pl.Null:  # no value at all (or no record): missing whatever the type
+        return _Column(values=np.full(len(series), np.nan), is_date=True)
     if series.dtype != pl.String:
         series = series.cast(pl.String)
     series = series.fill_null(UNKNOWN)
     categories = series.unique().sort().to_list()
-    codes = (series.rank("dense").to_numpy() - 1).astype(np.int64)
+    codes = series.cast(pl.Enum(categories)).to_physical().to_numpy().astype(np.int64)
     return _Column(codes=codes, categories=categories)
 
 
@@ -519,6 +519,7 @@ class _Frame:
     n: int
     columns: dict[str, _Column]
     parent_row: IntArray | None = None  # the row of the parent record (-1: not in the data)
+    memo: dict[Any, Any] = field(default_factory=dict)  # masks, lookups and codes, made once
 
 
 @dataclass
@@ -620,15 +621,29 @@ def _derive(frames: dict[str, _Frame], derived: Derived, n_parent: int) -> _Colu
 
 
 def _mask(frames: dict[str, _Frame], source: str, flt: Filter) -> BoolArray:
+    """The records of ``source`` the filter keeps (made once per filter; never change it)."""
     frame = frames[source]
-    mask = np.ones(frame.n, dtype=bool)
-    for clause in flt.clauses:
-        mask &= _clause(frames, source, clause)
-    return mask
+    key = ("mask", flt)
+    if key not in frame.memo:
+        mask = np.ones(frame.n, dtype=bool)
+        for clause in flt.clauses:
+            mask &= _clause(frames, source, clause)
+        frame.memo[key] = mask
+    return frame.memo[key]  # type: ignore[no-any-return]
 
 
 def _lookup(frames: dict[str, _Frame], source: str, column: str) -> _Column:
     """A column of the source, or of its parent (``cases``) through the link."""
+    frame = frames[source]
+    if column in frame.columns:
+        return frame.columns[column]
+    key = ("lookup", column)
+    if key not in frame.memo:
+        frame.memo[key] = _parent_column(frames, source, column)
+    return frame.memo[key]  # type: ignore[no-any-return]
+
+
+def _parent_column(frames: dict[str, _Frame], source: str, column: str) -> _Column:
     frame = frames[source]
     if column in frame.columns:
         return frame.columns[column]
@@ -705,6 +720,15 @@ def _period_label(key: int, period: str) -> str:
 
 
 def _dimension_codes(frames: dict[str, _Frame], source: str, dim: Dimension) -> tuple[IntArray, list[str]]:
+    """The category of each record of ``source`` (made once per dimension; never change it)."""
+    key = ("dimension", dim.id)
+    memo = frames[source].memo
+    if key not in memo:
+        memo[key] = _codes_of(frames, source, dim)
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _codes_of(frames: dict[str, _Frame], source: str, dim: Dimension) -> tuple[IntArray, list[str]]:
     col = _lookup(frames, source, dim.column)
     if dim.bands:
         if col.values is None:
@@ -726,6 +750,8 @@ def _dimension_codes(frames: dict[str, _Frame], source: str, dim: Dimension) -> 
         for i, (_label, low, high) in enumerate(dim.bands):
             codes[(age >= low) & (age <= high)] = i
         return codes, [*labels, UNKNOWN]
+    if col.values is not None and np.isnan(col.values).all():  # nothing recorded (or no record)
+        return np.zeros(len(col.values), dtype=np.int64), [UNKNOWN]
     if col.values is not None:
         if col.is_date:
             raise InputError(f"dimension {dim.id}: {dim.column} is a date; use the period instead")
@@ -880,7 +906,10 @@ def _one(
     when = _lookup(frames, ind.source, ind.period)
     if when.values is None or not when.is_date:
         raise InputError(f"indicator {ind.id}: period column {ind.period!r} is not a date")
-    pcode, plabels = _period_labels(when.values, period)
+    memo_key = ("period", ind.period, period)
+    if memo_key not in frame.memo:
+        frame.memo[memo_key] = _period_labels(when.values, period)
+    pcode, plabels = frame.memo[memo_key]
     valid = pcode >= 0
     if frame.parent_row is not None and ind.source != "cases":
         valid &= frame.parent_row >= 0

@@ -56,40 +56,68 @@ def _field(model: type[models.Model], path: str) -> models.Field[Any, Any] | Non
     return field  # type: ignore[no-any-return]
 
 
-def _convert(values: list[Any], field: Any) -> Any:
+SEP = "\x1f"  # unit separator: in no code, date or key
+
+
+def _split(text: str | None, n: int) -> pl.Series:
+    """One aggregated column text back into its values (``""``: missing)."""
+    if n == 0 or text is None:
+        return pl.Series([], dtype=pl.String)
+    series = pl.Series([text], dtype=pl.String).str.split(SEP).explode()
+    if len(series) != n:  # pragma: no cover - a value holding the separator
+        raise ValueError("a value holds the column separator")
+    return series
+
+
+def _typed(series: pl.Series, field: Any) -> pl.Series:
+    """The text values of a column as the engine wants them (missing as null)."""
     if isinstance(field, models.DateTimeField | models.DateField):
-        if values and any(isinstance(v, str) for v in values[:50]):  # SQLite: ISO text
-            return pl.Series(values, dtype=pl.String).str.slice(0, 10).str.to_date(strict=False)
-        series = pl.Series(values, strict=False)
-        return series.dt.date() if series.dtype == pl.Datetime else series
+        return series.str.slice(0, 10).str.to_date(strict=False)
+    if isinstance(field, models.BooleanField):
+        return series.is_in(["1", "true", "t", "True"])
     if isinstance(field, models.JSONField):
-        series = pl.Series([v if isinstance(v, str) or v is None else json.dumps(v) for v in values],
-                           dtype=pl.String)
         mapping = {}
-        for text in series.unique().drop_nulls().to_list():
+        for text in series.unique().to_list():
             try:
-                decoded = json.loads(text)
+                decoded = json.loads(text) if text else []
             except ValueError:
                 decoded = text
             items = decoded if isinstance(decoded, list) else [decoded]
-            mapping[text] = "\x1f".join(sorted(str(i) for i in items if i not in (None, "")))
+            mapping[text] = SEP.join(sorted(str(i) for i in items if i not in (None, "")))
         return series.replace_strict(mapping, default="", return_dtype=pl.String)
-    if isinstance(field, models.BooleanField):
-        return pl.Series([None if v is None else bool(v) for v in values], dtype=pl.Boolean)
-    return values
+    if isinstance(field, models.IntegerField | models.AutoField | models.ForeignKey) or field is None:
+        return series.cast(pl.Int64, strict=False) if field is not None else series
+    if isinstance(field, models.FloatField | models.DecimalField):
+        return series.cast(pl.Float64, strict=False)
+    return series
 
 
 def fetch_source(queryset: QuerySet[Any], fields: Mapping[str, str]) -> dict[str, Any]:
-    """The columns of ``queryset`` (one query): column name -> values."""
+    """The columns of ``queryset``: column name -> values, in one query.
+
+    The ORM compiles the query (joins, the scope's filters); the database then returns each
+    column as one text (``group_concat`` / ``string_agg`` with a unit separator), so a million
+    rows cross into Python as a handful of strings instead of a million tuples, and polars splits
+    and types them. Missing values come back as empty strings.
+    """
+    from django.db.models import F
+
     model = queryset.model
     resolved = {col: _field(model, path) for col, path in fields.items()}
-    qs = queryset.order_by().values_list(*fields.values())
-    sql, params = qs.query.sql_with_params()
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in fields]
-    return {col: _convert(list(vals), resolved[col]) for col, vals in zip(fields, columns, strict=True)}
+    aliases = {f"c{i}": F(path) for i, path in enumerate(fields.values())}
+    inner = queryset.order_by().values(**aliases)
+    sql, params = inner.query.sql_with_params()
+    connection = connections[inner.db]
+    agg = "string_agg({}, chr(31))" if connection.vendor == "postgresql" else "group_concat({}, char(31))"
+    outer = ", ".join(agg.format(f"coalesce(CAST(t.c{i} AS TEXT), '')") for i in range(len(fields)))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*), {outer} FROM ({sql}) t", params)
+        row = cursor.fetchone()
+    n = int(row[0]) if row else 0
+    out: dict[str, Any] = {}
+    for i, col in enumerate(fields):
+        out[col] = _typed(_split(row[i + 1] if row else None, n), resolved[col])
+    return out
 
 
 def load(
