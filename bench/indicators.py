@@ -427,7 +427,8 @@ def main() -> None:
         goal = "met" if ours < 3 else "missed"
         print(f"goal under 3 s: {goal} ({ours:.2f} s); ratio {base / ours:.0f}x (goal at least 20x)")
         print(
-            f"BENCH indicators_{size}_{backend} value={ours:.3f} unit=s baseline={base:.1f} ratio={base / ours:.1f}"
+            f"BENCH indicators_{size}_{backend} value={ours:.3f} unit=s baseline={base:.1f} "
+            f"ratio={base / ours:.1f}"
         )
         if mismatches:
             sys.exit(1)
