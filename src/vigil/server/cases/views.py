@@ -4,6 +4,7 @@ writes an audit entry."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -43,22 +44,49 @@ from vigil.server.referrals.models import DEFAULT_SHARED, SHAREABLE, Referral
 from vigil.server.web.access import PermissionDeniedPage, audit_page, page_view, require_capability
 from vigil.server.web.versioning import STALE, changed_fields, fresh_form, refuse_stale, save_form
 
+PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]+")
+
+
+def search_cases(cases: Any, q: str) -> tuple[Any, list[str]]:
+    """The cases of ``cases`` (already scoped) whose reference is ``q``, or whose person's
+    document number or phone number is exactly ``q`` (through their blind indexes: the query is
+    hashed with the same key, the stored values are never decrypted to compare). A phone is tried
+    only when ``q`` looks like one (digits and separators, at least six digits), so that a
+    reference or a document number never matches a phone by its digits alone. Returns the
+    filtered queryset and the kinds of match tried (for the audit entry, never the value)."""
+    q = q.strip()
+    tried = ["reference", "document_number"]
+    match = Q(reference=q.upper()) | Q(person__document_index=Person.index_document(q))
+    if PHONE_LIKE.fullmatch(q) and sum(ch.isdigit() for ch in q) >= 6:
+        match |= Q(person__phone_index=Person.index_phone(q))
+        tried.append("phone")
+    return cases.filter(match), tried
+
 
 @page_view
 def case_list(request: HttpRequest) -> HttpResponse:
-    """Cases in scope. The search (reference or document number) is POSTed: an identity value
-    never goes into a URL, so never into an access log or the browser history."""
+    """Cases in scope, found by reference, document or phone number, status and sector. The
+    identity search is POSTed: an identity value never goes into a URL, so never into an access
+    log or the browser history; status and sector may come in the address (the pager keeps them).
+    The search runs inside ``scoping.cases_for``: nobody finds a case they could not open."""
     require_capability(request, "case.view")
     cases = scoping.cases_for(request.user).select_related("owner")
-    params = request.POST if request.method == "POST" else request.GET
-    form = SearchForm(request.POST if request.method == "POST" else None)
-    q = form.cleaned_data.get("q", "").strip() if form.is_bound and form.is_valid() else ""
+    posted = request.method == "POST"
+    data = request.POST.copy() if posted else request.GET.copy()
+    if not posted:
+        data.pop("q", None)  # never from the address
+    form = SearchForm(data)
+    filters = form.cleaned_data if form.is_valid() else {}
+    q = (filters.get("q") or "").strip()
+    status = filters.get("status") or ""
+    sector = filters.get("sector") or ""
+    tried: list[str] = []
     if q:
-        by_document = Person.index_document(q)
-        cases = cases.filter(reference=q.upper()) | cases.filter(person__document_index=by_document)
-    status = params.get("status", "")
-    if status in Case.Status.values:
+        cases, tried = search_cases(cases, q)
+    if status:
         cases = cases.filter(status=status)
+    if sector:
+        cases = cases.filter(sector=sector)
     # The latest screening's outcome and the number of referrals, as two subqueries of the one
     # list query (no query per row).
     latest_outcome = Screening.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
@@ -73,19 +101,21 @@ def case_list(request: HttpRequest) -> HttpResponse:
     ids = [c.pk for c in page.object_list]
     for c in page.object_list:
         c.latest_outcome_words = screening.outcome_words(c.latest_outcome)  # type: ignore[attr-defined]
-    record(
-        "list",
-        user=request.user,
-        object_type="case",
-        via="web",
-        request=request,
-        detail={"ids": ids, "searched": bool(q)},
-    )
+    detail: dict[str, Any] = {"ids": ids, "searched": bool(q)}
+    if q:
+        detail["matched_by"] = tried  # which indexes were looked up, never the value searched
+    if status or sector:
+        detail["filters"] = {k: v for k, v in (("status", status), ("sector", sector)) if v}
+    record("list", user=request.user, object_type="case", via="web", request=request, detail=detail)
     template = "cases/_case_rows.html" if request.htmx else "cases/case_list.html"  # type: ignore[attr-defined]
+    from urllib.parse import urlencode
+
+    keep = urlencode({k: v for k, v in (("status", status), ("sector", sector)) if v})
     return render(
         request,
         template,
-        {"page": page, "form": form, "statuses": Case.Status.choices, "status": status, "q": q},
+        {"page": page, "form": form, "q": q, "searching": bool(q or status or sector),
+         "pager_query": f"&{keep}" if keep else "", "total": page.paginator.count},
     )
 
 
@@ -291,8 +321,6 @@ def _history(case: Case, limit: int = 50) -> list[dict[str, Any]]:
     """What was done to the case and its person, newest first, from the audit log: who, when, the
     kind of change and the names of the fields (the log never holds their values). Reads are left
     out: the history is of the record, the audit log itself is for the auditors."""
-    from django.db.models import Q
-
     from vigil.server.audit.models import AuditEntry
 
     entries = (

@@ -98,4 +98,5 @@ def home(request: HttpRequest) -> HttpResponse:
     record("list", user=request.user, object_type="case", via="web", request=request,
            detail={"ids": ids, "page": "home"})
     return render(request, "vigil/home.html", {"sections": sections,
-                                               "empty": not any(s.lines for s in sections)})
+                                               "empty": not any(s.lines for s in sections),
+                                               "can_search": request.user.can("case.view")})  # type: ignore[union-attr]
