@@ -211,6 +211,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     from vigil.server.followups.models import FollowUp
 
     page.goto(f"{base}/cases/{case.pk}/")
+    page.click("#followup-form summary")  # the small form opens in place
     page.select_option("#id_fu-kind", "removal")
     page.fill("#id_fu-due_on", date.today().isoformat())
     page.click("#followup-form button[type=submit]")
@@ -231,6 +232,8 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     login(other, base, "supervisor")
     other.goto(f"{base}/cases/{case.pk}/")
     page.goto(f"{base}/cases/{case.pk}/")
+    other.click("#case-edit summary")
+    page.click("#case-edit summary")
     other.select_option("#id_case-trafficking_status", "PossibleVictimOfTrafficking")
     other.click("#case-form button[type=submit]")
     other.wait_for_selector("text=Saved.")
@@ -241,7 +244,8 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     case.refresh_from_db()
     assert case.sector == "A" and case.trafficking_status == "PossibleVictimOfTrafficking"
 
-    # Close the case (from the refreshed form, now at the current version)
+    # Close the case (from the refreshed form, now at the current version, left open)
+    assert page.locator("#case-edit[open]").count() == 1
     page.select_option("#id_case-status", "Closed")
     page.fill("#id_case-closure_reason", "Safe: returned home with support")
     page.click("#case-form button[type=submit]")

@@ -265,6 +265,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish")), ("ar", _("Arabic"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Dates on pages in the language's order, typed in it too (vigil/server/formats); exports stay ISO.
+FORMAT_MODULE_PATH = ["vigil.server.formats"]
 TIME_ZONE = "UTC"
 USE_TZ = True
 

@@ -196,4 +196,13 @@ class ConsentForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Reference or document number"), required=False)
+    """Find a case: ``q`` is a reference, an exact document number or an exact phone number
+    (matched through the keyed hashes, never the plaintext); status and sector narrow the list."""
+
+    q = forms.CharField(label=_("Reference, document or phone number"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("any")), *Case.Status.choices], required=False
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector"), choices=[("", _("any")), *Case._meta.get_field("sector").choices], required=False
+    )

@@ -4,6 +4,7 @@ writes an audit entry."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -43,22 +44,49 @@ from vigil.server.referrals.models import DEFAULT_SHARED, SHAREABLE, Referral
 from vigil.server.web.access import PermissionDeniedPage, audit_page, page_view, require_capability
 from vigil.server.web.versioning import STALE, changed_fields, fresh_form, refuse_stale, save_form
 
+PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]+")
+
+
+def search_cases(cases: Any, q: str) -> tuple[Any, list[str]]:
+    """The cases of ``cases`` (already scoped) whose reference is ``q``, or whose person's
+    document number or phone number is exactly ``q`` (through their blind indexes: the query is
+    hashed with the same key, the stored values are never decrypted to compare). A phone is tried
+    only when ``q`` looks like one (digits and separators, at least six digits), so that a
+    reference or a document number never matches a phone by its digits alone. Returns the
+    filtered queryset and the kinds of match tried (for the audit entry, never the value)."""
+    q = q.strip()
+    tried = ["reference", "document_number"]
+    match = Q(reference=q.upper()) | Q(person__document_index=Person.index_document(q))
+    if PHONE_LIKE.fullmatch(q) and sum(ch.isdigit() for ch in q) >= 6:
+        match |= Q(person__phone_index=Person.index_phone(q))
+        tried.append("phone")
+    return cases.filter(match), tried
+
 
 @page_view
 def case_list(request: HttpRequest) -> HttpResponse:
-    """Cases in scope. The search (reference or document number) is POSTed: an identity value
-    never goes into a URL, so never into an access log or the browser history."""
+    """Cases in scope, found by reference, document or phone number, status and sector. The
+    identity search is POSTed: an identity value never goes into a URL, so never into an access
+    log or the browser history; status and sector may come in the address (the pager keeps them).
+    The search runs inside ``scoping.cases_for``: nobody finds a case they could not open."""
     require_capability(request, "case.view")
     cases = scoping.cases_for(request.user).select_related("owner")
-    params = request.POST if request.method == "POST" else request.GET
-    form = SearchForm(request.POST if request.method == "POST" else None)
-    q = form.cleaned_data.get("q", "").strip() if form.is_bound and form.is_valid() else ""
+    posted = request.method == "POST"
+    data = request.POST.copy() if posted else request.GET.copy()
+    if not posted:
+        data.pop("q", None)  # never from the address
+    form = SearchForm(data)
+    filters = form.cleaned_data if form.is_valid() else {}
+    q = (filters.get("q") or "").strip()
+    status = filters.get("status") or ""
+    sector = filters.get("sector") or ""
+    tried: list[str] = []
     if q:
-        by_document = Person.index_document(q)
-        cases = cases.filter(reference=q.upper()) | cases.filter(person__document_index=by_document)
-    status = params.get("status", "")
-    if status in Case.Status.values:
+        cases, tried = search_cases(cases, q)
+    if status:
         cases = cases.filter(status=status)
+    if sector:
+        cases = cases.filter(sector=sector)
     # The latest screening's outcome and the number of referrals, as two subqueries of the one
     # list query (no query per row).
     latest_outcome = Screening.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
@@ -77,19 +105,21 @@ def case_list(request: HttpRequest) -> HttpResponse:
     ids = [c.pk for c in page.object_list]
     for c in page.object_list:
         c.latest_outcome_words = screening.outcome_words(c.latest_outcome)  # type: ignore[attr-defined]
-    record(
-        "list",
-        user=request.user,
-        object_type="case",
-        via="web",
-        request=request,
-        detail={"ids": ids, "searched": bool(q)},
-    )
+    detail: dict[str, Any] = {"ids": ids, "searched": bool(q)}
+    if q:
+        detail["matched_by"] = tried  # which indexes were looked up, never the value searched
+    if status or sector:
+        detail["filters"] = {k: v for k, v in (("status", status), ("sector", sector)) if v}
+    record("list", user=request.user, object_type="case", via="web", request=request, detail=detail)
     template = "cases/_case_rows.html" if request.htmx else "cases/case_list.html"  # type: ignore[attr-defined]
+    from urllib.parse import urlencode
+
+    keep = urlencode({k: v for k, v in (("status", status), ("sector", sector)) if v})
     return render(
         request,
         template,
-        {"page": page, "form": form, "statuses": Case.Status.choices, "status": status, "q": q},
+        {"page": page, "form": form, "q": q, "searching": bool(q or status or sector),
+         "pager_query": f"&{keep}" if keep else "", "total": page.paginator.count},
     )
 
 
@@ -212,10 +242,15 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for sc in screenings:
         sc.title = screening.ruleset_title(sc.ruleset)  # type: ignore[attr-defined]
         sc.outcome_words = screening.outcome_words(sc.outcome)  # type: ignore[attr-defined]
+    referrals = list(case.referrals.select_related("provider"))
+    followups = list(case.followups.select_related("done_by"))
     return render(
         request,
         "cases/case_detail.html",
         {
+            "summary": _summary(case, screenings, referrals, followups),
+            "history": _history(case),
+            "case_errors": form.is_bound and bool(form.errors),
             "case": case,
             "person": case.person,
             "form": form,
@@ -229,7 +264,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "prompt_possible": can_edit and _prompts_possible_victim(case, screenings),
             "rulesets": screening.picker(),
             "default_ruleset": screening.DEFAULT_RULESET,
-            "referrals": case.referrals.select_related("provider"),
+            "referrals": referrals,
             "providers": referral_services.provider_choices(case, scoping.providers_for(request.user)),
             "shareable": list(SHAREABLE.items()),
             "default_shared": DEFAULT_SHARED,
@@ -237,13 +272,85 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_override": request.user.can("consent.override"),  # type: ignore[union-attr]
             "can_subject_request": request.user.can("subject.request"),  # type: ignore[union-attr]
             "referral_consent": has_consent(case, "referral"),
-            "followups": case.followups.select_related("done_by"),
+            "followups": followups,
             "followup_form": FollowUpForm(prefix="fu"),
             "outcomes": FollowUp.Outcome.choices,
             "at_risk": case.followups.filter(retrafficking_risk=True).exists(),
         },
         status=409 if stale else 200,
     )
+
+
+OPEN_REFERRAL = (Referral.Status.PENDING, Referral.Status.ACCEPTED)
+
+
+def _summary(case: Case, screenings: list[Screening], referrals: list[Referral],
+             followups: list[FollowUp]) -> dict[str, Any]:
+    """The top of the case page: the latest determination in words, the consent in force per
+    purpose, the referrals still open and the next follow-up (from rows the page reads anyway)."""
+    latest = screenings[0] if screenings else None  # ordered newest first
+    det_words = ""
+    if latest is not None and latest.determination:
+        det_words = rule_i18n.outcome_label(screening.ruleset_for(latest), latest.outcome,
+                                            translation.get_language())
+    current: dict[str, Consent] = {}
+    for c in case.consents.all():  # ordered purpose, newest first
+        current.setdefault(c.purpose, c)
+    consent_rows = [
+        {"purpose": value, "label": label,
+         "state": "none" if value not in current else "given" if current[value].in_force
+         else "withdrawn" if current[value].given else "refused"}
+        for value, label in Consent.Purpose.choices
+    ]
+    words = {"none": _("not asked"), "given": _("given"), "withdrawn": _("withdrawn"),
+             "refused": _("refused")}
+    for row in consent_rows:
+        row["words"] = words[row["state"]]
+    open_followups = [f for f in followups if f.is_open]
+    return {
+        "latest": latest,
+        "det_words": det_words,
+        "consents": consent_rows,
+        "open_referrals": [r for r in referrals if r.status in OPEN_REFERRAL],
+        "next_followup": min(open_followups, key=lambda f: (f.due_on, f.pk)) if open_followups else None,
+    }
+
+
+_HISTORY_WORDS = {"create": gettext_lazy("created"), "update": gettext_lazy("changed"),
+                  "consent": gettext_lazy("consent recorded"),
+                  "consent_withdrawn": gettext_lazy("consent withdrawn")}
+
+
+def _history(case: Case, limit: int = 50) -> list[dict[str, Any]]:
+    """What was done to the case and its person, newest first, from the audit log: who, when, the
+    kind of change and the names of the fields (the log never holds their values). Reads are left
+    out: the history is of the record, the audit log itself is for the auditors."""
+    from vigil.server.audit.models import AuditEntry
+
+    entries = (
+        AuditEntry.objects.filter(
+            Q(object_type="case", object_id=str(case.pk))
+            | Q(object_type="person", object_id=str(case.person_id))
+        )
+        .exclude(action__in=("view", "list"))
+        .order_by("-at", "-id")[:limit]
+    )
+    labels = {f.name: str(f.verbose_name) for model in (Case, Person) for f in model._meta.get_fields()
+              if hasattr(f, "verbose_name")}
+    purposes = dict(Consent.Purpose.choices)
+    out = []
+    for e in entries:
+        d = e.detail or {}
+        what = str(_HISTORY_WORDS.get(e.action, e.action))
+        extra = d.get("change") or ""
+        if d.get("fields"):
+            extra = ", ".join(labels.get(f, f) for f in d["fields"])
+        if d.get("purpose"):
+            extra = str(purposes.get(d["purpose"], d["purpose"]))
+        out.append({"at": e.at, "who": e.actor_username, "what": what,
+                    "object": str(Person._meta.verbose_name) if e.object_type == "person" else "",
+                    "extra": extra})
+    return out
 
 
 def _prompts_possible_victim(case: Case, screenings: Any) -> bool:
@@ -296,6 +403,11 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not scoping.can_edit_case(request.user, case):
         raise PermissionDeniedPage
     person = case.person
+    # With htmx the form opens in place in the person section of the case page, and a save puts
+    # the section back; without JavaScript the same view is a page of its own. htmx swaps only 2xx
+    # answers, so in place a refused save is a 200 carrying the form and its message.
+    in_place = bool(request.htmx)  # type: ignore[attr-defined]
+    template = "cases/_person_form.html" if in_place else "cases/person_edit.html"
     form = PersonForm(request.POST or None, instance=person, prefix="person")
     if request.method == "POST" and form.is_valid():
         fields = changed_fields(form, person.versioned_fields())
@@ -305,15 +417,18 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 detail = {"fields": sorted(fields), "case": case.pk, "version": person.version}
                 audit_page(request, "update", person, **detail)
         if saved:
+            if in_place:
+                context = {"case": case, "person": person, "can_edit": True, "saved": True}
+                return render(request, "cases/_person_view.html", context)
             messages.success(request, _("Saved."))
             return redirect("cases:case-detail", pk=case.pk)
         # Someone saved the person since this form was read: show their version, nothing saved.
         form = fresh_form(PersonForm, person, prefix="person")
         refuse_stale(form)
-        return render(request, "cases/person_edit.html", {"case": case, "form": form}, status=409)
+        return render(request, template, {"case": case, "form": form}, status=200 if in_place else 409)
     if request.method != "POST":
         audit_page(request, "view", person, page="edit", case=case.pk)
-    return render(request, "cases/person_edit.html", {"case": case, "form": form})
+    return render(request, template, {"case": case, "form": form})
 
 
 @page_view

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from vigil.server.disclosures.models import SubjectRequest
 from vigil.server.statistics import microdata as exports
 from vigil.server.web.versioning import VersionedForm
+from vigil.server.web.widgets import DateInput
 
 
 class StatisticsExportForm(forms.Form):
@@ -46,15 +47,11 @@ class StatisticsExportForm(forms.Form):
         return value
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
 class SubjectRequestForm(forms.ModelForm):
     class Meta:
         model = SubjectRequest
         fields = ("kind", "channel", "received_on", "verification")
-        widgets: ClassVar[dict[str, forms.Widget]] = {"received_on": DateInput(format="%Y-%m-%d")}
+        widgets: ClassVar[dict[str, forms.Widget]] = {"received_on": DateInput()}
 
 
 class UpdateForm(VersionedForm):

@@ -103,6 +103,9 @@ def home(request: HttpRequest) -> HttpResponse:
         request=request,
         detail={"ids": ids, "page": "home"},
     )
-    return render(
-        request, "vigil/home.html", {"sections": sections, "empty": not any(s.lines for s in sections)}
-    )
+    context = {
+        "sections": sections,
+        "empty": not any(s.lines for s in sections),
+        "can_search": request.user.can("case.view"),  # type: ignore[union-attr]
+    }
+    return render(request, "vigil/home.html", context)
