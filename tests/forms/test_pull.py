@@ -88,7 +88,7 @@ class Handler(BaseHTTPRequestHandler):
             if auth != f"Token {TOKEN}":
                 return self._send(401, {"detail": "Invalid token."})
             return self._kobo(query)
-        return self._send(404, {"code": 404.1, "message": "Could not find the resource you were looking for."})
+        return self._send(404, {"code": 404.1, "message": "Could not find the resource."})
 
     def _central(self, query: dict[str, list[str]]) -> None:
         subs = self.fake.central
@@ -145,7 +145,10 @@ def run(*args: str, environ: dict[str, str]) -> subprocess.CompletedProcess[str]
     return subprocess.run([*VIGIL, *args], capture_output=True, text=True, timeout=300, env=environ)
 
 
-def central_subs(rs_id: str, n: int, seed: int, tmp: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+Subs = list[dict[str, Any]]
+
+
+def central_subs(rs_id: str, n: int, seed: int, tmp: Path) -> tuple[Subs, Subs]:
     rs = load_ruleset(rs_id)
     subs = answers(rs, n, seed)
     central_json(subs, rs, tmp / "c.json")
@@ -192,7 +195,8 @@ def test_central_pull_pages_screens_like_assess_and_then_only_new(tmp_path: Path
     assert [q["$skip"] for q in queries] == [["0"], ["500"], ["1000"]]
     assert all(q["$top"] == ["500"] and q["$count"] == ["true"] and q["$expand"] == ["*"]
                and "$filter" not in q for q in queries)
-    assert all(h.get("Authorization") == f"Bearer {fake.session['token']}" for _, _, h, _ in fake.requests[1:])
+    bearer = f"Bearer {fake.session['token']}"
+    assert all(h.get("Authorization") == bearer for _, _, h, _ in fake.requests[1:])
     # the saved document is what vigil forms import reads, and gives the same screenings
     again = run("forms", "import", "--form", str(form), str(saved), environ=environ)
     assert again.stdout == res.stdout
@@ -278,11 +282,12 @@ def test_kobo_pull_follows_next_links_and_is_incremental(tmp_path: Path, server:
     assert json.loads(q["query"][0]) == {"_submission_time": {"$gte": results[249]["_submission_time"]}}
     # a wrong token; a next link to another host is not followed (the token would go there)
     res = run(*args, "--full", environ=env(KOBO_TOKEN="nope"))
-    assert res.returncode == 2 and "HTTP 401 Unauthorized for GET /api/v2/assets/aBcD3f/data/: Invalid token." \
-        in res.stderr
+    assert res.returncode == 2
+    assert "HTTP 401 Unauthorized for GET /api/v2/assets/aBcD3f/data/: Invalid token." in res.stderr
     fake.next_host = "collector.example.net"
     res = run(*args, "--full", environ=environ)
-    assert res.returncode == 2 and "a link to another server (collector.example.net); not followed" in res.stderr
+    assert res.returncode == 2
+    assert "a link to another server (collector.example.net); not followed" in res.stderr
 
 
 def test_plain_http_only_to_this_machine() -> None:

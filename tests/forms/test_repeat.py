@@ -201,7 +201,7 @@ def test_a_duplicate_visit_counts_once_and_kept_records_name_their_submission(tm
     assert any(f"results[10]: duplicate submission {vs[2][0]} (first at results[2]); counted once" in w
                for w in warnings)
     consented = [(vid, p) for vid, g in vs[:10] for p in g if p["consent"] == "yes"]
-    assert [(r["id"], uuid) for r, uuid, _ in loaded.records] == [(p["__record"]["id"], vid)
+    assert [(r["id"], uuid) for r, uuid, _, _ in loaded.records] == [(p["__record"]["id"], vid)
                                                                   for vid, p in consented]
 
 

@@ -622,10 +622,12 @@ class Reader:
         raise InputError(f"missing submission UUID (none of {', '.join(UUID_KEYS)})", place)
 
     def record(self, place: str, word: str, cells: Cells, uuid: str | None = None,
-               instance: Instance | None = None, key: str | None = None) -> tuple[str, bool, dict[str, Any]]:
+               instance: Instance | None = None, key: str | None = None,
+               identity: dict[str, str] | None = None) -> tuple[str, bool, dict[str, Any]]:
         """(id, consented, record) of one submission, or of one ``instance`` of its repeat group
         (id ``<uuid>/<key>``, the answers outside the repeat group shared by every instance); an
-        empty cell is a question not asked."""
+        empty cell is a question not asked. The identity fields never enter the record; with
+        ``identity`` (a dict) they are put there, for a caller that stores them encrypted."""
         if uuid is None:
             uuid = self.uuid(place, cells)
         rid = uuid if instance is None else f"{uuid}/{key}"
@@ -633,9 +635,9 @@ class Reader:
         indicators: dict[str, Any] = {}
         facts: dict[str, Any] = {}
         inside = None if self.spec.repeat is None else False
-        consent = self._read(place, word, cells, inside, record, indicators, facts)
+        consent = self._read(place, word, cells, inside, record, indicators, facts, identity)
         if instance is not None:
-            own = self._read(instance.place, word, instance.cells, True, record, indicators, facts)
+            own = self._read(instance.place, word, instance.cells, True, record, indicators, facts, identity)
             consent = own if own is not None else consent
         if indicators:
             record["indicators"] = indicators
@@ -644,7 +646,8 @@ class Reader:
         return rid, bool(consent), record
 
     def _read(self, place: str, word: str, cells: Cells, inside: bool | None, record: dict[str, Any],
-              indicators: dict[str, Any], facts: dict[str, Any]) -> bool | None:
+              indicators: dict[str, Any], facts: dict[str, Any],
+              identity: dict[str, str] | None = None) -> bool | None:
         """Read ``cells`` into the record; ``inside``: whether they are a repeat instance's (None:
         the form has no repeat group). Returns the consent answer if the cells hold it."""
         consent: bool | None = None
@@ -654,7 +657,11 @@ class Reader:
                 continue
             cell = f"{place}, {word} {column}" if column not in resolved else ""
             q = resolved[column] if column in resolved else self.question(column, cell)
-            if q is None or q.role in ("identity", "other"):
+            if q is None or q.role == "other":
+                continue
+            if q.role == "identity":
+                if identity is not None and not isinstance(value, dict | list) and _cell(value):
+                    identity[q.name] = _cell(value)
                 continue
             if inside is not None and q.in_repeat != inside and q.role != "check":
                 where = "outside" if inside else "inside"
@@ -743,8 +750,8 @@ class Screened:
     without_consent: int = 0
     #: submissions of a form with a repeat group that hold no instance of it (nobody interviewed)
     without_people: int = 0
-    #: with ``keep``: (record, submission UUID, place) of each screened record, in order
-    records: list[tuple[dict[str, Any], str, str]] = field(default_factory=list)
+    #: with ``keep``: (record, submission UUID, place, identity fields) of each screened record
+    records: list[tuple[dict[str, Any], str, str, dict[str, str]]] = field(default_factory=list)
 
     def determinations(self, missing: str = "unknown") -> Iterator[Determination]:
         if self.builder.n == 0:
@@ -775,10 +782,14 @@ def load(spec: FormSpec, submissions: Iterable[Submission], name: str, warn: War
         if repeat is None:
             if sub.instances:
                 raise InputError("answers of a repeat group, but the form has none", sub.instances[0].place)
-            read = [(place, reader.record(place, sub.word, sub.cells, uuid))]
+            ids: list[dict[str, str]] = [{}]
+            read = [(place, reader.record(place, sub.word, sub.cells, uuid,
+                                          identity=ids[0] if keep else None))]
         else:
+            ids = [{} for _ in sub.instances or ()]
             read = [(inst.place, reader.record(place, sub.word, sub.cells, uuid, inst,
-                                               inst.key or f"{repeat}[{n}]"))
+                                               inst.key or f"{repeat}[{n}]",
+                                               identity=ids[n - 1] if keep else None))
                     for n, inst in enumerate(sub.instances or (), start=1)]
         digest = hash(tuple(to_json(r) for _, (_, _, r) in read))
         if uuid in seen:
@@ -792,7 +803,7 @@ def load(spec: FormSpec, submissions: Iterable[Submission], name: str, warn: War
         seen[uuid] = (place, digest)
         if repeat is not None and not read:
             out.without_people += 1
-        for where, (_rid, consent, record) in read:
+        for (where, (_rid, consent, record)), identity in zip(read, ids, strict=True):
             if not consent:
                 out.without_consent += 1
                 continue
@@ -801,7 +812,7 @@ def load(spec: FormSpec, submissions: Iterable[Submission], name: str, warn: War
             except VigilError as exc:
                 raise exc.at(where) from None
             if keep:
-                out.records.append((record, uuid, where))
+                out.records.append((record, uuid, where, identity))
     if out.read == 0:
         raise InputError("the file has no submissions", name)
     if warn is not None:
