@@ -120,3 +120,125 @@ def central_json(subs: list[dict[str, Any]], rs: RuleSet, path: Path) -> None:
 
 def records_jsonl(subs: list[dict[str, Any]], path: Path) -> None:
     path.write_text("".join(json.dumps(s["__record"], ensure_ascii=False) + "\n" for s in subs), "utf-8")
+
+
+# --- repeat groups: a visit (one submission) interviewing several people ------------------------
+
+Visit = tuple[str, list[dict[str, Any]]]
+
+
+def visits(rs: RuleSet, n: int, seed: int, repeat: str = "workers") -> list[Visit]:
+    """``n`` visits of 0 to 3 people each (random answers as ``answers``), some people without
+    consent; each person's record id is ``<visit uuid>/<repeat>[k]``, as ODK keys repeat rows."""
+    rng = random.Random(seed)
+    people = answers(rs, 3 * n, seed)
+    out: list[Visit] = []
+    for _ in range(n):
+        vid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        group = [people.pop() for _ in range(rng.choice([0, 1, 1, 2, 3]))]
+        for k, person in enumerate(group, start=1):
+            person["consent"] = "no" if rng.random() < 0.1 else "yes"
+            person["__record"]["id"] = f"{vid}/{repeat}[{k}]"
+        out.append((vid, group))
+    return out
+
+
+def visit_records_jsonl(vs: list[Visit], path: Path) -> None:
+    """What ``vigil assess`` reads for the same people: those who consented, in order."""
+    records_jsonl([p for _, group in vs for p in group if p["consent"] == "yes"], path)
+
+
+def _inner_columns(rs: RuleSet) -> list[tuple[str, ...]]:
+    return [("interview", g.name, item.key) for g in plan(rs) for item in g.items]
+
+
+def kobo_xlsx_repeat(vs: list[Visit], rs: RuleSet, path: Path, repeat: str = "workers") -> None:
+    """Kobo's XLSX export of a repeat form: submissions on the first sheet, the repeat group's
+    rows on a sheet of their own with ``_parent_index`` (the submission's ``_index``)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    main = wb.active
+    assert main is not None
+    main.title = "vigil form"
+    main.append(["start", "end", "vigil_ruleset", "vigil_version", "_id", "_uuid", "_submission_time",
+                 "_index"])
+    sheet = wb.create_sheet(repeat)
+    cols = _inner_columns(rs)
+    sheet.append([f"{repeat}/consent", *("/".join((repeat, *c)) for c in cols), "_index",
+                  "_parent_table_name", "_parent_index", "_submission__id", "_submission__uuid"])
+    row = 0
+    for i, (vid, group) in enumerate(vs, start=1):
+        main.append(["2026-01-05T10:00:00", "2026-01-05T11:00:00", rs.id, rs.version, i, vid,
+                     "2026-01-05T12:00:00", i])
+        for person in group:
+            row += 1
+            sheet.append([person["consent"], *(person["cells"].get(c) for c in cols), row, "vigil form", i, i,
+                          vid])
+    wb.save(path)
+
+
+def kobo_json_repeat(vs: list[Visit], rs: RuleSet, path: Path, repeat: str = "workers") -> None:
+    """Kobo API v2: the repeat group as a list of objects keyed by full paths; an empty repeat
+    group left out."""
+    results = []
+    for i, (vid, group) in enumerate(vs, start=1):
+        sub: dict[str, Any] = {"_id": i, "_uuid": vid, "vigil_ruleset": rs.id, "vigil_version": rs.version,
+                               "meta/instanceID": f"uuid:{vid}", "_attachments": [], "_tags": []}
+        if group:
+            sub[repeat] = [
+                {f"{repeat}/consent": p["consent"],
+                 **{"/".join((repeat, *c)): v for c, v in p["cells"].items()}}
+                for p in group
+            ]
+        results.append(sub)
+    path.write_text(json.dumps({"count": len(results), "next": None, "previous": None,
+                                "results": results}, ensure_ascii=False), "utf-8")
+
+
+def central_json_repeat(vs: list[Visit], rs: RuleSet, path: Path, repeat: str = "workers") -> None:
+    """ODK Central OData with ``$expand=*``: the repeat group inlined as nested objects, each
+    with its own ``__id``."""
+    value = []
+    for vid, group in vs:
+        people = []
+        for k, p in enumerate(group, start=1):
+            person: dict[str, Any] = {"consent": p["consent"], "interview": {}, "__id": f"{vid[:8]}{k:04x}"}
+            for g in plan(rs):
+                grp = person["interview"].setdefault(g.name, {})
+                for item in g.items:
+                    grp[item.key] = p["cells"].get(("interview", g.name, item.key))
+            people.append(person)
+        value.append({"__id": f"uuid:{vid}", "private_note": None, repeat: people,
+                      f"{repeat}@odata.navigationLink": f"Submissions('uuid:{vid}')/{repeat}",
+                      "vigil_ruleset": rs.id, "vigil_version": rs.version,
+                      "meta": {"instanceID": f"uuid:{vid}"},
+                      "__system": {"submissionDate": "2026-01-05T09:20:00.000Z", "reviewState": None}})
+    path.write_text(json.dumps({"@odata.context": "https://central.example/v1/projects/1/forms/f.svc/"
+                                "$metadata#Submissions", "value": value}, ensure_ascii=False), "utf-8")
+
+
+def central_zip_repeat(vs: list[Visit], rs: RuleSet, path: Path, repeat: str = "workers") -> None:
+    """ODK Central's CSV zip: ``<form>.csv`` (KEY, SET-OF-<repeat>) and ``<form>-<repeat>.csv``
+    (paths from the repeat group joined by ``-``, PARENT_KEY, KEY ``uuid:.../<repeat>[k]``)."""
+    import io
+    import zipfile
+
+    cols = _inner_columns(rs)
+    main, rep = io.StringIO(), io.StringIO()
+    mw, rw = csv.writer(main), csv.writer(rep)
+    mw.writerow(["SubmissionDate", "start", "end", f"SET-OF-{repeat}", "vigil_ruleset", "vigil_version",
+                 "meta-instanceID", "KEY", "SubmitterID", "SubmitterName", "AttachmentsPresent",
+                 "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits", "FormVersion"])
+    rw.writerow(["consent", *("-".join(c) for c in cols), "PARENT_KEY", "KEY"])
+    for vid, group in vs:
+        key = f"uuid:{vid}"
+        mw.writerow(["2026-01-05T09:20:00.000Z", "", "", f"{key}/{repeat}", rs.id, rs.version, key, key, "5",
+                     "enumerator", "0", "0", "", "", "", "0", rs.version])
+        for k, p in enumerate(group, start=1):
+            rw.writerow([p["consent"], *(p["cells"].get(c, "") for c in cols), key, f"{key}/{repeat}[{k}]"])
+    form = f"vigil-{rs.id}"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"{form}.csv", main.getvalue())
+        zf.writestr(f"{form}-{repeat}.csv", rep.getvalue())
+        zf.writestr("media/", "")

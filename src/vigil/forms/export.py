@@ -16,7 +16,9 @@ don't know, refused) for an indicator or a boolean fact, a ``select_multiple`` f
 for a number. No question is required but consent, so a question left unanswered or not relevant
 comes back as *not asked*, never as no. Identity fields are left out unless asked for
 (``with_identity``); they are then in the group ``identity``, each marked with the bind attribute
-``vigil:sensitive="true"`` (namespace ``urn:vigil:xforms``), and are never screened.
+``vigil:sensitive="true"`` (namespace ``urn:vigil:xforms``), and are never screened. With
+``repeat`` (a visit interviewing several people), consent and the interview sit in a repeat
+group: each repeat instance is one person, with its own consent, screened on its own.
 """
 
 from __future__ import annotations
@@ -231,9 +233,25 @@ def relevance(guards: Iterable[Guard], asked: frozenset[str]) -> str:
     return " and ".join(parts)
 
 
-def build_form(rs: RuleSet, languages: Sequence[str] = ("en",), with_identity: bool = False) -> Form:
-    """The XLSForm of ``rs`` with labels in ``languages`` (codes: en, fr, es, ar)."""
+def check_repeat_name(name: str) -> str:
+    """A repeat group's name: an XML name that is none of the form's own rows or groups."""
+    if not name or not (name[0].isalpha() or name[0] == "_") \
+            or not all(c.isalnum() or c in "_-." for c in name):
+        raise InputError(f"--repeat {name!r}: a name of letters, digits and _ (starting with a letter)")
+    if name in STRUCTURE or name.startswith("g_"):
+        raise InputError(f"--repeat {name!r}: the form already uses that name")
+    return name
+
+
+def build_form(rs: RuleSet, languages: Sequence[str] = ("en",), with_identity: bool = False,
+               repeat: str | None = None) -> Form:
+    """The XLSForm of ``rs`` with labels in ``languages`` (codes: en, fr, es, ar).
+
+    ``repeat`` names a repeat group holding consent and the interview: one submission then
+    carries several people (a visit interviewing several workers), each screened on its own."""
     langs = parse_languages(list(languages))
+    if repeat is not None:
+        check_repeat_name(repeat)
     words = {lang: _Words(rs, lang) for lang in langs}
 
     def each(fn: Any) -> dict[str, str]:
@@ -247,6 +265,8 @@ def build_form(rs: RuleSet, languages: Sequence[str] = ("en",), with_identity: b
     form = Form(languages=tuple(langs))
     survey = form.survey
     survey.append({"type": "note", "name": "private_note", **said("private_note")})
+    if repeat is not None:
+        survey.append({"type": "begin_repeat", "name": repeat, **said("person")})
     survey.append({"type": "note", "name": "consent_note", **said("consent_note")})
     survey.append({"type": "select_one consent", "name": CONSENT, "required": "yes",
                    **said("consent"), **said("consent_hint", "hint")})
@@ -272,6 +292,8 @@ def build_form(rs: RuleSet, languages: Sequence[str] = ("en",), with_identity: b
             survey.append(_question(rs, item, words, each, lists, asked))
         survey.append({"type": "end_group", "name": ""})
     survey.append({"type": "end_group", "name": ""})
+    if repeat is not None:
+        survey.append({"type": "end_repeat", "name": ""})
     survey.append({"type": "calculate", "name": RULESET_FIELD, "calculation": f"'{rs.id}'"})
     survey.append({"type": "calculate", "name": VERSION_FIELD, "calculation": f"'{rs.version}'"})
     # choices: the answer list, consent, then one list per list fact

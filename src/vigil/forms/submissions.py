@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ from vigil.forms.export import (
     VERSION_FIELD,
 )
 from vigil.io.limits import limit_rows
-from vigil.io.records import MAX_LINE, ColumnBuilder, first_sheet, text_lines
+from vigil.io.records import MAX_LINE, ColumnBuilder, text_lines
 from vigil.rules import Determination, assess_columns, load_ruleset, to_json
 from vigil.rules.model import RuleSet
 from vigil.rules.records import encode_record, fact_specs
@@ -53,6 +53,7 @@ META = frozenset({
     "SubmissionDate", "start", "end", "today", "deviceid", "KEY", "SubmitterID", "SubmitterName",
     "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits",
     "FormVersion", "instanceID", "username", "simserial", "subscriberid", "phonenumber", "audit",
+    "PARENT_KEY",
 })
 META_GROUPS = frozenset({"meta", "formhub", "__system"})
 ANSWER_VALUES: dict[str, bool | None] = {"yes": True, "no": False, "dont_know": None, "refused": None}
@@ -68,6 +69,7 @@ class Question:
     list_name: str | None
     path: tuple[str, ...]
     role: str  # indicator | bool | list | number | age | consent | identity | check | other
+    in_repeat: bool = False
 
 
 @dataclass
@@ -81,6 +83,12 @@ class FormSpec:
     choices: dict[str, dict[str, str]] = field(default_factory=dict)
     #: column spelling (name, path, label, label path) -> question name; None when ambiguous
     columns: dict[str, str | None] = field(default_factory=dict)
+    #: the path of the form's repeat group (one person per instance), None for a form without
+    repeat: tuple[str, ...] | None = None
+
+    @property
+    def repeat_path(self) -> str:
+        return "/".join(self.repeat or ())
 
 
 def _cell(value: Any) -> str:
@@ -141,21 +149,39 @@ def read_form(path: str | Path, ruleset: RuleSet | None = None) -> FormSpec:
     keys = rs.record_keys()
     specs = fact_specs()
     groups: list[tuple[str, dict[str, str]]] = []
+    repeat_depth: int | None = None  # how many groups were open when the repeat began
     for n, row in enumerate(survey, start=2):
-        kind = row.get("type", "")
+        kind = " ".join(row.get("type", "").split())
         name = row.get("name", "")
         place = f"{p.name}, sheet survey, row {n}"
         labels = {c: t for c, t in row.items() if c.startswith("label") and t}
         if kind in ("begin_group", "begin group"):
             groups.append((name, labels))
             continue
-        if kind in ("end_group", "end group"):
-            if not groups:
-                raise InputError("end_group without begin_group", place)
-            groups.pop()
+        if kind in ("begin_repeat", "begin repeat"):
+            if repeat_depth is not None:
+                raise InputError("a repeat group inside a repeat group is not read (one person per "
+                                 "instance of one repeat)", place)
+            if spec.repeat is not None:
+                raise InputError(f"a second repeat group {name!r}: the form has {spec.repeat_path!r} already "
+                                 "(one repeat group, one person per instance)", place)
+            if not name:
+                raise InputError("a repeat group without a name", place)
+            repeat_depth = len(groups)
+            groups.append((name, labels))
+            spec.repeat = tuple(g for g, _ in groups)
             continue
-        if kind.startswith(("begin_repeat", "begin repeat")):
-            raise InputError("repeat groups are not read", place)
+        if kind in ("end_group", "end group", "end_repeat", "end repeat"):
+            if not groups:
+                raise InputError(f"{kind} without a beginning", place)
+            groups.pop()
+            if repeat_depth is not None and len(groups) == repeat_depth:
+                if "repeat" not in kind:
+                    raise InputError("end_group closes a repeat group (end_repeat expected)", place)
+                repeat_depth = None
+            elif "repeat" in kind:
+                raise InputError("end_repeat closes a group (end_group expected)", place)
+            continue
         if not kind or not name:
             continue
         parts = kind.split()
@@ -178,7 +204,8 @@ def read_form(path: str | Path, ruleset: RuleSet | None = None) -> FormSpec:
             raise InputError(f"{name} must be a select_one", place)
         if role == "list" and base != "select_multiple":
             raise InputError(f"{name} must be a select_multiple", place)
-        q = Question(name, base, list_name, (*(g for g, _ in groups), name), role)
+        q = Question(name, base, list_name, (*(g for g, _ in groups), name), role,
+                     in_repeat=repeat_depth is not None)
         if name in spec.questions:
             raise InputError(f"duplicate name {name!r}", place)
         spec.questions[name] = q
@@ -189,6 +216,9 @@ def read_form(path: str | Path, ruleset: RuleSet | None = None) -> FormSpec:
 def _spell(spec: FormSpec, q: Question, labels: dict[str, str],
            groups: list[tuple[str, dict[str, str]]]) -> None:
     names = {q.name, "/".join(q.path), "-".join(q.path)}
+    if q.in_repeat and spec.repeat is not None:  # ODK Central's repeat table: paths from the repeat
+        inner = q.path[len(spec.repeat):]
+        names |= {"/".join(inner), "-".join(inner)}
     for name in names:
         spec.columns[name] = q.name
     spellings: set[str] = set()
@@ -205,33 +235,59 @@ def _spell(spec: FormSpec, q: Question, labels: dict[str, str],
 
 # --- reading the submissions ----------------------------------------------------------------
 
+Cells = list[tuple[str, Any]]
 
-#: place, "column" or "key" (how a cell is named in errors), [(column, value)]
-Submission = tuple[str, str, list[tuple[str, Any]]]
+
+@dataclass(slots=True)
+class Instance:
+    """One instance of the form's repeat group (one person): its place, its cells (full paths)
+    and, when the export says it, its key after the submission's (``workers[2]``)."""
+
+    place: str
+    cells: Cells
+    key: str | None = None
+
+
+@dataclass(slots=True)
+class Submission:
+    """One submission: where it is, how a cell is named in errors ("column" or "key"), its cells
+    outside any repeat group and, for a form with a repeat group, its instances."""
+
+    place: str
+    word: str
+    cells: Cells
+    instances: list[Instance] | None = None
 
 
 def _kind(path: str | Path) -> str:
     suffix = Path(str(path)).suffix.lower()
-    kinds = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
+    kinds = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".zip": "zip"}
     if suffix not in kinds:
-        raise InputError(f"unknown submissions file type {suffix or '(none)'!r} (.csv, .xlsx, .json)",
+        raise InputError(f"unknown submissions file type {suffix or '(none)'!r} (.csv, .xlsx, .json, .zip)",
                          str(path))
     return kinds[suffix]
 
 
-def iter_submissions(path: str | Path) -> Iterator[Submission]:
+def iter_submissions(path: str | Path, spec: FormSpec | None = None) -> Iterator[Submission]:
+    """The submissions of a Kobo or ODK Central export, in file order (see the module text)."""
     kind = _kind(path)
     name = "stdin" if str(path) == "-" else Path(path).name
+    repeat = spec.repeat_path if spec is not None and spec.repeat else None
     if kind == "csv":
+        if repeat:
+            raise InputError(f"the form has a repeat group ({repeat}), whose answers a single CSV file does "
+                             "not carry: import Kobo's XLSX export (one sheet per repeat group) or ODK "
+                             "Central's CSV zip", Path(str(path)).name)
         return limit_rows(_iter_csv(path), name)
     if kind == "xlsx":
-        return limit_rows(_iter_xlsx(path), name)
-    return limit_rows(_iter_json(path), name)
+        return limit_rows(_iter_xlsx(path, repeat), name)
+    if kind == "zip":
+        return limit_rows(_iter_zip(path, repeat), name)
+    return limit_rows(_iter_json(path, repeat), name)
 
 
-def _iter_csv(path: str | Path) -> Iterator[Submission]:
-    name = Path(path).name
-    lines = text_lines(path)
+def _csv_rows(lines: Iterator[str], name: str) -> Iterator[tuple[str, list[str], list[str]]]:
+    """(place, header, row) of each non-empty row of CSV text (``;`` or ``,``)."""
     first = next(lines, None)
     if first is None:
         raise InputError("empty file (no header row)", name)
@@ -254,9 +310,14 @@ def _iter_csv(path: str | Path) -> Iterator[Submission]:
             place = f"{name}, row {reader.line_num}"
             if len(row) != len(header):
                 raise InputError(f"{len(row)} cells but {len(header)} columns", place)
-            yield place, "column", list(zip(header, row, strict=True))
+            yield place, header, row
     except csv.Error as exc:
         raise InputError(f"malformed CSV ({exc})", f"{name}, row {reader.line_num}") from None
+
+
+def _iter_csv(path: str | Path) -> Iterator[Submission]:
+    for place, header, row in _csv_rows(text_lines(path), Path(path).name):
+        yield Submission(place, "column", list(zip(header, row, strict=True)))
 
 
 def _check_header(header: list[str], place: str) -> None:
@@ -270,39 +331,201 @@ def _check_header(header: list[str], place: str) -> None:
         seen.add(h)
 
 
-def _iter_xlsx(path: str | Path) -> Iterator[Submission]:
-    with first_sheet(path) as (rows, sheet):
-        head = next(rows, None)
-        if head is None:
-            raise InputError("empty sheet (no header row)", sheet)
-        cells = list(head)
-        while cells and cells[-1] is None:
-            cells.pop()
-        header = [_cell(h) for h in cells]
-        _check_header(header, f"{sheet}, row 1")
-        for n, row in enumerate(rows, start=2):
-            values = list(row)
-            if not any(_cell(v) for v in values):
-                continue
-            place = f"{sheet}, row {n}"
-            extra = [v for v in values[len(header):] if _cell(v)]
-            if extra:
-                raise InputError(f"value {extra[0]!r} lies outside the named columns", place)
-            yield place, "column", list(zip(header, values, strict=False))
+def _sheet_rows(rows: Iterator[Any], sheet: str) -> Iterator[tuple[str, list[str], list[Any]]]:
+    """(place, header, values) of each non-empty row of a worksheet."""
+    head = next(rows, None)
+    if head is None:
+        raise InputError("empty sheet (no header row)", sheet)
+    cells = list(head)
+    while cells and cells[-1] is None:
+        cells.pop()
+    header = [_cell(h) for h in cells]
+    _check_header(header, f"{sheet}, row 1")
+    for n, row in enumerate(rows, start=2):
+        values = list(row)
+        if not any(_cell(v) for v in values):
+            continue
+        place = f"{sheet}, row {n}"
+        extra = [v for v in values[len(header):] if _cell(v)]
+        if extra:
+            raise InputError(f"value {extra[0]!r} lies outside the named columns", place)
+        yield place, header, values
 
 
-def _flatten(obj: dict[str, Any], prefix: str, out: list[tuple[str, Any]], place: str) -> None:
+def _iter_xlsx(path: str | Path, repeat: str | None) -> Iterator[Submission]:
+    """Kobo's XLSX: submissions on the first sheet; with a repeat group, its instances on a sheet
+    of their own, each row tied to its submission by ``_parent_index`` (the ``_index`` of the
+    submission's row)."""
+    from openpyxl import load_workbook
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("no such file", str(path))
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise InputError(f"not a readable XLSX workbook ({type(exc).__name__})", p.name) from None
+    try:
+        main, *others = wb.worksheets
+        by_parent: dict[str, list[Instance]] = {}
+        if repeat:
+            sheets = []
+            for ws in others:
+                head = next(ws.iter_rows(max_row=1, values_only=True), ())
+                if "_parent_index" in [_cell(h) for h in head]:
+                    sheets.append(ws)
+            if not sheets:
+                raise InputError(f"the form has a repeat group ({repeat}) but no sheet has its answers (a "
+                                 "sheet with a _parent_index column, as Kobo exports repeat groups)", p.name)
+            if len(sheets) > 1:
+                raise InputError(f"{len(sheets)} repeat sheets ({', '.join(ws.title for ws in sheets)}); the "
+                                 f"form has one repeat group ({repeat})", p.name)
+            sheet = f"{p.name}, sheet {sheets[0].title}"
+            for place, header, values in _sheet_rows(sheets[0].iter_rows(values_only=True), sheet):
+                cells = list(zip(header, values, strict=False))
+                parent = _cell(dict(cells).get("_parent_index"))
+                if not parent:
+                    raise InputError("no _parent_index (the row of its submission)",
+                                     f"{place}, column _parent_index")
+                by_parent.setdefault(parent, []).append(Instance(place, cells))
+        sheet = f"{p.name}, sheet {main.title}"
+        for place, header, values in _sheet_rows(main.iter_rows(values_only=True), sheet):
+            cells = list(zip(header, values, strict=False))
+            instances: list[Instance] | None = None
+            if repeat:
+                index = _cell(dict(cells).get("_index"))
+                if not index:
+                    raise InputError("no _index: the repeat sheet's rows cannot be tied to this submission",
+                                     f"{place}, column _index")
+                instances = by_parent.pop(index, [])
+            yield Submission(place, "column", cells, instances)
+        for orphans in by_parent.values():
+            raise InputError(f"no submission with _index {_cell(dict(orphans[0].cells)['_parent_index'])} on "
+                             f"sheet {main.title}", f"{orphans[0].place}, column _parent_index")
+    finally:
+        wb.close()
+
+
+def _iter_zip(path: str | Path, repeat: str | None) -> Iterator[Submission]:
+    """ODK Central's CSV zip: the submissions table and one table per repeat group, whose rows
+    carry ``PARENT_KEY`` (the submission's ``KEY``) and ``KEY`` (``uuid:.../workers[1]``);
+    media files are not read."""
+    import io
+    import zipfile
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("no such file", str(path))
+    try:
+        zf = zipfile.ZipFile(p)
+    except zipfile.BadZipFile:
+        raise InputError("not a readable zip file", p.name) from None
+    with zf:
+        tables: list[tuple[str, list[tuple[str, list[str], list[str]]]]] = []
+        main: str | None = None
+        main_rows: list[tuple[str, list[str], list[str]]] = []
+        for info in zf.infolist():
+            if info.is_dir() or not info.filename.lower().endswith(".csv") or "/" in info.filename.strip("/"):
+                continue  # media/..., folders
+            if info.file_size > 1 << 31:
+                raise InputError("a table larger than 2 GiB", f"{p.name}: {info.filename}")
+            name = f"{p.name}: {info.filename}"
+            raw = zf.read(info)
+            if raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError("not UTF-8 text", name) from None
+            rows = list(_csv_rows(iter(io.StringIO(text, newline="")), name))
+            header = rows[0][1] if rows else next(csv.reader([text.partition("\n")[0]]), [])
+            if "PARENT_KEY" in header:
+                tables.append((info.filename, rows))
+            elif main is None:
+                main = info.filename
+                main_rows = rows
+            else:
+                raise InputError(f"two submission tables ({main}, {info.filename}); one form per zip", p.name)
+        if main is None:
+            raise InputError("no submissions table (a CSV file without PARENT_KEY)", p.name)
+        by_parent: dict[str, list[Instance]] = {}
+        if repeat:
+            if len(tables) != 1:
+                found = ", ".join(t for t, _ in tables) or "none"
+                raise InputError(f"the form has one repeat group ({repeat}): expected one repeat table "
+                                 f"(a CSV file with PARENT_KEY), found {found}", p.name)
+            for place, header, row in tables[0][1]:
+                cells = list(zip(header, row, strict=True))
+                values = dict(cells)
+                parent, key = values.get("PARENT_KEY", "").strip(), values.get("KEY", "").strip()
+                if not parent:
+                    raise InputError("no PARENT_KEY", f"{place}, column PARENT_KEY")
+                if not key.startswith(parent + "/") or len(key) == len(parent) + 1:
+                    raise InputError(f"KEY {key!r} is not under PARENT_KEY {parent!r}",
+                                     f"{place}, column KEY")
+                if "/" in key[len(parent) + 1:]:
+                    raise InputError("a repeat group inside a repeat group is not read",
+                                     f"{place}, column KEY")
+                by_parent.setdefault(parent, []).append(Instance(place, cells, key[len(parent) + 1:]))
+        elif tables:
+            raise InputError(f"repeat table {tables[0][0]}, but the form has no repeat group", p.name)
+        for place, header, row in main_rows:
+            cells = list(zip(header, row, strict=True))
+            instances: list[Instance] | None = None
+            if repeat:
+                key = dict(cells).get("KEY", "").strip()
+                if not key:
+                    raise InputError("no KEY: the repeat table's rows cannot be tied to this submission",
+                                     f"{place}, column KEY")
+                instances = by_parent.pop(key, [])
+            yield Submission(place, "column", cells, instances)
+        for orphans in by_parent.values():
+            raise InputError(f"no submission with KEY {dict(orphans[0].cells)['PARENT_KEY']} in {main}",
+                             f"{orphans[0].place}, column PARENT_KEY")
+
+
+def _flatten(obj: dict[str, Any], prefix: str, out: Cells, place: str, repeat: str | None,
+             found: list[Instance] | None) -> list[Instance] | None:
+    """Append the cells of ``obj`` to ``out`` as (path, value); a list of objects is the repeat
+    group's instances (returned). Kobo keys are paths already (``workers/consent``), Central's
+    are nested (``{"workers": [{"consent": ...}]}``)."""
     for key, value in obj.items():
-        path = f"{prefix}/{key}" if prefix else str(key)
-        if prefix == "" and str(key).startswith(("_", "@")) and key != "__id":
-            continue  # Kobo's _id, _attachments, _validation_status...; OData's @odata.*, __system
+        key = str(key)
+        path = key if (prefix == "" or key.startswith(prefix + "/")) else f"{prefix}/{key}"
+        if not (prefix == "" and key == "__id") and (key.startswith(("__", "@"))
+                                                     or (prefix == "" and key.startswith("_"))):
+            continue  # Kobo's _id, _attachments...; OData's @odata.*, __system, a repeat row's __id
+        if "@odata." in key:
+            if key.endswith("@odata.navigationLink") and repeat is not None and found is None \
+                    and path.split("@", 1)[0] == repeat:
+                raise InputError(f"the repeat group {repeat} is not expanded in this submission (only its "
+                                 "link is): pull with $expand=*", f"{place}, key {key}")
+            continue
         if isinstance(value, dict):
-            _flatten(value, path, out, place)
+            found = _flatten(value, path, out, place, repeat, found)
+        elif isinstance(value, list) and (any(isinstance(v, dict) for v in value)
+                                          or (not value and path == repeat)):
+            if path != repeat:
+                what = f"the form's is {repeat}" if repeat else "the form has none"
+                raise InputError(f"a repeat group {path} ({what})", f"{place}, key {key}")
+            if found is not None:
+                raise InputError(f"the repeat group {repeat} twice", f"{place}, key {key}")
+            found = []
+            for i, item in enumerate(value):
+                where = f"{place}, key {path}[{i}]"
+                if not isinstance(item, dict):
+                    raise InputError("a repeat instance must be a JSON object", where)
+                cells: Cells = []
+                nested = _flatten(item, path, cells, where, None, None)
+                if nested:
+                    raise InputError("a repeat group inside a repeat group is not read", where)
+                found.append(Instance(where, cells))
         else:
             out.append((path, value))
+    return found
 
 
-def _iter_json(path: str | Path) -> Iterator[Submission]:
+def _iter_json(path: str | Path, repeat: str | None = None) -> Iterator[Submission]:
     p = Path(path)
     name = p.name
     if not p.is_file():
@@ -315,6 +538,12 @@ def _iter_json(path: str | Path) -> Iterator[Submission]:
         raise InputError(f"malformed JSON ({exc.msg}, line {exc.lineno}, column {exc.colno})", name) from None
     except RecursionError:
         raise InputError("malformed JSON (nested too deeply)", name) from None
+    yield from json_submissions(data, name, repeat)
+
+
+def json_submissions(data: Any, name: str, repeat: str | None = None) -> Iterator[Submission]:
+    """The submissions of a parsed Kobo v2 (``results``) or ODK Central OData (``value``)
+    document, or of a bare list; ``name`` is how errors name the source."""
     if isinstance(data, dict):
         key = "results" if "results" in data else "value" if "value" in data else None
         if key is None:
@@ -328,12 +557,14 @@ def _iter_json(path: str | Path) -> Iterator[Submission]:
         place = f"{name}, {label}[{i}]" if label else f"{name}, [{i}]"
         if not isinstance(item, dict):
             raise InputError("a submission must be a JSON object", place)
-        flat: list[tuple[str, Any]] = []
+        flat: Cells = []
         uuid = item.get("_uuid")
         if uuid is not None:
             flat.append(("_uuid", uuid))
-        _flatten(item, "", flat, place)
-        yield place, "key", flat
+        found = _flatten(item, "", flat, place, repeat, None)
+        if repeat is not None and found is None:
+            found = []  # Kobo leaves an empty repeat group out
+        yield Submission(place, "key", flat, found)
 
 
 # --- submissions -> records -------------------------------------------------------------------
@@ -362,7 +593,7 @@ class Reader:
                 raise InputError("this label is shared by several questions; export with names "
                                  "(XML values and headers)", place)
             return spec.questions[name]
-        if column in META or column.startswith("_") or column in UUID_KEYS:
+        if column in META or column.startswith(("_", "SET-OF-")) or column in UUID_KEYS:
             return None
         head = column.replace("-", "/").split("/")[0]
         if head in META_GROUPS:
@@ -384,30 +615,60 @@ class Reader:
             raise InputError(f"unknown choice {text!r} (allowed: {allowed})", place)
         return found
 
-    def record(self, place: str, word: str,
-               cells: list[tuple[str, Any]]) -> tuple[str, bool, dict[str, Any]]:
-        """(uuid, consented, record) of one submission; an empty cell is a question not asked."""
-        uuid: str | None = None
+    def uuid(self, place: str, cells: Cells) -> str:
+        """The submission's UUID (without ``uuid:``), or an error naming ``place``."""
         for column, value in cells:
             if column in UUID_KEYS and _cell(value):
                 uuid = _cell(value)
-                break
+                return uuid[5:] if uuid.lower().startswith("uuid:") else uuid
+        raise InputError(f"missing submission UUID (none of {', '.join(UUID_KEYS)})", place)
+
+    def record(self, place: str, word: str, cells: Cells, uuid: str | None = None,
+               instance: Instance | None = None, key: str | None = None,
+               identity: dict[str, str] | None = None) -> tuple[str, bool, dict[str, Any]]:
+        """(id, consented, record) of one submission, or of one ``instance`` of its repeat group
+        (id ``<uuid>/<key>``, the answers outside the repeat group shared by every instance); an
+        empty cell is a question not asked. The identity fields never enter the record; with
+        ``identity`` (a dict) they are put there, for a caller that stores them encrypted."""
         if uuid is None:
-            raise InputError(f"missing submission UUID (none of {', '.join(UUID_KEYS)})", place)
-        if uuid.lower().startswith("uuid:"):
-            uuid = uuid[5:]
-        consent = False
+            uuid = self.uuid(place, cells)
+        rid = uuid if instance is None else f"{uuid}/{key}"
+        record: dict[str, Any] = {"id": rid}
         indicators: dict[str, Any] = {}
         facts: dict[str, Any] = {}
-        record: dict[str, Any] = {"id": uuid}
+        inside = None if self.spec.repeat is None else False
+        consent = self._read(place, word, cells, inside, record, indicators, facts, identity)
+        if instance is not None:
+            own = self._read(instance.place, word, instance.cells, True, record, indicators, facts, identity)
+            consent = own if own is not None else consent
+        if indicators:
+            record["indicators"] = indicators
+        if facts:
+            record["facts"] = facts
+        return rid, bool(consent), record
+
+    def _read(self, place: str, word: str, cells: Cells, inside: bool | None, record: dict[str, Any],
+              indicators: dict[str, Any], facts: dict[str, Any],
+              identity: dict[str, str] | None = None) -> bool | None:
+        """Read ``cells`` into the record; ``inside``: whether they are a repeat instance's (None:
+        the form has no repeat group). Returns the consent answer if the cells hold it."""
+        consent: bool | None = None
         resolved = self.resolved
         for column, value in cells:
             if value is None or value == "":
                 continue
             cell = f"{place}, {word} {column}" if column not in resolved else ""
             q = resolved[column] if column in resolved else self.question(column, cell)
-            if q is None or q.role in ("identity", "other"):
+            if q is None or q.role == "other":
                 continue
+            if q.role == "identity":
+                if identity is not None and not isinstance(value, dict | list) and _cell(value):
+                    identity[q.name] = _cell(value)
+                continue
+            if inside is not None and q.in_repeat != inside and q.role != "check":
+                where = "outside" if inside else "inside"
+                raise InputError(f"{q.name} is asked {where} the repeat group {self.spec.repeat_path}",
+                                 f"{place}, {word} {column}")
             if q.role == "indicator" and isinstance(value, str):
                 picked = self.spec.choices.get(q.list_name or "", {}).get(value)
                 if picked is not None:
@@ -445,11 +706,7 @@ class Reader:
                     record["age"] = number
                 else:
                     facts[q.name] = number
-        if indicators:
-            record["indicators"] = indicators
-        if facts:
-            record["facts"] = facts
-        return uuid, consent, record
+        return consent
 
     def _members(self, q: Question, text: str, parts: list[str], place: str) -> list[str] | None:
         spelled = self.spec.choices.get(q.list_name or "", {})
@@ -493,6 +750,10 @@ class Screened:
     read: int = 0
     duplicates: int = 0
     without_consent: int = 0
+    #: submissions of a form with a repeat group that hold no instance of it (nobody interviewed)
+    without_people: int = 0
+    #: with ``keep``: (record, submission UUID, place, identity fields) of each screened record
+    records: list[tuple[dict[str, Any], str, str, dict[str, str]]] = field(default_factory=list)
 
     def determinations(self, missing: str = "unknown") -> Iterator[Determination]:
         if self.builder.n == 0:
@@ -500,18 +761,39 @@ class Screened:
         return assess_columns(self.spec.ruleset, self.builder.build(), missing)
 
 
-def load_submissions(spec: FormSpec, path: str | Path, warn: Warn | None = None) -> Screened:
+def load_submissions(spec: FormSpec, path: str | Path, warn: Warn | None = None,
+                     keep: bool = False) -> Screened:
     """Read, map and validate every submission of ``path`` (the first bad one raises)."""
+    return load(spec, iter_submissions(path, spec), Path(str(path)).name, warn, keep)
+
+
+def load(spec: FormSpec, submissions: Iterable[Submission], name: str, warn: Warn | None = None,
+         keep: bool = False) -> Screened:
+    """Map and validate ``submissions`` (of the source ``name``): one record per submission, or
+    per instance of the form's repeat group; a UUID seen twice is counted once (the first kept)."""
     reader = Reader(spec)
     rs = spec.ruleset
     out = Screened(spec, ColumnBuilder())
     seen: dict[str, tuple[str, int]] = {}
-    name = Path(str(path)).name
     keys = rs.record_keys()
-    for place, word, cells in iter_submissions(path):
+    repeat = spec.repeat[-1] if spec.repeat else None
+    for sub in submissions:
         out.read += 1
-        uuid, consent, record = reader.record(place, word, cells)
-        digest = hash(to_json(record))
+        place = sub.place
+        uuid = reader.uuid(place, sub.cells)
+        if repeat is None:
+            if sub.instances:
+                raise InputError("answers of a repeat group, but the form has none", sub.instances[0].place)
+            ids: list[dict[str, str]] = [{}]
+            read = [(place, reader.record(place, sub.word, sub.cells, uuid,
+                                          identity=ids[0] if keep else None))]
+        else:
+            ids = [{} for _ in sub.instances or ()]
+            read = [(inst.place, reader.record(place, sub.word, sub.cells, uuid, inst,
+                                               inst.key or f"{repeat}[{n}]",
+                                               identity=ids[n - 1] if keep else None))
+                    for n, inst in enumerate(sub.instances or (), start=1)]
+        digest = hash(tuple(to_json(r) for _, (_, _, r) in read))
         if uuid in seen:
             out.duplicates += 1
             first, first_digest = seen[uuid]
@@ -521,21 +803,31 @@ def load_submissions(spec: FormSpec, path: str | Path, warn: Warn | None = None)
                      "counted once")
             continue
         seen[uuid] = (place, digest)
-        if not consent:
-            out.without_consent += 1
-            continue
-        try:
-            out.builder.add(encode_record(record, keys, rs.id))
-        except VigilError as exc:
-            raise exc.at(place) from None
+        if repeat is not None and not read:
+            out.without_people += 1
+        for (where, (_rid, consent, record)), identity in zip(read, ids, strict=True):
+            if not consent:
+                out.without_consent += 1
+                continue
+            try:
+                out.builder.add(encode_record(record, keys, rs.id))
+            except VigilError as exc:
+                raise exc.at(where) from None
+            if keep:
+                out.records.append((record, uuid, where, identity))
     if out.read == 0:
         raise InputError("the file has no submissions", name)
-    if out.without_consent and warn is not None:
-        warn(f"{name}: {out.without_consent} submission(s) without consent were not screened")
+    if warn is not None:
+        whom = "submission(s)" if repeat is None else f"person(s) ({repeat})"
+        if out.without_consent:
+            warn(f"{name}: {out.without_consent} {whom} without consent were not screened")
+        if out.without_people:
+            warn(f"{name}: {out.without_people} submission(s) with nobody in the repeat group {repeat}")
     return out
 
 
 def screen(spec: FormSpec, path: str | Path, missing: str = "unknown",
            warn: Warn | None = None) -> Iterator[Determination]:
-    """Every consented submission of ``path`` screened with the form's rule set, in file order."""
+    """Every consented submission (or repeat instance) of ``path`` screened with the form's rule
+    set, in file order."""
     return load_submissions(spec, path, warn).determinations(missing)
