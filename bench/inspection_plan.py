@@ -136,6 +136,7 @@ def setup_django(data_dir: str) -> None:
 
 def fill_db(wp: WorkplaceColumns, f: FindingColumns) -> None:
     from django.db import connection, transaction
+
     from vigil.server.inspections.models import PastFinding as PF
     from vigil.server.inspections.models import Workplace as WP
 

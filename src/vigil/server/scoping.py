@@ -22,6 +22,15 @@ from vigil.server.audit.models import AuditEntry
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.emergency.models import EmergencyAccess
 from vigil.server.followups.models import FollowUp
+from vigil.server.inspections.models import (
+    EnforcementAction,
+    Finding,
+    InspectionPlan,
+    Interview,
+    Observation,
+    Visit,
+    Workplace,
+)
 from vigil.server.recruitment.models import (
     Agency,
     CaseLink,
@@ -31,15 +40,6 @@ from vigil.server.recruitment.models import (
     JobOffer,
     Licence,
     NamePair,
-)
-from vigil.server.inspections.models import (
-    EnforcementAction,
-    Finding,
-    InspectionPlan,
-    Interview,
-    Observation,
-    Visit,
-    Workplace,
 )
 from vigil.server.referrals.models import DataSharingAgreement, Referral, ServiceProvider
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from vigil.server.supply.models import (
@@ -55,6 +56,7 @@ class MatchCandidateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="SupplyMergeInput")
 class MergeInput(serializers.Serializer):
     keep = serializers.IntegerField(required=False, help_text="id of the entity to keep (default: a)")
 
