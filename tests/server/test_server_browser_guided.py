@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.server.a11y import assert_accessible
 from tests.server.conftest import make_case, make_user
 from tests.server.test_server_browser import browser, login  # noqa: F401  (the browser fixture)
 
@@ -49,6 +50,7 @@ def _guided_walk(page: Any, base: str, case: Any, tap: bool, shots: Any, prefix:
         key = "y" if indicator in YES else "n"
         if len(asked) == 2:
             shots(page, f"{prefix}-question", full_page=False)
+            assert_accessible(page)
         if tap:
             button = page.locator(f'#guided-form button[data-key="{key}"]')
             box = button.bounding_box()
@@ -65,6 +67,7 @@ def _guided_walk(page: Any, base: str, case: Any, tap: bool, shots: Any, prefix:
         assert len(asked) < full_count, "the guided interview asked as many questions as the full form"
     assert "positive" in page.inner_text("#stop-here #outcome")
     shots(page, f"{prefix}-stop-here", full_page=False)
+    assert_accessible(page)
     # the address follows the interview: a reload shows the same end without re-asking
     page.reload()
     assert page.locator("#stop-here").count() == 1
@@ -128,6 +131,7 @@ def test_work_list_walk_per_role(browser, live_server, orgs, shots):  # noqa: F8
         assert case.reference in page.inner_text("#work-followups")
         assert case.reference in page.inner_text("#work-screenings")
         shots(page, f"22-work-list-{username}")
+        assert_accessible(page)
         page.click("#work-screenings a")
         page.wait_for_url(re.compile(rf".*/screenings/{s.pk}/guided/.*"))
         assert page.locator("#guided-form").count() == 1
