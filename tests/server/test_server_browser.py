@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.server.a11y import assert_accessible
 from tests.server.conftest import PASSWORD, make_user
 
 CHROMIUM = "/usr/bin/chromium"
@@ -100,10 +101,12 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page = context.new_page()
     console_errors: list[str] = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    checked: list[str] = []  # pages checked by axe (no serious or critical violation)
 
     login(page, base, "inspector")
     page.goto(f"{base}/cases/")  # from the work list (the home page)
     shots(page, "01-case-list")
+    assert_accessible(page, checked)
 
     # Intake
     page.click("#nav-new-case")
@@ -121,6 +124,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.fill("#id_person-primary_language", "ro")
     page.select_option("#id_case-sector", "A")
     shots(page, "02-intake")
+    assert_accessible(page, checked)
     page.click("#intake button[type=submit]")
     page.wait_for_url(re.compile(r".*/cases/\d+/$"))
     reference = page.inner_text("#case-reference")
@@ -138,6 +142,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.click("#stage-form button[type=submit]")
     page.wait_for_selector("#stage-table >> text=Chisinau")
     shots(page, "03-case-detail")
+    assert_accessible(page, checked)
 
     # Screening: positive, saved as answered
     page.select_option("#id_ruleset", "ilo-ec-2009-adult-labour")
@@ -151,6 +156,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.wait_for_selector("#possible-prompt")  # a person decides the trafficking status
     page.locator("#q-CD02").scroll_into_view_if_needed()
     shots(page, "04-screening-positive", full_page=False)
+    assert_accessible(page, checked)
     screening = Screening.objects.get(case=case)
     assert screening.outcome == "positive" and screening.answers["CD02"] is True
     assert float(screening.age) == 29
@@ -170,6 +176,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
         "disclosure to law enforcement — refused (verbal)"
     ) in page.inner_text(".messages")
     shots(page, "05-consent")
+    assert_accessible(page, checked)
     assert Consent.objects.get(case=case, purpose="referral").in_force
     assert not Consent.objects.get(case=case, purpose="law_enforcement").given
     assert not Consent.objects.filter(case=case, purpose__in=["statistics", "tracing"]).exists()
@@ -182,6 +189,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.select_option("#id_provider", str(provider.pk))
     page.fill("#id_reason", "Safe accommodation tonight")
     shots(page, "06-referral-form")
+    assert_accessible(page, checked)
     page.click("#referral-form button[type=submit]")
     page.wait_for_selector("#referral-messages >> text=Referral sent to Safe House: emergency shelter.")
     # the page jumped to the referral section: the message is on screen, next to it
@@ -201,6 +209,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     shelter.click(f"#referral-{ref.pk} button.accept")
     shelter.wait_for_selector("text=Referral updated.")
     shots(shelter, "07-shelter-accepts")
+    assert_accessible(shelter, checked)
     ref.refresh_from_db()
     assert ref.status == "accepted"
     assert shelter.goto(f"{base}/cases/{case.pk}/").status == 403
@@ -224,6 +233,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.wait_for_selector("text=Follow-up recorded.")
     page.locator("#followups").scroll_into_view_if_needed()
     shots(page, "08-follow-up-done", full_page=False)
+    assert_accessible(page, checked)
     fu.refresh_from_db()
     assert fu.outcome == "in_services" and fu.removal_verified is True
 
@@ -241,6 +251,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.click("#case-form button[type=submit]")
     page.wait_for_selector("#stale")
     shots(page, "09-stale-edit-refused")
+    assert_accessible(page, checked)
     case.refresh_from_db()
     assert case.sector == "A" and case.trafficking_status == "PossibleVictimOfTrafficking"
 
@@ -262,7 +273,9 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.wait_for_selector("html[lang=fr]")
     assert "Dossier" in page.inner_text("h1")
     shots(page, "11-french")
+    assert_accessible(page, checked)
 
     csp_errors = [e for e in console_errors if "Content Security Policy" in e]
     assert not csp_errors, csp_errors
+    assert len(checked) == 10
     context.close()

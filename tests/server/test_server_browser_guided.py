@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.server.a11y import assert_accessible
 from tests.server.conftest import make_case, make_user
 from tests.server.test_server_browser import browser, login  # noqa: F401  (the browser fixture)
 
@@ -49,6 +50,7 @@ def _guided_walk(page: Any, base: str, case: Any, tap: bool, shots: Any, prefix:
         key = "y" if indicator in YES else "n"
         if len(asked) == 2:
             shots(page, f"{prefix}-question", full_page=False)
+            assert_accessible(page)
         if tap:
             button = page.locator(f'#guided-form button[data-key="{key}"]')
             box = button.bounding_box()
@@ -65,6 +67,7 @@ def _guided_walk(page: Any, base: str, case: Any, tap: bool, shots: Any, prefix:
         assert len(asked) < full_count, "the guided interview asked as many questions as the full form"
     assert "positive" in page.inner_text("#stop-here #outcome")
     shots(page, f"{prefix}-stop-here", full_page=False)
+    assert_accessible(page)
     # the address follows the interview: a reload shows the same end without re-asking
     page.reload()
     assert page.locator("#stop-here").count() == 1
@@ -128,6 +131,7 @@ def test_work_list_walk_per_role(browser, live_server, orgs, shots):  # noqa: F8
         assert case.reference in page.inner_text("#work-followups")
         assert case.reference in page.inner_text("#work-screenings")
         shots(page, f"22-work-list-{username}")
+        assert_accessible(page)
         page.click("#work-screenings a")
         page.wait_for_url(re.compile(rf".*/screenings/{s.pk}/guided/.*"))
         assert page.locator("#guided-form").count() == 1
@@ -136,4 +140,85 @@ def test_work_list_walk_per_role(browser, live_server, orgs, shots):  # noqa: F8
     page = context.new_page()
     login(page, base, "recv")
     assert page.url.endswith("/referrals/")
+    context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_and_case_page_walk(browser, live_server, orgs, shots):  # noqa: F811
+    """From the home page a caseworker finds a case by its document number, then by its phone
+    number written differently, opens it (the summary at the top, the sections a tap away) and
+    corrects the phone in place; a caseworker of another organisation finds nothing; on a phone
+    and at 1280, in English and in French (dates day first)."""
+    from datetime import date
+
+    from vigil.server.cases import screening as screening_service
+    from vigil.server.cases.models import Case, Person
+
+    cw = make_user("cw", "caseworker", orgs["a"])
+    make_user("other", "caseworker", orgs["b"])
+    case = make_case(cw, "Sample", "Searched", "SEARCH-0042")
+    Case.objects.filter(pk=case.pk).update(opened_on=date(2026, 3, 5), sector="A")
+    s = screening_service.start(case, ADULT, cw)
+    screening_service.update(s, s.version, answers={k: True for k in YES})
+    make_case(cw, "Other", "Person", "SEARCH-0043")
+    phone = Person.objects.get(pk=case.person_id).phone  # "+33 6 12345678"
+    typed = phone.replace(" ", "")[:3] + " " + phone.replace(" ", "")[3:]  # spaced differently
+    base = live_server.url
+    for name, viewport in (("23-search-phone", {"width": 390, "height": 844}),
+                           ("24-search-desktop", {"width": 1280, "height": 900})):
+        context = browser.new_context(viewport=viewport, locale="en-GB")
+        page = context.new_page()
+        login(page, base, "cw")
+        page.fill("#home-q", "search-0042")
+        page.click("#home-search button[type=submit]")
+        page.wait_for_selector("#result-count")
+        assert "1 case found." in page.inner_text("#result-count")
+        assert case.reference in page.inner_text("#case-table")
+        assert "SEARCH-0042" not in page.url and "search-0042" not in page.url
+        page.fill("#id_q", typed)
+        page.select_option("#id_sector", "A")
+        page.click("#case-search button[type=submit]")  # htmx swaps the rows
+        page.wait_for_function("() => document.querySelector('#case-table tbody tr a') !== null")
+        assert case.reference in page.inner_text("#case-table")
+        shots(page, f"{name}-results", full_page=False)
+        assert_accessible(page)
+        page.click(f"#case-table a:text('{case.reference}')")
+        page.wait_for_url(re.compile(rf".*/cases/{case.pk}/$"))
+        summary = page.inner_text("#summary")
+        assert "indicators consistent with" in summary.lower() or "positive" in summary.lower()
+        assert "2026-03-05" in page.inner_text("#case")  # English pages: ISO dates
+        shots(page, f"{name}-case-summary", full_page=False)
+        assert_accessible(page)
+        # the person's phone corrected in place (htmx), the page not reloaded
+        page.click("#person-edit-link")
+        page.wait_for_selector("#person-form")
+        assert page.url.endswith(f"/cases/{case.pk}/")
+        page.fill("#id_person-phone", "+33 6 98 76 54 32")
+        page.click("#person-form button[type=submit]")
+        page.wait_for_selector("#person-body >> text=+33 6 98 76 54 32")
+        assert Person.objects.get(pk=case.person_id).phone == "+33 6 98 76 54 32"
+        Person.objects.filter(pk=case.person_id).update(phone=phone)  # for the next viewport
+        Person.objects.get(pk=case.person_id).save()  # and its blind index
+        # in French the dates are day first, the date field too
+        page.select_option("select[name=language]", "fr")
+        page.click("form.lang button")
+        page.wait_for_selector("html[lang=fr]")
+        assert "05/03/2026" in page.inner_text("#case")
+        page.click("#case-edit summary")
+        assert page.input_value("#id_case-opened_on") == "05/03/2026"
+        assert page.get_attribute("#id_case-opened_on", "placeholder") == "jj/mm/aaaa"
+        if viewport["width"] == 1280:
+            page.locator("#case").scroll_into_view_if_needed()
+            shots(page, "25-case-french-dates", full_page=False)
+        assert_accessible(page)
+        context.close()
+    # another organisation's caseworker: the same number finds nothing
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    login(page, base, "other")
+    page.fill("#home-q", "SEARCH-0042")
+    page.click("#home-search button[type=submit]")
+    page.wait_for_selector("#result-count")
+    assert "0 cases found." in page.inner_text("#result-count")
+    assert case.reference not in page.inner_text("main")
     context.close()

@@ -120,3 +120,19 @@ def test_numbers_grouped_in_the_page_language():
 
 def test_widget_is_never_a_browser_date_input():
     assert DateInput().input_type == "text"
+
+
+def test_no_page_template_prints_a_date_in_a_fixed_order():
+    """Dates shown on pages go through the language's formats (``SHORT_DATE_FORMAT``...); a fixed
+    ``Y-m-d`` is allowed only inside a link or a field value (machine-read, ISO)."""
+    from pathlib import Path
+
+    import vigil.server
+
+    root = Path(vigil.server.__file__).parent
+    fixed = []
+    for template in sorted(root.glob("**/templates/**/*.html")):
+        text = re.sub(r'(?:href|value|datetime)="[^"]*"', "", template.read_text("utf-8"))
+        if re.search(r"\|date:[\"'][^\"']*[Ymd]-[Ymd]", text):
+            fixed.append(str(template.relative_to(root)))
+    assert fixed == [], f"use |date:\"SHORT_DATE_FORMAT\" (or SHORT_DATETIME_FORMAT) in {fixed}"
