@@ -58,24 +58,50 @@ def load_supply_demo(organisation: Any, officer: Any) -> dict[str, int]:
     today = timezone.localdate()
     pen = Entity.objects.get(organisation=organisation, ref="PEN")
     audit = SupplyAudit.objects.create(
-        organisation=organisation, entity=pen, date=today - timedelta(days=40), standard="SMETA 6.1 (demo)",
-        auditor="Demo Social Audits", recorded_by=officer,
+        organisation=organisation,
+        entity=pen,
+        date=today - timedelta(days=40),
+        standard="SMETA 6.1 (demo)",
+        auditor="Demo Social Audits",
+        recorded_by=officer,
     )
-    services.add_finding(audit, "interview", services.screen_interview(
-        ["ILO11.07", "ILO11.08", "ILO11.09"],
-        "Demo: passports kept in the office safe; wages held back until a recruitment loan is repaid."))
-    services.add_finding(audit, "fee", services.screen_fee(
-        1200, "USD", "recruitment fee", "recruiter", "upfront", "Demo: receipts shown by three workers."))
+    services.add_finding(
+        audit,
+        "interview",
+        services.screen_interview(
+            ["ILO11.07", "ILO11.08", "ILO11.09"],
+            "Demo: passports kept in the office safe; wages held back until a recruitment loan is repaid.",
+        ),
+    )
+    services.add_finding(
+        audit,
+        "fee",
+        services.screen_fee(
+            1200, "USD", "recruitment fee", "recruiter", "upfront", "Demo: receipts shown by three workers."
+        ),
+    )
     services.add_finding(audit, "observation", services.screen_interview(["ILO11.11"]))
     plan = services.open_plan(
-        pen, officer, title="Demo: return passports and repay recruitment fees",
+        pen,
+        officer,
+        title="Demo: return passports and repay recruitment fees",
         action="escalate",
         milestones=[
-            ("Passports returned to every worker, personal lockers installed", "Factory HR manager",
-             today - timedelta(days=5)),
-            ("Recruitment fees repaid to the workers (Employer Pays)", "Factory general manager",
-             today + timedelta(days=45)),
-            ("Follow-up audit with worker interviews", "Brand compliance officer", today + timedelta(days=90)),
+            (
+                "Passports returned to every worker, personal lockers installed",
+                "Factory HR manager",
+                today - timedelta(days=5),
+            ),
+            (
+                "Recruitment fees repaid to the workers (Employer Pays)",
+                "Factory general manager",
+                today + timedelta(days=45),
+            ),
+            (
+                "Follow-up audit with worker interviews",
+                "Brand compliance officer",
+                today + timedelta(days=90),
+            ),
         ],
     )
     return {"entities": res.created, "audits": 1, "plans": 1 if plan else 0}
