@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_chain_is_complete_explained_and_loaded_once(users):
     load_recruitment_demo(users["regulator"])
-    org = Organisation.objects.create(name="Demo Garment Brand SA", kind="company", country="FRA")
+    org = Organisation.objects.create(name="Demo Garment Brand SA", kind="ngo", country="FRA")
     officer = make_user("demo_compliance", "compliance", org)
     counts = load_supply_demo(org, officer)
     assert counts["entities"] == Entity.objects.filter(organisation=org).count() == 10
