@@ -280,3 +280,22 @@ def test_pages_walk_import_audit_and_plan(users, orgs):
     assert "Better Work" in page_text and "ILO-11 indicator present: ILO11.03" in page_text
     bad = c.post("/supply/import/", {"nodes": upload("n.csv", "id,kind\nA,alien\n")})
     assert bad.status_code == 200 and "n.csv, row 2, column kind" in html_lib.unescape(bad.content.decode())
+
+
+def test_reports_html_and_xlsx_of_the_own_chain_only(users, orgs):
+    load(orgs["a"])
+    services.import_files(orgs["b"], upload("nodes.csv", NODES.replace("Cotton Farm", "Other Farm")),
+                          upload("edges.csv", EDGES))
+    c = Client()
+    c.force_login(users["compliance"])
+    r = c.get("/supply/report.html")
+    assert r.status_code == 200 and "attachment" in r["Content-Disposition"]
+    body = r.content.decode()
+    assert "Cotton Farm" in body and "Other Farm" not in body and "Risk by country" in body
+    r = c.get("/supply/report.xlsx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert c.get("/supply/report.pdf").status_code == 404
+    assert AuditEntry.objects.filter(action="export").count() == 2
+    other = Client()
+    other.force_login(users["caseworker"])
+    assert other.get("/supply/report.html").status_code == 403

@@ -136,3 +136,16 @@ def test_risk_derives_the_prior_from_sector_and_country(tmp_path: Path,
     assert rows["G"]["path"] == ["G"] and rows["G"]["risk"] == 0.4
     assert "isic_sector_priors_v1.csv, row 8): ISIC C14 garment" in rows["G"]["sources"][0]
     assert rows["B"]["path"] == ["B", "G"] and rows["B"]["risk"] == 0.32
+
+
+def test_report_html_and_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = files(tmp_path, EXAMPLE_NODES, EXAMPLE_EDGES)
+    html_out = str(tmp_path / "r.html")
+    code, _, err = run(["supply", "report", *args, "--out", html_out, "--today", "2026-12-01"], capsys)
+    assert code == 0, err
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Risk by tier" in page and "T2a" in page
+    code, _, err = run(["supply", "report", *args, "--out", str(tmp_path / "r.xlsx")], capsys)
+    assert code == 0 and (tmp_path / "r.xlsx").read_bytes()[:2] == b"PK"
+    code, _, err = run(["supply", "report", *args, "--out", str(tmp_path / "r.pdf")], capsys)
+    assert code == 2 and "--out" in err and not (tmp_path / "r.pdf").exists()

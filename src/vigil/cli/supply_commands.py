@@ -159,3 +159,33 @@ def match_cmd(nodes: NodesOpt, fmt: FmtOpt = Fmt.text,
     text = [f"{p.decision}\t{p.score:.1f}\t{p.a} = {p.b}\t{net.nodes[p.a].name} | {net.nodes[p.b].name}"
             for p in pairs] or ["no likely duplicates"]
     _emit(rows, fmt, text)
+
+
+@supply_app.command("report")
+def report_cmd(nodes: NodesOpt, out: Annotated[str, typer.Option("--out", help="FILE.html or FILE.xlsx")],
+               edges: EdgesOpt = None, attenuation: AttOpt = 0.8, unknown_prior: UnkOpt = 0.5,
+               tvpra: TvpraOpt = None,
+               title: Annotated[str, typer.Option("--title")] = "Supply-chain due diligence report",
+               today: Annotated[str | None, typer.Option("--today", help="ISO date for recency.")] = None,
+               ) -> None:
+    """The report to hand over: graph, risk by tier and by country, top paths, remediation."""
+    from pathlib import Path
+
+    from vigil.supply import report
+
+    _check_params(attenuation, unknown_prior)
+    suffix = Path(out).suffix.lower()
+    if suffix not in (".html", ".xlsx"):
+        raise InputError("must end with .html or .xlsx", "--out")
+    try:
+        day = date.fromisoformat(today) if today else date.today()
+    except ValueError:
+        raise InputError(f"not an ISO date: {today!r}", "--today") from None
+    net = read_network(nodes, edges)
+    res = _risks(net, attenuation, unknown_prior, tvpra)
+    lines = rank_nodes(net, res, today=day)
+    if suffix == ".html":
+        Path(out).write_text(report.html(title, net, res, lines, [], day.isoformat()), encoding="utf-8")
+    else:
+        Path(out).write_bytes(report.xlsx(title, net, res, lines, [], day.isoformat()))
+    print(f"{out}: {len(net.nodes)} nodes, {len(lines)} ranked")

@@ -23,6 +23,9 @@ ORGANISATIONS = [
     ("Demo Consulate", Organisation.Kind.EMBASSY),
     ("Demo Public Employment Service", Organisation.Kind.EMPLOYMENT_SERVICE),
     ("Demo Legal Aid Clinic", Organisation.Kind.LEGAL_AID),
+    # a company (supply app). Organisation.Kind has no "company" choice yet (that needs an
+    # accounts migration); until then the nearest valid kind, non-governmental
+    ("Demo Garment Brand SA", Organisation.Kind.NGO),
 ]
 
 # username, role, organisation index
@@ -34,6 +37,7 @@ USERS = [
     ("shelter", Role.REFERRAL_RECEIVER, 2),
     ("analyst", Role.ANALYST, 0),
     ("regulator", Role.REGULATOR, 6),
+    ("compliance", Role.COMPLIANCE, 8),
 ]
 
 STAGE_PLACES = [
@@ -136,6 +140,9 @@ def load_demo(n_cases: int = DEMO_CASES, seed: int = 7) -> dict[str, int]:
     from vigil.server.recruitment.demo import load_recruitment_demo
 
     load_recruitment_demo(users["regulator"])
+    from vigil.server.supply.demo import load_supply_demo
+
+    load_supply_demo(users["compliance"].organisation, users["compliance"])
     created = 0
     if not Case.objects.filter(reference__startswith="VG-").exists():
         created = _demo_cases(users, n_cases, random.Random(seed))

@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("supply/remediation/", views.remediation, name="remediation"),
     path("supply/plans/", views.plans, name="plans"),
     path("supply/plans/<int:pk>/", views.plan, name="plan"),
+    path("supply/report.<str:fmt>", views.report, name="report"),
 ]

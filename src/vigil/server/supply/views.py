@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -291,3 +291,51 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
             "statuses": CorrectivePlan.Status.choices,
         },
     )
+
+
+def _report_data(request: HttpRequest) -> tuple[Any, ...]:
+    from vigil.supply.report import PlanRow
+
+    org = _org(request)
+    cr, lines = services.remediation(org)
+    plans = [
+        PlanRow(
+            p.entity.name,
+            p.title,
+            p.get_action_display(),
+            p.get_status_display(),
+            tuple(
+                (m.title, m.owner, m.due.isoformat(), m.done_on.isoformat() if m.done_on else "")
+                for m in p.milestones.all()
+            ),
+        )
+        for p in scoping.supply_for(request.user, CorrectivePlan)
+        .select_related("entity")
+        .prefetch_related("milestones")
+    ]
+    title = _("Supply-chain due diligence report: %(org)s") % {"org": org.name}
+    return title, cr, lines, plans, timezone.now().strftime("%Y-%m-%d %H:%M %Z")
+
+
+@page_view
+def report(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The report to hand over, as one HTML page or an XLSX workbook."""
+    require_capability(request, "supply.view")
+    if fmt not in ("html", "xlsx"):
+        raise Http404
+    from vigil.supply import report as rep
+
+    title, cr, lines, plans, when = _report_data(request)
+    audit_page(request, "export", None, page="supply-report", format=fmt, ids=[int(k) for k in cr.entities])
+    if fmt == "xlsx":
+        resp = HttpResponse(
+            rep.xlsx(title, cr.net, cr.risks, lines, plans, when),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        resp["Content-Disposition"] = 'attachment; filename="supply-report.xlsx"'
+        return resp
+    resp = HttpResponse(
+        rep.html(title, cr.net, cr.risks, lines, plans, when), content_type="text/html; charset=utf-8"
+    )
+    resp["Content-Disposition"] = 'attachment; filename="supply-report.html"'
+    return resp

@@ -181,16 +181,6 @@ def _near_retention(user: Any, today: date) -> Section | None:
 
 
 def _overdue_milestones(user: Any, today: date) -> Section | None:
-    if not user.can("supply.view"):
-        return None
-    from vigil.server.supply.models import CorrectivePlan
-    from vigil.server.supply.services import overdue_milestones
+    from vigil.server.supply.worklist import overdue_section
 
-    qs = overdue_milestones(scoping.supply_for(user, CorrectivePlan), today)
-    return _section(
-        "milestones", _("Overdue milestones of corrective plans"), qs,
-        lambda m: Line(m.plan_id, f"CAP-{m.plan_id}", f"{m.plan.entity.name}: {m.title} ({m.owner})", m.due,
-                       reverse("supply:plan", args=[m.plan_id]), str(_("Open the plan"))),
-        reverse("supply:plans"),
-    )
-
+    return overdue_section(user, today)
