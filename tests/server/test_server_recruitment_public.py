@@ -217,3 +217,26 @@ def test_public_pages_speak_french(registry):
         "/public/offer-check/", {"text": "Votre passeport sera gardé par l'employeur."}
     ).content.decode()
     assert "Ne remettez jamais votre passeport" in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "suspended", "offers", "direction"),
+    [
+        (
+            "es",
+            "¿Tiene licencia esta agencia?",
+            "Licencia suspendida",
+            "Ofertas de empleo verificadas",
+            "ltr",
+        ),
+        ("ar", "هل هذه الوكالة مرخَّصة؟", "الترخيص معلَّق", "عروض عمل موثَّقة", "rtl"),
+    ],
+)
+def test_public_pages_speak_spanish_and_arabic(registry, lang, title, suspended, offers, direction):
+    client = Client(HTTP_ACCEPT_LANGUAGE=lang)
+    html = client.get("/public/agencies/", {"q": "Golden Gate"}).content.decode()
+    assert title in html and suspended in html and f'dir="{direction}"' in html
+    html = client.get("/public/offers/").content.decode()
+    assert offers in html and "Doha Builders WLL" in html
+    html = client.post("/public/complaints/new/", {}).content.decode()
+    assert {"es": "Cómo podemos contactarle", "ar": "كيف يمكننا التواصل معك"}[lang] in html
