@@ -19,6 +19,9 @@ ROUTES = (
     "/api/recruitment/complaints/",
     "/api/recruitment/fee-reports/",
     "/api/recruitment/worklist/",
+    "/api/recruitment/offers/",
+    "/api/recruitment/inspections/",
+    "/api/recruitment/name-pairs/",
 )
 
 

@@ -40,3 +40,20 @@ def test_demo_registry_is_complete_and_loaded_once(users):
     assert len(lines) == 12 and all(ln.reason for ln in lines)
     top = lines[0].agency.licence_status()
     assert top in {"suspended", "revoked", "none"}, top
+
+
+def test_demo_cases_are_linked_to_demo_agencies(users, cases):
+    from vigil.server.recruitment.demo import link_demo_cases
+    from vigil.server.recruitment.models import CaseLink
+
+    load_recruitment_demo(users["regulator"])
+    for key, status in (("a_caseworker", "PossibleVictimOfTrafficking"), ("b", "ActualVictimOfTrafficking")):
+        cases[key].trafficking_status = status
+        cases[key].save()
+    # the demo's cases have VG- references, as these do
+    assert all(c.reference.startswith("VG-") for c in cases.values())
+    assert link_demo_cases() == 3 and link_demo_cases() == 0
+    assert CaseLink.objects.filter(case__trafficking_status__in=services.TRAFFICKING_STATUSES).count() == 2
+    lines = {ln.agency.legal_name: ln for ln in services.worklist(Agency.objects.all())}
+    kathmandu = {c.name: c for c in lines["Demo Kathmandu Gulf Recruiters Pvt Ltd"].components}
+    assert kathmandu["trafficking_cases"].points > 0

@@ -328,3 +328,80 @@ def test_upload_refused_stores_nothing_and_says_where(users):
     assert counts() == before
     entry = AuditEntry.objects.get(action="import")
     assert entry.via == "web" and entry.actor_username == "regulator"
+
+
+# --- fuzzing (the contract of tests/fuzz: exit 0, or 2 with one line; here also: nothing stored) ---
+
+
+def _xlsx_seed() -> bytes:
+    import io
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    for row in LICENCES.strip().splitlines():
+        ws.append(row.split(","))
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+FEES = "agency,licence_number,amount,currency,purpose,payee,channel\n,DOFE-0001,850,USD,visa,agent,loan\n"
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "seed"),
+    [
+        ("licences", "lic.csv", LICENCES.encode()),
+        ("fees", "fees.csv", FEES.encode()),
+        ("licences", "lic.xlsx", None),
+    ],
+    ids=["licences-csv", "fees-csv", "licences-xlsx"],
+)
+def test_mutated_imports_keep_the_contract(tmp_path, capsys, kind, name, seed):
+    from hypothesis import given, settings
+    from tests.fuzz.test_import_fuzz import PROFILE, _mutations, _xlsx_mutations
+
+    seed = seed if seed is not None else _xlsx_seed()
+    if kind == "fees":  # the agency the seed names
+        run(["recruiters", "import", "licences", write(tmp_path, "base.csv", LICENCES)], capsys)
+    f = tmp_path / name
+    f.write_bytes(seed)
+    code, _out, err = run(["recruiters", "import", kind, str(f)], capsys)
+    assert code == 0, err  # the seed is accepted
+    strategy = _xlsx_mutations(seed) if name.endswith(".xlsx") else _mutations(seed)
+
+    @settings(settings.get_profile(PROFILE))
+    @given(strategy)
+    def fuzz(content: bytes) -> None:
+        f.write_bytes(content)
+        before = counts()
+        code, out, err = run(["recruiters", "import", kind, str(f)], capsys)
+        assert "Traceback" not in err and "unexpected error" not in err, (content[:200], err)
+        assert code in (0, 2), (code, err)
+        if code == 2:
+            lines = err.splitlines()
+            assert len(lines) == 1 and lines[0].startswith("vigil: ") and name in lines[0], err
+            assert len(lines[0]) < 600 and out == ""
+            assert counts() == before
+
+    fuzz()
+
+
+def test_a_workbook_with_a_corrupt_part_is_one_line(tmp_path, capsys):
+    """Found by the fuzzing: an empty XML part raised ParseError past the workbook checks."""
+    import io
+    import zipfile
+
+    seed = _xlsx_seed()
+    with zipfile.ZipFile(io.BytesIO(seed)) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    for part in ("xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/styles.xml"):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for n, d in parts.items():
+                z.writestr(n, b"" if n == part else d)
+        f = tmp_path / "broken.xlsx"
+        f.write_bytes(buf.getvalue())
+        code, out, err = run(["recruiters", "import", "licences", str(f)], capsys)
+        refused(code, out, err, "broken.xlsx", "Excel workbook" if part != "xl/worksheets/sheet1.xml" else "")
+        assert counts() == (0, 0, 0, 0, 0)

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from vigil.server.audit.models import AuditEntry
-from vigil.server.recruitment.models import Agency, Complaint, FeeReport, Licence
+from vigil.server.recruitment.models import Agency, Complaint, FeeReport, JobOffer, Licence
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,21 @@ def registry():
     )
     FeeReport.objects.create(
         agency=bad, amount=SECRETS[4], currency="EUR", purpose="placement fee", channel="loan"
+    )
+    # a verified offer of the licensed agency: the crawler reaches it on /public/offers/
+    JobOffer.objects.create(
+        agency=good,
+        title="Mason",
+        employer="Doha Builders WLL",
+        workplace="Industrial Area St 24, Doha",
+        country="QAT",
+        pay_amount="1800",
+        pay_currency="QAR",
+        pay_period="month",
+        hours_per_week=48,
+        contract="fixed_term",
+        costs={"visa": "worker"},
+        status="approved",
     )
     return {"good": good, "bad": bad}
 
@@ -185,6 +200,8 @@ def test_crawler_as_anonymous_visitor_finds_no_identity_data(registry):
         ("follow-up", client.post("/public/complaints/follow-up/", {"code": code}).content.decode())
     )
     assert len(seen) >= 10
+    assert "/public/offers/" in seen
+    assert any("Doha Builders WLL" in body for url, body in bodies if url.startswith("/public/offers/"))
     for url, raw in bodies:
         body = re.sub(r"[A-Za-z0-9]{32,}", "", raw)  # CSRF tokens: random letters
         for secret in (*SECRETS, "Zainab", "Crawlerperson", "DOC-Z-9", "High"):
@@ -200,3 +217,26 @@ def test_public_pages_speak_french(registry):
         "/public/offer-check/", {"text": "Votre passeport sera gardé par l'employeur."}
     ).content.decode()
     assert "Ne remettez jamais votre passeport" in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "suspended", "offers", "direction"),
+    [
+        (
+            "es",
+            "¿Tiene licencia esta agencia?",
+            "Licencia suspendida",
+            "Ofertas de empleo verificadas",
+            "ltr",
+        ),
+        ("ar", "هل هذه الوكالة مرخَّصة؟", "الترخيص معلَّق", "عروض عمل موثَّقة", "rtl"),
+    ],
+)
+def test_public_pages_speak_spanish_and_arabic(registry, lang, title, suspended, offers, direction):
+    client = Client(HTTP_ACCEPT_LANGUAGE=lang)
+    html = client.get("/public/agencies/", {"q": "Golden Gate"}).content.decode()
+    assert title in html and suspended in html and f'dir="{direction}"' in html
+    html = client.get("/public/offers/").content.decode()
+    assert offers in html and "Doha Builders WLL" in html
+    html = client.post("/public/complaints/new/", {}).content.decode()
+    assert {"es": "Cómo podemos contactarle", "ar": "كيف يمكننا التواصل معك"}[lang] in html

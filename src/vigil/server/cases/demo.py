@@ -147,6 +147,9 @@ def load_demo(n_cases: int = DEMO_CASES, seed: int = 7) -> dict[str, int]:
     if not Case.objects.filter(reference__startswith="VG-").exists():
         created = _demo_cases(users, n_cases, random.Random(seed))
         _demo_protection(users)
+        from vigil.server.recruitment.demo import link_demo_cases
+
+        link_demo_cases()  # some demo cases name demo agencies (the regulator sees counts)
         record("demo_loaded", object_type="system", via="cli", detail={"cases": created})
     return {"organisations": len(orgs), "users": len(users), "cases": created}
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from vigil.server.recruitment import services
 from vigil.server.recruitment.models import (
     Agency,
+    CaseLink,
     Complaint,
     FeeReport,
     Inspection,
@@ -377,3 +378,35 @@ def load_recruitment_demo(regulator: Any) -> dict[str, int]:
         "fee_reports": len(FEES),
         "offers": len(OFFERS),
     }
+
+
+# demo agencies (by index in AGENCIES) that recruited some demo cases' persons
+CASE_AGENCIES = (3, 9, 11, 3, 5, 9, 2, 6)
+
+
+def link_demo_cases() -> int:
+    """Link some demo cases (possible or decided trafficking first) to demo agencies, as their
+    caseworkers would; once. Called by the case demo after its cases exist."""
+    from vigil.server.cases.models import Case
+
+    if CaseLink.objects.exists():
+        return 0
+    agencies = {a.legal_name: a for a in Agency.objects.filter(legal_name__startswith="Demo ")}
+    targets = [agencies.get(AGENCIES[i][0]) for i in CASE_AGENCIES]
+    trafficking = list(
+        Case.objects.filter(
+            reference__startswith="VG-", trafficking_status__in=services.TRAFFICKING_STATUSES
+        ).order_by("id")[:6]
+    )
+    other = list(
+        Case.objects.filter(reference__startswith="VG-")
+        .exclude(trafficking_status__in=services.TRAFFICKING_STATUSES)
+        .order_by("id")[:2]
+    )
+    links = [
+        CaseLink(agency=agency, case=case, linked_by=case.owner)
+        for agency, case in zip(targets, trafficking + other, strict=False)
+        if agency is not None
+    ]
+    CaseLink.objects.bulk_create(links)
+    return len(links)

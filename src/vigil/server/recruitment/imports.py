@@ -121,7 +121,7 @@ def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, Exception) as exc:  # also XML ParseError, zlib.error
         raise InputError(f"cannot open as an Excel workbook ({type(exc).__name__})", name) from None
     try:
         sheet = book.worksheets[0]
@@ -130,7 +130,7 @@ def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
             rows.append([_cell_text(v) for v in row])
             if len(rows) > MAX_ROWS + 1:
                 break
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
+    except Exception as exc:  # a corrupt sheet: XML ParseError, BadZipFile, zlib.error...
         raise InputError(f"cannot read the first sheet ({type(exc).__name__})", name) from None
     finally:
         book.close()
