@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser run test lint bench fuzz fuzz-long clean
+.PHONY: install browser run test lint bench fuzz fuzz-long sbom audit clean
 
 install: $(STAMP)
 
@@ -30,6 +30,18 @@ fuzz: install
 # examples per operation and role; VIGIL_API_FUZZ_EXAMPLES to change)
 fuzz-long: install
 	VIGIL_FUZZ_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz tests/server/test_server_api_fuzz_roles.py
+
+# CycloneDX SBOM of the installed environment (the package and every dependency, with versions)
+sbom: install
+	$(BIN)/cyclonedx-py environment --pyproject pyproject.toml --mc-type application --of JSON \
+		--output-reproducible -o sbom.cdx.json $(BIN)/python
+	@echo "wrote sbom.cdx.json"
+
+# static analysis (medium and high findings; the justified ones are in docs/reliability.md) and
+# known vulnerabilities of the installed dependencies (needs the PyPI vulnerability service)
+audit: install
+	$(BIN)/bandit -q -r src/vigil -ll
+	$(BIN)/pip-audit --progress-spinner off -l
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -205,3 +205,21 @@ def test_key_rotation_interrupted_and_resumed(world, settings, monkeypatch):
     assert _under("k-rot") == 12
     settings.VIGIL_FIELD_KEYS = settings.VIGIL_FIELD_KEYS.split(",")[0]  # the old key can go
     assert identities() == people
+
+
+def test_an_interrupted_backup_leaves_no_file(world, tmp_path, monkeypatch):
+    """All or nothing: a backup stopped half-way leaves neither the file nor its partial copy,
+    nor the plaintext image next to the database."""
+    from vigil.server import backup as module
+
+    def broken_close(self: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(module._SealedWriter, "close", broken_close)
+    data_dir = Path(connection.settings_dict["NAME"]).parent
+    images = set(data_dir.glob(".vigil-backup-*"))
+    file = tmp_path / "b.backup"
+    with pytest.raises(BackupError, match=r"cannot write the backup \(No space left on device\); nothing"):
+        backup(file)
+    assert not file.exists() and not list(tmp_path.iterdir())
+    assert set(data_dir.glob(".vigil-backup-*")) == images  # the temporary image is gone too

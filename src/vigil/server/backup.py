@@ -285,6 +285,9 @@ def backup(target: Path, *, actor: str = "cli") -> Header:
         else:
             header = _backup_postgresql(db, partial, key_id, key)
         os.replace(partial, target)
+    except OSError as exc:  # a full or read-only disk: one clear error, no file left behind
+        reason = exc.strerror or str(exc)
+        raise BackupError(f"{target}: cannot write the backup ({reason}); nothing was written") from None
     finally:
         with suppress(FileNotFoundError):
             partial.unlink()

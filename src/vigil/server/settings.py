@@ -140,6 +140,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # A full disk (or SQLite's page limit) is a 507 saying nothing was saved, not a bare 500.
+    "vigil.server.web.storage.StorageFullMiddleware",
 ]
 
 ROOT_URLCONF = "vigil.server.urls"
