@@ -19,6 +19,8 @@ PUBLIC = {
     "/public/offer-check/",
     "/public/complaints/new/",
     "/public/complaints/follow-up/",
+    # the released national figures (test_server_national.py: only released, disclosure-checked)
+    "/public/statistics/",
 }
 
 

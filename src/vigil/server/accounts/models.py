@@ -94,11 +94,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "case.emergency_access",
             "breach.report",
             "subject.request",
+            # the national picture over the cases of the scope, with drill-down; alert inbox
+            "national.view",
+            "alerts.manage",
         }
     ),
     # Sees only what a referral shares (referrals app); no direct case access.
     Role.REFERRAL_RECEIVER: frozenset({"referral.receive", "breach.report"}),
-    Role.ANALYST: frozenset({"stats.view", "breach.report"}),
+    Role.ANALYST: frozenset({"stats.view", "breach.report", "national.view"}),
     # Manages organisations and users, the breach register and data-subject requests' paperwork;
     # no access to case content (need-to-know).
     Role.ADMINISTRATOR: frozenset({"admin", "audit.view", "breach.report", "breach.manage"}),
@@ -112,7 +115,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COMPLIANCE: frozenset({"breach.report"}),
     # The national coordinator: indicators, releases of figures, alerts (national app); sees
     # aggregates, never a person.
-    Role.COORDINATOR: frozenset({"stats.view", "breach.report"}),
+    Role.COORDINATOR: frozenset(
+        {"stats.view", "breach.report", "national.view", "national.release", "alerts.manage"}
+    ),
 }
 
 DEFAULT_SCOPE = {
