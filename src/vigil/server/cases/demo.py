@@ -34,6 +34,7 @@ USERS = [
     ("shelter", Role.REFERRAL_RECEIVER, 2),
     ("analyst", Role.ANALYST, 0),
     ("regulator", Role.REGULATOR, 6),
+    ("coordinator", Role.COORDINATOR, None),
 ]
 
 STAGE_PLACES = [
@@ -141,6 +142,9 @@ def load_demo(n_cases: int = DEMO_CASES, seed: int = 7) -> dict[str, int]:
         created = _demo_cases(users, n_cases, random.Random(seed))
         _demo_protection(users)
         record("demo_loaded", object_type="system", via="cli", detail={"cases": created})
+    from vigil.server.national.demo import load_national_demo
+
+    load_national_demo(users)
     return {"organisations": len(orgs), "users": len(users), "cases": created}
 
 
