@@ -366,3 +366,13 @@ def test_api_indicators_say_what_is_hidden(demo):
     assert table["suppressed"] and all(s["reason"] in ("primary", "secondary") for s in table["suppressed"])
     for s in table["suppressed"]:
         assert table["values"][table["rows"].index(s["row"])][table["cols"].index(s["col"])] is None
+
+
+def test_the_weekly_alerts_job_is_registered_and_runs_once_per_week(demo):
+    from vigil.server.jobs import registry
+
+    job = registry.get("national_alerts")
+    assert job.every == dt.timedelta(days=7)
+    assert job.func() == {"alerts": 0}  # the demo's surge was already raised, once
+    Alert.objects.all().delete()
+    assert job.func() == {"alerts": len(SURGES)}
