@@ -6,7 +6,6 @@ cell to its cases. Screenshots go to ``$VIGIL_SCREENSHOTS`` when set (``docs/img
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from tests.server.test_server_browser import browser, shots  # noqa: F401
 from tests.server.test_server_browser_protection import Session

@@ -859,8 +859,16 @@ def _cell_counts(
 ) -> IntArray:
     cell = pcode[rows] * n_cols + ccode[rows]
     if distinct is not None:
-        pairs = np.unique(cell * max(n_distinct, 1) + distinct[rows])
-        cell = pairs // max(n_distinct, 1)
+        width = max(n_distinct, 1)
+        pairs = cell * width + distinct[rows]
+        span = n_rows * n_cols * width
+        if span <= 200_000_000:  # a bitmap of (cell, record) pairs: no sort
+            seen = np.zeros(span, dtype=bool)
+            seen[pairs] = True
+            pairs = np.flatnonzero(seen)
+        else:
+            pairs = np.unique(pairs)
+        cell = pairs // width
     return np.bincount(cell, minlength=n_rows * n_cols).reshape(n_rows, n_cols)
 
 
