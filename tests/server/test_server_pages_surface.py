@@ -20,6 +20,8 @@ PUBLIC = {
     "/public/offers/",
     "/public/complaints/new/",
     "/public/complaints/follow-up/",
+    # the released national figures (test_server_national.py: only released, disclosure-checked)
+    "/public/statistics/",
 }
 
 

@@ -188,3 +188,39 @@ def test_inactive_user_token_refused(world):
     user.is_active = False
     user.save()
     assert c.get("/api/cases/").status_code == 401
+
+
+# The national picture (issue 12): aggregates for national.view, releases for national.release,
+# the alert inbox for alerts.manage; no response names a person (the drill-down is a page, for
+# roles that may see cases: tests/server/test_server_national.py).
+NATIONAL = {
+    "caseworker": set(),
+    "inspector": set(),
+    "supervisor": {"indicators", "releases", "alerts"},
+    "national": {"indicators", "releases", "alerts"},
+    "caseworker_b": set(),
+    "referral_receiver": set(),
+    "analyst": {"indicators", "releases"},
+    "administrator": set(),
+}
+
+
+@pytest.mark.parametrize("user_key", sorted(VISIBLE))
+def test_national_endpoints(world, user_key):
+    c = client_for(world["users"][user_key])
+    for name, url in [
+        ("indicators", "/api/national/indicators/"),
+        ("releases", "/api/national/releases/"),
+        ("alerts", "/api/national/alerts/"),
+        ("alerts", f"/api/national/alerts/{MISSING_ALERT}/"),
+    ]:
+        r = c.get(url)
+        allowed = name in NATIONAL[user_key]
+        expected = (404 if url.endswith(f"{MISSING_ALERT}/") else 200) if allowed else 403
+        assert r.status_code == expected, (user_key, url, r.status_code)
+        assert_no_leak(r, world, set())
+    r = c.post("/api/national/releases/", {"year": "2025"}, format="json")
+    assert r.status_code == 403  # only the coordinator releases (not among these users)
+
+
+MISSING_ALERT = 987654

@@ -95,6 +95,7 @@ def _real_ids(world: dict[str, Any]) -> dict[str, int]:
     from vigil.server.disclosures.models import SubjectRequest
     from vigil.server.emergency.models import EmergencyAccess
     from vigil.server.followups.models import FollowUp
+    from vigil.server.national.models import Alert
     from vigil.server.referrals.models import DataSharingAgreement, Referral, ServiceProvider
 
     case = world["case"]
@@ -124,6 +125,7 @@ def _real_ids(world: dict[str, Any]) -> dict[str, int]:
         "recruitment": 1,
         "inspections": 1,
         "supply": 1,
+        "national": first(Alert.objects.all()),
     }
 
 

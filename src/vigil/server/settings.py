@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "vigil.server.recruitment",
     "vigil.server.inspections",
     "vigil.server.supply",
+    "vigil.server.national",
     "vigil.server.web",
 ]
 

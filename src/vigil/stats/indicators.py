@@ -724,7 +724,10 @@ def _dimension_codes(frames: dict[str, _Frame], source: str, dim: Dimension) -> 
     key = ("dimension", dim.id)
     memo = frames[source].memo
     if key not in memo:
-        memo[key] = _codes_of(frames, source, dim)
+        codes, cats = _codes_of(frames, source, dim)
+        if not cats:  # no record at all: one empty category, so the table has its shape
+            codes, cats = np.zeros(frames[source].n, dtype=np.int64), [UNKNOWN]
+        memo[key] = (codes, cats)
     return memo[key]  # type: ignore[no-any-return]
 
 
@@ -856,8 +859,16 @@ def _cell_counts(
 ) -> IntArray:
     cell = pcode[rows] * n_cols + ccode[rows]
     if distinct is not None:
-        pairs = np.unique(cell * max(n_distinct, 1) + distinct[rows])
-        cell = pairs // max(n_distinct, 1)
+        width = max(n_distinct, 1)
+        pairs = cell * width + distinct[rows]
+        span = n_rows * n_cols * width
+        if span <= 200_000_000:  # a bitmap of (cell, record) pairs: no sort
+            seen = np.zeros(span, dtype=bool)
+            seen[pairs] = True
+            pairs = np.flatnonzero(seen)
+        else:
+            pairs = np.unique(pairs)
+        cell = pairs // width
     return np.bincount(cell, minlength=n_rows * n_cols).reshape(n_rows, n_cols)
 
 
@@ -914,12 +925,13 @@ def _one(
     if frame.parent_row is not None and ind.source != "cases":
         valid &= frame.parent_row >= 0
     if keep_periods is not None:
-        keep_idx = [i for i, p in enumerate(plabels) if p in set(keep_periods)]
-        valid &= np.isin(pcode, keep_idx)
-        remap = np.full(len(plabels) + 1, -1, dtype=np.int64)
-        remap[keep_idx] = np.arange(len(keep_idx))
+        # exactly the periods asked for, in that order (a period without records: zeros)
+        wanted_periods = list(dict.fromkeys(keep_periods))
+        position = {p: i for i, p in enumerate(wanted_periods)}
+        remap = np.array([position.get(p, -1) for p in plabels] + [-1], dtype=np.int64)
         pcode = np.where(pcode >= 0, remap[pcode], -1)
-        plabels = [plabels[i] for i in keep_idx]
+        valid &= pcode >= 0
+        plabels = wanted_periods
     num_mask = valid & _mask(frames, ind.source, ind.numerator)
     den_mask = valid & _mask(frames, ind.source, ind.denominator) if ind.denominator is not None else None
     distinct = None

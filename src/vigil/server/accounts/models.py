@@ -98,12 +98,15 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "case.emergency_access",
             "breach.report",
             "subject.request",
+            # the national picture over the cases of the scope, with drill-down; alert inbox
+            "national.view",
+            "alerts.manage",
         }
     ),
     # Sees only what a referral shares (referrals app); no direct case access.
     Role.REFERRAL_RECEIVER: frozenset({"referral.receive", "breach.report"}),
     # inspection.stats: counts of visits, findings and actions (inspections app), never a worker
-    Role.ANALYST: frozenset({"stats.view", "breach.report", "inspection.stats"}),
+    Role.ANALYST: frozenset({"stats.view", "breach.report", "inspection.stats", "national.view"}),
     # Manages organisations and users, the breach register and data-subject requests' paperwork;
     # no access to case content (need-to-know).
     Role.ADMINISTRATOR: frozenset({"admin", "audit.view", "breach.report", "breach.manage"}),
@@ -120,7 +123,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COMPLIANCE: frozenset({"supply.view", "supply.manage", "breach.report"}),
     # The national coordinator: indicators, releases of figures, alerts (national app); sees
     # aggregates, never a person.
-    Role.COORDINATOR: frozenset({"stats.view", "breach.report"}),
+    Role.COORDINATOR: frozenset(
+        {"stats.view", "breach.report", "national.view", "national.release", "alerts.manage"}
+    ),
 }
 
 DEFAULT_SCOPE = {

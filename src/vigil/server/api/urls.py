@@ -18,6 +18,7 @@ APPS = (
     "recruitment",
     "inspections",
     "supply",
+    "national",
     "audit",
 )
 

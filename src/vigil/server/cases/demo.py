@@ -38,6 +38,7 @@ USERS = [
     ("analyst", Role.ANALYST, 0),
     ("regulator", Role.REGULATOR, 6),
     ("compliance", Role.COMPLIANCE, 8),
+    ("coordinator", Role.COORDINATOR, None),
 ]
 
 STAGE_PLACES = [
@@ -151,6 +152,9 @@ def load_demo(n_cases: int = DEMO_CASES, seed: int = 7) -> dict[str, int]:
 
         link_demo_cases()  # some demo cases name demo agencies (the regulator sees counts)
         record("demo_loaded", object_type="system", via="cli", detail={"cases": created})
+    from vigil.server.national.demo import load_national_demo
+
+    load_national_demo(users)
     return {"organisations": len(orgs), "users": len(users), "cases": created}
 
 

@@ -1,7 +1,30 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NationalConfig(AppConfig):
     name = "vigil.server.national"
     label = "national"
     verbose_name = "The national picture"
+
+    def ready(self) -> None:
+        from vigil.server.jobs.registry import register
+
+        register(
+            "national_alerts",
+            alerts_job,
+            every=timedelta(days=7),
+            description=_(
+                "Early warning: weekly new cases by sector against the Farrington threshold; an alert "
+                "(inbox and e-mail) for each unit above it."
+            ),
+        )
+
+
+def alerts_job() -> dict[str, int]:
+    from vigil.server.national import demo, services
+
+    created = services.scan(end=demo.last_complete_week())
+    return {"alerts": len(created)}

@@ -134,7 +134,12 @@ def load(
         model = _model(source.orm_model)
         if model is None:
             app = (source.orm_model or "?").split(".")[0]
-            missing[name] = f"the {app} app is not installed (no {source.orm_model})"
+            if apps.is_installed(f"vigil.server.{app}") or any(
+                c.label == app for c in apps.get_app_configs()
+            ):
+                missing[name] = f"the {app} app stores no {source.orm_model} records"
+            else:
+                missing[name] = f"the {app} app is not installed"
             continue
         absent = [path for path in source.orm_fields.values() if _field(model, path) is None]
         if absent:

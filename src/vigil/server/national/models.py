@@ -1,0 +1,70 @@
+"""Releases of figures (what the public statistics page shows) and early-warning alerts.
+
+A release stores the figures as published: every cell already disclosure-checked, hidden cells
+``None`` with the reason, never a count below ``k``. An alert stores the evidence of one unit and
+week (observed, expected, upper threshold, the method's settings) and what a responsible user
+decided about it; every decision is audited."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Release(models.Model):
+    indicator_set = models.CharField(_("indicator set"), max_length=64)
+    set_version = models.CharField(_("indicator set version"), max_length=32)
+    period = models.CharField(_("period released"), max_length=16)  # "2025"
+    k = models.PositiveIntegerField(_("smallest count published"))
+    figures = models.JSONField(_("figures"), default=list)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    released_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-released_at", "-id")
+        verbose_name = _("release of figures")
+        verbose_name_plural = _("releases of figures")
+
+    def __str__(self) -> str:
+        return f"{self.indicator_set} {self.period} (release #{self.pk})"
+
+
+class Alert(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    series = models.CharField(_("what is counted"), max_length=64)  # "new cases"
+    unit_type = models.CharField(_("unit type"), max_length=32)  # "sector"
+    unit = models.CharField(_("unit"), max_length=100)
+    week = models.DateField(_("week (Monday)"))
+    observed = models.PositiveIntegerField(_("observed"))
+    expected = models.FloatField(_("expected"))
+    upper = models.FloatField(_("upper threshold"))
+    method = models.JSONField(_("method and settings"), default=dict)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    emailed_to = models.PositiveIntegerField(_("e-mails sent"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-week", "-observed", "id")
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("series", "unit_type", "unit", "week"), name="national_alert_once"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"alert #{self.pk}"

@@ -1,0 +1,302 @@
+"""Pages of the national picture.
+
+* ``/national/`` the dashboard of the role (coordinator, supervisor, analyst: ``national.view``):
+  each indicator's published total over time as a chart rendered on the server;
+* ``/national/indicators/<id>/`` a pivot table (periods x a disaggregation), hidden cells shown as
+  such with the reason; for roles that may see cases a cell links to its cases;
+* ``/national/indicators/<id>/cases/`` the drill-down (``case.view``; never the analyst or the
+  coordinator), audited;
+* ``/national/releases/`` releases of annual figures (``national.release``);
+* ``/national/alerts/`` the early-warning inbox (``alerts.manage``): acknowledge or dismiss;
+* ``/public/statistics/`` (no login, rate-limited) only the released figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from vigil.server.audit.log import record
+from vigil.server.national import services
+from vigil.server.national.forms import DecisionForm, ReleaseForm
+from vigil.server.national.models import Alert, Release
+from vigil.server.recruitment.public import public_page
+from vigil.server.web.access import page_view, require_capability
+from vigil.stats.indicators import PERIODS, TOTAL, IndicatorResult
+
+ROLE_TITLES = {
+    "coordinator": gettext_lazy("National coordinator's dashboard"),
+    "supervisor": gettext_lazy("Supervisor's dashboard"),
+    "analyst": gettext_lazy("Analyst's dashboard"),
+}
+# what each role's dashboard leads with (the others follow)
+ROLE_FIRST = {
+    "coordinator": ("victims_identified", "victims_referred", "safe_at_followup", "agencies_sanctioned"),
+    "supervisor": ("victims_identified", "victims_referred", "victims_accepted", "days_to_first_service"),
+    "analyst": ("victims_identified", "victims_presumed", "victims_confirmed", "screenings_positive"),
+}
+REASONS = {
+    "primary": gettext_lazy("fewer than k"),
+    "secondary": gettext_lazy("would give a hidden cell back"),
+    "denominator primary": gettext_lazy("denominator fewer than k"),
+    "denominator secondary": gettext_lazy("denominator would give a hidden cell back"),
+}
+
+
+def _period(request: HttpRequest) -> str:
+    value = request.GET.get("period", "year")
+    return value if value in PERIODS else "year"
+
+
+def _ordered(results: list[IndicatorResult], role: str) -> list[IndicatorResult]:
+    first = ROLE_FIRST.get(role, ())
+    return sorted(results, key=lambda r: first.index(r.id) if r.id in first else len(first))
+
+
+@page_view
+def dashboard(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "national.view")
+    user: Any = request.user
+    period = _period(request)
+    results = _ordered(services.indicators_for(user, period=period), user.role)
+    shown = [r for r in results if r.hidden is None]
+    cards = [
+        {
+            "result": r,
+            "chart": services.chart_data_uri(r),
+            "total": r.tables["total"].values[-1][0]
+            if r.tables.get("total") and r.tables["total"].values
+            else None,
+        }
+        for r in shown
+    ]
+    record(
+        "dashboard",
+        user=user,
+        object_type="indicator",
+        via="web",
+        request=request,
+        detail={"period": period, "indicators": [r.id for r in shown]},
+    )
+    return render(
+        request,
+        "national/dashboard.html",
+        {
+            "title": ROLE_TITLES.get(user.role, _("National picture")),
+            "cards": cards,
+            "hidden": [r for r in results if r.hidden is not None],
+            "period": period,
+            "periods": PERIODS,
+            "k": services.min_k(),
+            "may_release": user.can("national.release"),
+            "may_alert": user.can("alerts.manage"),
+            "set": services.indicator_set(),
+        },
+    )
+
+
+@page_view
+def pivot(request: HttpRequest, indicator_id: str) -> HttpResponse:
+    require_capability(request, "national.view")
+    user: Any = request.user
+    period = _period(request)
+    iset = services.indicator_set()
+    if indicator_id not in {i.id for i in iset.indicators}:
+        raise Http404
+    result = services.indicators_for(user, period=period, ids=[indicator_id])[0]
+    if result.hidden is not None:
+        raise Http404
+    dims = list(result.tables)
+    dim = request.GET.get("dim", dims[1] if len(dims) > 1 else TOTAL)
+    if dim not in result.tables:
+        dim = TOTAL
+    table = result.tables[dim]
+    hidden = {(s.row, s.col): s.reason for s in table.suppressed}
+    drill = services.may_drill_down(user)
+    body = []
+    for row, line in zip(table.rows, table.values, strict=False):
+        cells = []
+        for col, value in zip(table.cols, line, strict=False):
+            cells.append(
+                {
+                    "value": value,
+                    "col": col,
+                    "hidden": REASONS.get(hidden.get((row, col), ""), "") if value is None else "",
+                    "row": row,
+                }
+            )
+        body.append({"row": row, "cells": cells})
+    record(
+        "pivot",
+        user=user,
+        object_type="indicator",
+        object_id=indicator_id,
+        via="web",
+        request=request,
+        detail={"period": period, "dimension": dim, "hidden": len(table.suppressed)},
+    )
+    return render(
+        request,
+        "national/pivot.html",
+        {
+            "result": result,
+            "table": table,
+            "dim": dim,
+            "dims": [(d, result.tables[d].title) for d in dims],
+            "body": body,
+            "period": period,
+            "periods": PERIODS,
+            "drill": drill,
+            "chart": services.chart_data_uri(result),
+            "k": table.k,
+        },
+    )
+
+
+@page_view
+def drill(request: HttpRequest, indicator_id: str) -> HttpResponse:
+    """The cases behind one cell: only for roles that may see cases, within their scope."""
+    require_capability(request, "national.view")
+    require_capability(request, "case.view")
+    user: Any = request.user
+    iset = services.indicator_set()
+    if indicator_id not in {i.id for i in iset.indicators}:
+        raise Http404
+    period = _period(request)
+    row = request.GET.get("row") or None
+    dim = request.GET.get("dim") or None
+    cat = request.GET.get("cat")
+    if dim is not None and dim != TOTAL and dim not in iset.dimensions:
+        raise Http404
+    cases = list(
+        services.drill_down(
+            user, indicator_id, period=period, period_label=row, dimension=dim, category=cat
+        ).order_by("-opened_on", "-id")[:500]
+    )
+    record(
+        "list",
+        user=user,
+        object_type="case",
+        via="web",
+        request=request,
+        detail={"indicator": indicator_id, "ids": [c.pk for c in cases]},
+    )
+    return render(
+        request,
+        "national/drill.html",
+        {
+            "indicator": iset.indicator(indicator_id),
+            "cases": cases,
+            "row": row,
+            "dim": dim,
+            "cat": cat,
+            "dim_title": iset.dimensions[dim].title if dim and dim in iset.dimensions else "",
+            "cat_label": iset.dimensions[dim].label(cat or "") if dim and dim in iset.dimensions else "",
+        },
+    )
+
+
+@page_view
+def releases(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "national.view")
+    user: Any = request.user
+    form = ReleaseForm(request.POST or None)
+    if request.method == "POST":
+        require_capability(request, "national.release")
+        if form.is_valid():
+            rel = services.release(user, form.cleaned_data["year"], note=form.cleaned_data["note"])
+            messages.success(request, _("The figures of %(year)s are released.") % {"year": rel.period})
+            return redirect("national:releases")
+    return render(
+        request,
+        "national/releases.html",
+        {
+            "form": form,
+            "releases": Release.objects.select_related("released_by")[:50],
+            "may_release": user.can("national.release"),
+        },
+    )
+
+
+@page_view
+def alert_inbox(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "alerts.manage")
+    status = request.GET.get("status", Alert.Status.OPEN)
+    qs = services.alerts_for(request.user)
+    if status in Alert.Status.values:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "national/alerts.html",
+        {
+            "alerts": qs[:200],
+            "status": status,
+            "statuses": Alert.Status.choices,
+        },
+    )
+
+
+@page_view
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request, "alerts.manage")
+    alert = get_object_or_404(services.alerts_for(request.user), pk=pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.decide(
+            request.user, alert, form.cleaned_data["status"], form.cleaned_data["reason"], request=request
+        )
+        messages.success(request, _("Decision recorded."))
+        return redirect("national:alerts")
+    record("view", user=request.user, obj=alert, via="web", request=request)
+    return render(request, "national/alert_detail.html", {"alert": alert, "form": form})
+
+
+@public_page
+def public_statistics(request: HttpRequest) -> HttpResponse:
+    """Only what the coordinator released: the stored, disclosure-checked figures."""
+    years = services.released_years()
+    year = request.GET.get("year") or (years[0] if years else None)
+    rel = services.latest_release(year) if year in years else None
+    indicators = []
+    if rel is not None:
+        for fig in rel.figures:
+            total = fig["tables"].get("total")
+            rows = []
+            for dim_id, table in fig["tables"].items():
+                if dim_id == TOTAL:
+                    continue
+                hidden = {(s["row"], s["col"]) for s in table["suppressed"]}
+                # the row of the released year (the first row; the second is the total)
+                line = table["values"][0] if table["values"] else []
+                rows.append(
+                    {
+                        "title": table["title"],
+                        "cells": [
+                            {"label": label, "value": v, "hidden": (table["rows"][0], col) in hidden}
+                            for label, col, v in zip(table["col_labels"], table["cols"], line, strict=False)
+                        ],
+                    }
+                )
+            indicators.append(
+                {
+                    "title": fig["title"],
+                    "kind": fig["kind"],
+                    "total": total["values"][0][0] if total and total["values"] else None,
+                    "tables": rows,
+                }
+            )
+    return render(
+        request,
+        "national/public_statistics.html",
+        {
+            "release": rel,
+            "years": years,
+            "year": year,
+            "indicators": indicators,
+        },
+    )
