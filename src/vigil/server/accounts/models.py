@@ -23,6 +23,7 @@ class Organisation(models.Model):
         EMBASSY = "embassy", _("Embassy")
         EMPLOYMENT_SERVICE = "employment_service", _("Employment service")
         LEGAL_AID = "legal_aid", _("Legal aid")
+        COMPANY = "company", _("Company (supply chain)")
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)

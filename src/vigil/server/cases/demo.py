@@ -23,9 +23,8 @@ ORGANISATIONS = [
     ("Demo Consulate", Organisation.Kind.EMBASSY),
     ("Demo Public Employment Service", Organisation.Kind.EMPLOYMENT_SERVICE),
     ("Demo Legal Aid Clinic", Organisation.Kind.LEGAL_AID),
-    # a company (supply app). Organisation.Kind has no "company" choice yet (that needs an
-    # accounts migration); until then the nearest valid kind, non-governmental
-    ("Demo Garment Brand SA", Organisation.Kind.NGO),
+    # a company checking its supply chain (supply app)
+    ("Demo Garment Brand SA", Organisation.Kind.COMPANY),
 ]
 
 # username, role, organisation index
