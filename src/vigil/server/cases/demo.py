@@ -34,6 +34,7 @@ USERS = [
     ("shelter", Role.REFERRAL_RECEIVER, 2),
     ("analyst", Role.ANALYST, 0),
     ("regulator", Role.REGULATOR, 6),
+    ("inspection_lead", Role.INSPECTION_LEAD, 0),
 ]
 
 STAGE_PLACES = [
@@ -136,6 +137,9 @@ def load_demo(n_cases: int = DEMO_CASES, seed: int = 7) -> dict[str, int]:
     from vigil.server.recruitment.demo import load_recruitment_demo
 
     load_recruitment_demo(users["regulator"])
+    from vigil.server.inspections.demo import load_inspections_demo
+
+    load_inspections_demo(users)
     created = 0
     if not Case.objects.filter(reference__startswith="VG-").exists():
         created = _demo_cases(users, n_cases, random.Random(seed))
