@@ -111,6 +111,7 @@ def test_the_walk(farm, users, orgs):
     )
     assert r.status_code == 302, r.content.decode()[:2000]
     victim = Interview.objects.get(worker_name__isnull=False, presumed_victim=True)
+    assert victim.answers == {"ILO11.07": True, "UR05": True, "PN02": True}
     page = c.get(f"/inspections/interviews/{victim.pk}/").content.decode()
     assert "Presumed victim of forced labour" in page and "ilo-2012-forced-labour" in page
     assert AuditEntry.objects.filter(

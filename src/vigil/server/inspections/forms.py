@@ -76,7 +76,7 @@ def _questions(ruleset: str) -> list[tuple[str, str]]:
     from vigil.rules import i18n as rule_i18n
 
     rs = rule_i18n.translate(load_ruleset(ruleset), translation.get_language())
-    return [(i.id, i.question or i.label) for i in rs.indicators if i.question and "." not in i.id]
+    return [(i.id, i.question or i.label) for i in rs.indicators if i.question]
 
 
 class InterviewForm(forms.Form):
