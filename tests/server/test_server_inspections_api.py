@@ -197,7 +197,7 @@ def test_refer_a_presumed_victim_with_consent(world, users, orgs):
     assert r.status_code == 200, r.content
     itv = Interview.objects.get(pk=world["interview"].pk)
     case = itv.case
-    assert case is not None and case.person.given_name == WORKER
+    assert case is not None and (case.person.given_name, case.person.family_name) == ("Rahel", "Worker")
     assert Consent.objects.get(case=case).purpose == "referral"
     ref = Referral.objects.get(case=case)
     assert ref.provider == shelter and ref.shared_fields == ["given_name", "primary_language"]

@@ -35,3 +35,11 @@ def test_demo_inspections(settings):
     # loaded once
     load_demo(n_cases=20)
     assert Workplace.objects.count() == 6 and Visit.objects.count() == 4
+
+
+def test_the_case_demo_still_loads_its_cases(settings):
+    from vigil.server.cases.models import Case
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    load_demo(n_cases=20)
+    assert Case.objects.filter(reference__startswith="VG-").count() >= 21  # 20 + the referred worker

@@ -137,14 +137,15 @@ def load_demo(n_cases: int = DEMO_CASES, seed: int = 7) -> dict[str, int]:
     from vigil.server.recruitment.demo import load_recruitment_demo
 
     load_recruitment_demo(users["regulator"])
-    from vigil.server.inspections.demo import load_inspections_demo
-
-    load_inspections_demo(users)
     created = 0
     if not Case.objects.filter(reference__startswith="VG-").exists():
         created = _demo_cases(users, n_cases, random.Random(seed))
         _demo_protection(users)
         record("demo_loaded", object_type="system", via="cli", detail={"cases": created})
+    # after the cases: its referral opens a case, which the check above would take for the demo's
+    from vigil.server.inspections.demo import load_inspections_demo
+
+    load_inspections_demo(users)
     return {"organisations": len(orgs), "users": len(users), "cases": created}
 
 

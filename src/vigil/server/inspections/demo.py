@@ -119,7 +119,7 @@ def load_inspections_demo(users: dict[str, Any]) -> int:
                     category="wages" if kind == "violation" else "",
                     indicator="" if kind == "violation" else "ILO11.08",
                     found_on=today - timedelta(days=round(years * 365)),
-                    description="Demo: from the register's history",
+                    description="from the register's history",
                 )
             wps[reg] = wp
         plan = services.create_plan(
@@ -148,9 +148,9 @@ def load_inspections_demo(users: dict[str, Any]) -> int:
             age=27,
             language="ro",
             interpreter=True,
-            worker_name="Ioana Alias-A",
+            worker_name="Demo Person-I01",
             worker_contact="+000 0000 0001",
-            notes="Demo: passport kept by the supervisor; told the pay would be double.",
+            notes="Passport kept by the supervisor; told the pay would be double.",
         )
         services.record_interview(
             farm,
@@ -159,9 +159,9 @@ def load_inspections_demo(users: dict[str, Any]) -> int:
             answers=LABOUR_ANSWERS,
             age=41,
             language="ro",
-            worker_name="Mihai Alias-B",
+            worker_name="Demo Person-I02",
         )
-        services.add_violation(farm, insp, category="hours", description="Demo: 70-hour weeks at harvest")
+        services.add_violation(farm, insp, category="hours", description="70-hour weeks at harvest")
         farm = services.complete_visit(farm, insp, carried_out_on=today - timedelta(days=20))
         shelter = ServiceProvider.objects.filter(name__startswith="Demo Safe House").first()
         if shelter is not None:
@@ -171,20 +171,20 @@ def load_inspections_demo(users: dict[str, Any]) -> int:
                 provider=shelter,
                 consent_given=True,
                 consent_method="verbal",
-                reason="Demo: safe accommodation after the inspection",
+                reason="Safe accommodation after the inspection",
             )
         services.add_action(
             farm,
             insp,
             kind="police",
-            description="Demo: referral of the employer for forced labour",
+            description="referral of the employer for forced labour",
             deadline=None,
         )
         services.add_action(
             farm,
             insp,
             kind="notice",
-            description="Demo: open the gates, return the documents",
+            description="open the gates, return the documents",
             deadline=today + timedelta(days=10),
         )
         # 2. the garment workshop: labour-law violations only; a notice and a follow-up due
@@ -200,16 +200,16 @@ def load_inspections_demo(users: dict[str, Any]) -> int:
             answers=LABOUR_ANSWERS,
             age=33,
             language="ne",
-            worker_name="Sita Alias-C",
+            worker_name="Demo Person-I03",
         )
-        services.add_violation(shop, insp, category="wages", description="Demo: below the minimum wage")
-        services.add_violation(shop, insp, category="safety", description="Demo: blocked fire exit")
+        services.add_violation(shop, insp, category="wages", description="below the minimum wage")
+        services.add_violation(shop, insp, category="safety", description="blocked fire exit")
         shop = services.complete_visit(shop, insp, carried_out_on=today - timedelta(days=12))
         services.add_action(
             shop,
             insp,
             kind="notice",
-            description="Demo: pay the minimum wage, keep pay records",
+            description="pay the minimum wage, keep pay records",
             deadline=today + timedelta(days=5),
         )
         services.schedule_follow_up(shop, insp, scheduled_on=today + timedelta(days=7))

@@ -564,8 +564,10 @@ def refer_worker(
         raise InspectionError("consent_method", f"choose one of: {', '.join(Consent.Method.values)}")
     section = planning.isic_section(interview.visit.workplace.sector) or ""
     with transaction.atomic():
+        given, _sep, family = (interview.worker_name or "").strip().partition(" ")
         person = Person.objects.create(
-            given_name=interview.worker_name,
+            given_name=given,
+            family_name=family.strip(),
             phone=interview.worker_contact,
             primary_language=interview.language,
             organisation_id=user.organisation_id,
