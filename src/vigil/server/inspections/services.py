@@ -23,7 +23,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import CharField, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from vigil.errors import VigilError
@@ -129,18 +131,19 @@ def plan_columns(
         supply_exposure=np.array([np.nan if x is None else x for x in cols[6]], dtype=np.float64),
         last_visit=_days(cols[7]),
     )
+    # the kind as its position in FINDING_KINDS and the date as ISO text, computed by the database
+    kind_code = DbCase(*(When(kind=k, then=Value(i)) for i, k in enumerate(planning.FINDING_KINDS)),
+                       default=Value(-1), output_field=IntegerField())
     frows = _fetch(
-        Finding.objects.filter(workplace__in=qs.values("pk")).values_list("workplace_id", "kind", "found_on")
+        Finding.objects.filter(workplace__in=qs.values("pk"))
+        .annotate(kind_code=kind_code, found_text=Cast("found_on", CharField()))
+        .values_list("workplace_id", "kind_code", "found_text")
     )
     fcols = list(zip(*frows, strict=True)) if frows else [(), (), ()]
-    f_wp = np.array(fcols[0], dtype=np.int64)
-    kinds = np.array(fcols[1], dtype=str)
-    codes = np.full(kinds.shape, -1, dtype=np.int8)
-    for i, k in enumerate(planning.FINDING_KINDS):
-        codes[kinds == k] = i
     fc = planning.FindingColumns(
-        np.searchsorted(pk_arr, f_wp).astype(np.int64),  # pks are sorted: positions in the register
-        codes,
+        # pks are sorted: the positions of the findings' workplaces in the register
+        np.searchsorted(pk_arr, np.array(fcols[0], dtype=np.int64)).astype(np.int64),
+        np.array(fcols[1], dtype=np.int8),
         _days(fcols[2]),
     )
     return wp, fc, pks
