@@ -198,6 +198,7 @@ def test_refer_a_presumed_victim_with_consent(world, users, orgs):
     itv = Interview.objects.get(pk=world["interview"].pk)
     case = itv.case
     assert case is not None and (case.person.given_name, case.person.family_name) == ("Rahel", "Worker")
+    assert case.exploitation_types == ["ForcedLabour"]  # the HTCDS code of the case's field
     assert Consent.objects.get(case=case).purpose == "referral"
     ref = Referral.objects.get(case=case)
     assert ref.provider == shelter and ref.shared_fields == ["given_name", "primary_language"]

@@ -122,6 +122,7 @@ def _real_ids(world: dict[str, Any]) -> dict[str, int]:
         "access-review": supervisor.pk,
         "accounts": world["users"]["caseworker"].pk,
         "recruitment": 1,
+        "inspections": 1,  # the supervisor has no inspection capability: documented 403s
     }
 
 

@@ -132,8 +132,11 @@ def plan_columns(
         last_visit=_days(cols[7]),
     )
     # the kind as its position in FINDING_KINDS and the date as ISO text, computed by the database
-    kind_code = DbCase(*(When(kind=k, then=Value(i)) for i, k in enumerate(planning.FINDING_KINDS)),
-                       default=Value(-1), output_field=IntegerField())
+    kind_code = DbCase(
+        *(When(kind=k, then=Value(i)) for i, k in enumerate(planning.FINDING_KINDS)),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
     frows = _fetch(
         Finding.objects.filter(workplace__in=qs.values("pk"))
         .annotate(kind_code=kind_code, found_text=Cast("found_on", CharField()))
@@ -584,7 +587,9 @@ def refer_worker(
             trafficking_status=(
                 Case.TraffickingStatus.POSSIBLE if interview.category == "trafficking" else ""
             ),
-            exploitation_types=["forced_labour"] if interview.category != "child_labour_worst_form" else [],
+            exploitation_types=["ChildLabour"]
+            if interview.category == "child_labour_worst_form"
+            else ["ForcedLabour"],
         )
         Consent.objects.create(
             case=case, purpose=Consent.Purpose.REFERRAL, given=True, method=consent_method, recorded_by=user
