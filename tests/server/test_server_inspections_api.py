@@ -370,3 +370,15 @@ def test_the_server_worklist_equals_the_reference(orgs):
         )
         assert ln.score == pytest.approx(sum(c.points for c in ref), abs=1e-9), wp.name
     assert [ln.score for ln in lines] == sorted((ln.score for ln in lines), reverse=True)
+
+
+def test_a_visit_cannot_be_moved_outside_the_inspectorate(world, users):
+    api = client_for(users["inspection_lead"])
+    v = world["visit"]
+    r = api.patch(f"/api/inspections/visits/{v.pk}/", {"workplace": world["other"].pk}, format="json")
+    assert r.status_code == 400 and "workplace" in r.content.decode()
+    r = api.patch(f"/api/inspections/visits/{v.pk}/", {"inspectors": [users["inspector_b"].pk]}, format="json")
+    assert r.status_code == 400 and "inspectors" in r.content.decode()
+    r = api.patch(f"/api/inspections/visits/{v.pk}/", {"joint_bodies": ["police", "union"]}, format="json")
+    assert r.status_code == 200 and r.json()["joint_bodies"] == ["police", "union"]
+    assert Visit.objects.get(pk=v.pk).workplace == world["farm"]
