@@ -377,7 +377,9 @@ def test_a_visit_cannot_be_moved_outside_the_inspectorate(world, users):
     v = world["visit"]
     r = api.patch(f"/api/inspections/visits/{v.pk}/", {"workplace": world["other"].pk}, format="json")
     assert r.status_code == 400 and "workplace" in r.content.decode()
-    r = api.patch(f"/api/inspections/visits/{v.pk}/", {"inspectors": [users["inspector_b"].pk]}, format="json")
+    r = api.patch(
+        f"/api/inspections/visits/{v.pk}/", {"inspectors": [users["inspector_b"].pk]}, format="json"
+    )
     assert r.status_code == 400 and "inspectors" in r.content.decode()
     r = api.patch(f"/api/inspections/visits/{v.pk}/", {"joint_bodies": ["police", "union"]}, format="json")
     assert r.status_code == 200 and r.json()["joint_bodies"] == ["police", "union"]
