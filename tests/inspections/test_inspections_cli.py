@@ -169,3 +169,21 @@ def test_a_column_given_twice_is_refused(tmp_path: Path, capsys) -> None:
     reg = tmp_path / "register.csv"
     reg.write_text("name,sector,sector\nFarm,A,B\n", encoding="utf-8")
     refused(*run(["inspections", "plan", str(reg)], capsys), "register.csv, row 1")
+
+
+def test_a_damaged_workbook_is_one_line(tmp_path: Path, capsys) -> None:
+    """Found by the import fuzzing: a damaged compressed member failed in zlib (a traceback)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["name", "sector"])
+    book.active.append(["Farm", "0111"])
+    path = tmp_path / "register.xlsx"
+    book.save(path)
+    data = bytearray(path.read_bytes())
+    for i in range(60, len(data) - 200, 97):  # damage the compressed members, keep the zip directory
+        data[i] ^= 0x5A
+    path.write_bytes(bytes(data))
+    code, out, err = run(["inspections", "import", "--dry-run", str(path)], capsys)
+    refused(code, out, err, "register.xlsx")
+    assert "unexpected error" not in err

@@ -4,7 +4,7 @@ matrix of every new endpoint for every role."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -197,7 +197,8 @@ def test_refer_a_presumed_victim_with_consent(world, users, orgs):
     assert r.status_code == 200, r.content
     itv = Interview.objects.get(pk=world["interview"].pk)
     case = itv.case
-    assert case is not None and case.person.given_name == WORKER
+    assert case is not None and (case.person.given_name, case.person.family_name) == ("Rahel", "Worker")
+    assert case.exploitation_types == ["ForcedLabour"]  # the HTCDS code of the case's field
     assert Consent.objects.get(case=case).purpose == "referral"
     ref = Referral.objects.get(case=case)
     assert ref.provider == shelter and ref.shared_fields == ["given_name", "primary_language"]
@@ -299,3 +300,87 @@ def test_small_cells_by_sector_are_suppressed(world, users):
     assert body["visits_by_sector"] == [
         {"sector": "0111", "outcome": "forced_labour", "n": None, "suppressed": True}
     ]
+
+
+def test_the_server_worklist_equals_the_reference(orgs):
+    """services.worklist (one query per table, numpy) gives each workplace the score the
+    one-workplace reference gives on the same records (findings, registry status of recruiters)."""
+    import random
+
+    from vigil.inspections.planning import PastFinding, load_weights, score_workplace
+    from vigil.inspections.planning import Workplace as Plain
+    from vigil.server.recruitment.models import Agency, FeeReport, Licence
+
+    rng = random.Random(11)
+    ok = Agency.objects.create(legal_name="Licensed", country="FRA")
+    Licence.objects.create(agency=ok, number="L-OK", issuer="M", valid_from=date(2020, 1, 1))
+    bad = Agency.objects.create(legal_name="Unlicensed", country="FRA")
+    FeeReport.objects.create(
+        agency=bad,
+        amount=100,
+        currency="USD",
+        purpose="recruitment fee",
+        payee="recruiter",
+        channel="upfront",
+    )
+    wps = []
+    for i in range(30):
+        wp = Workplace.objects.create(
+            organisation=orgs["a"],
+            name=f"W{i}",
+            sector=rng.choice(["A", "0111", "1410", "F", "J"]),
+            region=rng.choice(["n", "s"]),
+            open_complaints=rng.randint(0, 3),
+            unregistered_recruiters=rng.randint(0, 1),
+            supply_exposure=rng.choice([None, rng.random()]),
+            last_visit=rng.choice([None, date(2024, 1, 1) + timedelta(days=rng.randint(0, 800))]),
+        )
+        wp.recruiters.set(rng.sample([ok, bad], rng.randint(0, 2)))
+        for _ in range(rng.randint(0, 4)):
+            kind = rng.choice(["violation", "indicator", "forced_labour"])
+            Finding.objects.create(
+                workplace=wp,
+                kind=kind,
+                category="wages" if kind == "violation" else "",
+                found_on=date(2023, 1, 1) + timedelta(days=rng.randint(0, 1200)),
+            )
+        wps.append(wp)
+    day = date(2026, 6, 1)
+    lines = services.worklist(Workplace.objects.all(), as_of=day)
+    assert len(lines) == 30
+    w = load_weights()
+    for ln in lines:
+        wp = ln.workplace
+        links = list(wp.recruiters.all())
+        ref = score_workplace(
+            Plain(
+                str(wp.pk),
+                wp.name,
+                wp.sector,
+                wp.region,
+                wp.open_complaints,
+                wp.unregistered_recruiters + sum(1 for a in links if a.licence_status() == "none"),
+                sum(1 for a in links if a.fee_reports.filter(breach=True).exists()),
+                wp.supply_exposure,
+                wp.last_visit,
+            ),
+            [PastFinding(str(wp.pk), f.kind, f.found_on) for f in wp.findings.all()],
+            w,
+            day,
+        )
+        assert ln.score == pytest.approx(sum(c.points for c in ref), abs=1e-9), wp.name
+    assert [ln.score for ln in lines] == sorted((ln.score for ln in lines), reverse=True)
+
+
+def test_a_visit_cannot_be_moved_outside_the_inspectorate(world, users):
+    api = client_for(users["inspection_lead"])
+    v = world["visit"]
+    r = api.patch(f"/api/inspections/visits/{v.pk}/", {"workplace": world["other"].pk}, format="json")
+    assert r.status_code == 400 and "workplace" in r.content.decode()
+    r = api.patch(
+        f"/api/inspections/visits/{v.pk}/", {"inspectors": [users["inspector_b"].pk]}, format="json"
+    )
+    assert r.status_code == 400 and "inspectors" in r.content.decode()
+    r = api.patch(f"/api/inspections/visits/{v.pk}/", {"joint_bodies": ["police", "union"]}, format="json")
+    assert r.status_code == 200 and r.json()["joint_bodies"] == ["police", "union"]
+    assert Visit.objects.get(pk=v.pk).workplace == world["farm"]

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 import pytest
-from tests.server.conftest import client_for, make_user
+from tests.server.conftest import ROLES, client_for, make_user
 
 from vigil.server.cases import screening as screening_service
 from vigil.server.cases.models import Consent, MigrationStage
@@ -224,3 +224,29 @@ def test_national_endpoints(world, user_key):
 
 
 MISSING_ALERT = 987654
+# --- labour inspections (issue 11): every endpoint x every role ------------------------------------
+@pytest.mark.parametrize("role", ROLES)
+def test_inspections_endpoints_by_role(users, orgs, role):
+    from tests.server.test_server_inspections_api import COUNTERS, LISTS, READERS
+
+    from vigil.server.inspections import services
+    from vigil.server.inspections.models import Workplace
+
+    wp = Workplace.objects.create(organisation=orgs["a"], name="Matrix Farm", sector="A")
+    visit = services.add_visit(users["inspection_lead"], wp, scheduled_on="2026-05-01",
+                               inspectors=[users["inspector"]])
+    itv = services.record_interview(visit, users["inspector"], held_in_private=True,
+                                    answers={"ILO11.07": True}, worker_name="Matrix Worker")
+    api = client_for(users[role])
+    expected = 200 if role in READERS else 403
+    for url in [*LISTS, f"/api/inspections/interviews/{itv.pk}/", f"/api/inspections/visits/{visit.pk}/"]:
+        r = api.get(url)
+        assert r.status_code == expected, (role, url, r.status_code)
+        if expected == 403:
+            assert "Matrix Worker" not in r.content.decode()
+    assert api.get("/api/inspections/statistics/").status_code == (200 if role in COUNTERS else 403)
+    # the same role in another organisation reads none of it
+    other = client_for(users[f"{role}_b"])
+    for url in (f"/api/inspections/interviews/{itv.pk}/", f"/api/inspections/visits/{visit.pk}/",
+                f"/api/inspections/workplaces/{wp.pk}/"):
+        assert other.get(url).status_code in (403, 404), (role, url)

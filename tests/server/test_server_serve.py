@@ -148,8 +148,10 @@ def test_serve_demo_refused_in_production(tmp_path):
 def test_load_demo_is_synthetic_and_idempotent():
     first = load_demo()
     assert first["cases"] == DEMO_CASES and load_demo()["cases"] == 0
-    assert Case.objects.count() == DEMO_CASES
+    # and the case of the worker the inspections demo referred to the shelter
+    assert Case.objects.count() == DEMO_CASES + 1
     assert set(User.objects.values_list("username", flat=True)) >= {
+        "inspection_lead",
         "admin",
         "supervisor",
         "caseworker",

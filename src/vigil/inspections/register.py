@@ -99,8 +99,12 @@ def _xlsx_rows(file: Path) -> list[tuple[int, dict[str, Any]]]:
         book = openpyxl.load_workbook(file, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise InputError(f"cannot open as an Excel workbook ({type(exc).__name__})", file.name) from None
+    except Exception as exc:  # a damaged archive fails in zlib or the XML parser
+        raise InputError(f"cannot read the workbook ({type(exc).__name__})", file.name) from None
     try:
         rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    except Exception as exc:  # a damaged workbook fails while its sheet is read (zlib, XML)
+        raise InputError(f"cannot read the workbook's sheet ({type(exc).__name__})", file.name) from None
     finally:
         book.close()
     if not rows or not any(c is not None for c in rows[0]):

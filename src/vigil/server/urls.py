@@ -19,6 +19,7 @@ PAGE_APPS = (
     "recruitment",
     "supply",
     "national",
+    "inspections",
 )
 
 urlpatterns = [

@@ -38,6 +38,7 @@ USERS = [
     ("regulator", Role.REGULATOR, 6),
     ("compliance", Role.COMPLIANCE, 8),
     ("coordinator", Role.COORDINATOR, None),
+    ("inspection_lead", Role.INSPECTION_LEAD, 0),
 ]
 
 STAGE_PLACES = [
@@ -151,6 +152,11 @@ def load_demo(n_cases: int = DEMO_CASES, seed: int = 7) -> dict[str, int]:
 
         link_demo_cases()  # some demo cases name demo agencies (the regulator sees counts)
         record("demo_loaded", object_type="system", via="cli", detail={"cases": created})
+    # after the cases: its referral opens a case, which the check above would take for the demo's
+    from vigil.server.inspections.demo import load_inspections_demo
+
+    load_inspections_demo(users)
+
     from vigil.server.national.demo import load_national_demo
 
     load_national_demo(users)

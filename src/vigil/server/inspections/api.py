@@ -150,6 +150,15 @@ class VisitViewSet(
         self.audit("create", visit, fields=changed_fields(serializer))
 
     def perform_update(self, serializer: Any) -> None:
+        d = serializer.validated_data
+        user = self.request.user
+        if "workplace" in d and not scoping.workplaces_for(user).filter(pk=d["workplace"].pk).exists():
+            raise exceptions.ValidationError({"workplace": ["No workplace of your register with this id."]})
+        if (
+            d.get("plan") is not None
+            and not scoping.inspection_plans_for(user).filter(pk=d["plan"].pk).exists()
+        ):
+            raise exceptions.ValidationError({"plan": ["No plan of your inspectorate with this id."]})
         if "inspectors" in serializer.validated_data:
             try:
                 services._team_ok(self.request.user, serializer.validated_data["inspectors"])

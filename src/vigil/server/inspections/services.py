@@ -21,8 +21,11 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import CharField, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from vigil.errors import VigilError
@@ -88,7 +91,7 @@ def plan_columns(
 ) -> tuple[planning.WorkplaceColumns, planning.FindingColumns, list[int]]:
     """The planning input of the workplaces of ``qs``: one query for the workplaces, one for their
     links to recruiters, one for their findings (then the registry flags of the agencies)."""
-    rows = list(
+    rows = _fetch(
         qs.order_by("pk").values_list(
             "pk",
             "name",
@@ -101,9 +104,10 @@ def plan_columns(
         )
     )
     pks = [r[0] for r in rows]
-    pos = {pk: i for i, pk in enumerate(pks)}
     n = len(rows)
-    unlicensed = np.array([r[5] for r in rows], dtype=np.int64)
+    pk_arr = np.array(pks, dtype=np.int64)
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 8
+    unlicensed = np.array(cols[5], dtype=np.int64)
     breaching = np.zeros(n, dtype=np.int64)
     links = list(
         Workplace.recruiters.through.objects.filter(workplace__in=qs.values("pk")).values_list(
@@ -111,34 +115,58 @@ def plan_columns(
         )
     )
     flags = agency_flags(a for _w, a in links)
+    pos = {pk: i for i, pk in enumerate(pks)}
     for w, a in links:
         unl, brc = flags.get(a, (False, False))
         unlicensed[pos[w]] += int(unl)
         breaching[pos[w]] += int(brc)
     wp = planning.WorkplaceColumns(
-        ids=np.array([str(r[0]) for r in rows], dtype=str),
-        names=np.array([r[1] for r in rows], dtype=str),
-        sector=np.array([r[2] for r in rows], dtype=str),
-        region=np.array([r[3] for r in rows], dtype=str),
-        open_complaints=np.array([r[4] for r in rows], dtype=np.int64),
+        ids=pk_arr.astype(str),
+        names=np.array(cols[1], dtype=str),
+        sector=np.array(cols[2], dtype=str),
+        region=np.array(cols[3], dtype=str),
+        open_complaints=np.array(cols[4], dtype=np.int64),
         unlicensed_recruiters=unlicensed,
         breaching_recruiters=breaching,
-        supply_exposure=np.array([np.nan if r[6] is None else r[6] for r in rows], dtype=np.float64),
-        last_visit=np.array(
-            [np.datetime64("NaT", "D") if r[7] is None else np.datetime64(r[7], "D") for r in rows],
-            dtype="datetime64[D]",
-        ),
+        supply_exposure=np.array([np.nan if x is None else x for x in cols[6]], dtype=np.float64),
+        last_visit=_days(cols[7]),
     )
-    codes = {k: i for i, k in enumerate(planning.FINDING_KINDS)}
-    frows = list(
-        Finding.objects.filter(workplace__in=qs.values("pk")).values_list("workplace_id", "kind", "found_on")
+    # the kind as its position in FINDING_KINDS and the date as ISO text, computed by the database
+    kind_code = DbCase(
+        *(When(kind=k, then=Value(i)) for i, k in enumerate(planning.FINDING_KINDS)),
+        default=Value(-1),
+        output_field=IntegerField(),
     )
+    frows = _fetch(
+        Finding.objects.filter(workplace__in=qs.values("pk"))
+        .annotate(kind_code=kind_code, found_text=Cast("found_on", CharField()))
+        .values_list("workplace_id", "kind_code", "found_text")
+    )
+    fcols = list(zip(*frows, strict=True)) if frows else [(), (), ()]
     fc = planning.FindingColumns(
-        np.array([pos[w] for w, _k, _d in frows], dtype=np.int64),
-        np.array([codes[k] for _w, k, _d in frows], dtype=np.int8),
-        np.array([d for _w, _k, d in frows], dtype="datetime64[D]"),
+        # pks are sorted: the positions of the findings' workplaces in the register
+        np.searchsorted(pk_arr, np.array(fcols[0], dtype=np.int64)).astype(np.int64),
+        np.array(fcols[1], dtype=np.int8),
+        _days(fcols[2]),
     )
     return wp, fc, pks
+
+
+def _fetch(qs: Any) -> list[tuple[Any, ...]]:
+    """The rows of a ``values_list`` query through the database cursor: no per-value conversion
+    by the ORM (SQLite gives dates as ISO text, which numpy parses in bulk)."""
+    from django.db import connections
+
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
+def _days(values: Sequence[Any]) -> npt.NDArray[np.datetime64]:
+    """Dates (``date`` objects or ISO text, None for none) as a ``datetime64[D]`` column."""
+    arr: npt.NDArray[np.datetime64] = np.array(list(values), dtype="datetime64[D]")
+    return arr
 
 
 @dataclass(frozen=True)
@@ -542,8 +570,10 @@ def refer_worker(
         raise InspectionError("consent_method", f"choose one of: {', '.join(Consent.Method.values)}")
     section = planning.isic_section(interview.visit.workplace.sector) or ""
     with transaction.atomic():
+        given, _sep, family = (interview.worker_name or "").strip().partition(" ")
         person = Person.objects.create(
-            given_name=interview.worker_name,
+            given_name=given,
+            family_name=family.strip(),
             phone=interview.worker_contact,
             primary_language=interview.language,
             organisation_id=user.organisation_id,
@@ -557,7 +587,9 @@ def refer_worker(
             trafficking_status=(
                 Case.TraffickingStatus.POSSIBLE if interview.category == "trafficking" else ""
             ),
-            exploitation_types=["forced_labour"] if interview.category != "child_labour_worst_form" else [],
+            exploitation_types=["ChildLabour"]
+            if interview.category == "child_labour_worst_form"
+            else ["ForcedLabour"],
         )
         Consent.objects.create(
             case=case, purpose=Consent.Purpose.REFERRAL, given=True, method=consent_method, recorded_by=user
