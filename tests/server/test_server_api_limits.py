@@ -22,6 +22,9 @@ BARE_LISTS = {
     "/api/jobs/": "the scheduled jobs declared in the code (vigil.server.jobs), a handful",
     "/api/breaches/{id}/notifications/": "the notifications of one incident, each recorded by hand",
     "/api/recruitment/worklist/": f"limit, at most and by default {MAX_PAGE_SIZE}",
+    "/api/inspections/worklist/": f"limit, at most and by default {MAX_PAGE_SIZE}",
+    "/api/supply/remediation/": f"limit, at most and by default {MAX_PAGE_SIZE}",
+    "/api/supply/risk/": f"the riskiest entities first, limit at most and by default {MAX_PAGE_SIZE}",
 }
 
 

@@ -25,7 +25,17 @@ HUGE = "99999999999999999999"  # 20 digits: beyond any 64-bit integer
 JUST_ABOVE = str(INT64_MAX + 1)  # 19 digits, one more than the largest bigint
 BAD_IDS = ("abc", HUGE, JUST_ABOVE, "²")
 RULESET = "ilo-ec-2009-adult-labour"
-ROLES = ("supervisor", "caseworker", "referral_receiver", "analyst", "administrator")
+ROLES = (
+    "supervisor",
+    "caseworker",
+    "referral_receiver",
+    "analyst",
+    "administrator",
+    "regulator",
+    "inspection_lead",
+    "compliance",
+    "coordinator",
+)
 
 
 def _integer_query_params() -> list[tuple[str, str, dict[str, str]]]:

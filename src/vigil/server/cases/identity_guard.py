@@ -56,6 +56,11 @@ CODE = "a code, hash, identifier or number chosen from a list; never free text a
 STAFF = "about staff accounts or organisations, not about the people Vigil protects"
 NO_PERSON = "not about one person (help text asks for no identity data); reviewed by supervisors"
 WORKERS_GUARDED = "refuses the names and contacts of the workers interviewed at the workplace"
+SUPPLY = "a company's own supply-chain record about businesses (suppliers, facilities, recruiters)"
+SUPPLY_PLAN = (
+    "what a company plans for the workers of a supplier as a group; the page asks for no names "
+    "(plain text: to be encrypted, see docs/supplychain.md)"
+)
 REGISTRY = "a public registry entry about a recruitment agency (a business), shown on public pages"
 PLAIN_TEXT_FIELDS: dict[str, str] = {
     "accounts.Organisation.name": STAFF,
@@ -158,4 +163,34 @@ PLAIN_TEXT_FIELDS: dict[str, str] = {
     "inspections.Finding.description": WORKERS_GUARDED,
     "inspections.EnforcementAction.description": WORKERS_GUARDED,
     "inspections.EnforcementAction.currency": CODE,
+    # the national picture (issue 12): released aggregates and alerts on counts, never a person
+    "national.Alert.reason": "a generated sentence about a count (observed, expected, threshold)",
+    "national.Alert.series": CODE,
+    "national.Alert.unit": "a unit of counting (sector, region, agency, route), not a person",
+    "national.Alert.unit_type": CODE,
+    "national.Release.indicator_set": CODE,
+    "national.Release.note": STAFF,
+    "national.Release.period": CODE,
+    "national.Release.set_version": CODE,
+    # supply chains (issue 10): businesses, audits and plans of a company, not one worker
+    "supply.CorrectivePlan.title": SUPPLY,
+    "supply.CorrectivePlan.plan_for_workers": SUPPLY_PLAN,
+    "supply.CorrectivePlan.why_engaging_failed": SUPPLY_PLAN,
+    "supply.Entity.address": "a business's registered or facility address, not a person's",
+    "supply.Entity.country": CODE,
+    "supply.Entity.good": CODE,
+    "supply.Entity.licence": CODE,
+    "supply.Entity.name": "a business name (a supplier, facility or recruiter)",
+    "supply.Entity.ref": CODE,
+    "supply.Entity.sector": CODE,
+    "supply.Finding.decided_by": "the deciding clause of a rule set (indicator ids and labels only)",
+    "supply.Finding.label": "an indicator's label from the rule set",
+    "supply.Finding.outcome": CODE,
+    "supply.Finding.ruleset": CODE,
+    "supply.Finding.version": CODE,
+    "supply.MatchCandidate.suggested": CODE,
+    "supply.Milestone.owner": STAFF,
+    "supply.Milestone.title": SUPPLY,
+    "supply.SupplyAudit.auditor": STAFF,
+    "supply.SupplyAudit.standard": CODE,
 }

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, permissions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vigil.server import scoping
+from vigil.server.api.pagination import MAX_PAGE_SIZE
 from vigil.server.api.params import int_param
 from vigil.server.api.viewsets import AuditedViewSet, changed_fields
 from vigil.server.inspections import serializers as s
@@ -411,12 +412,22 @@ class WorklistView(APIView):
 
     permission_classes = (permissions.IsAuthenticated, CanInspect)
 
-    @extend_schema(responses=s.InspectionWorklistLineSerializer(many=True))
+    @extend_schema(
+        responses=s.InspectionWorklistLineSerializer(many=True),
+        parameters=[
+            OpenApiParameter("region", str, description="Only the workplaces of this region."),
+            OpenApiParameter(
+                "limit", int, description=f"The first N lines (at most and by default {MAX_PAGE_SIZE})."
+            ),
+        ],
+    )
     def get(self, request: Any) -> Response:
         limit = int_param(request, "limit")
         region = (request.query_params.get("region") or "").strip()[:64] or None
         lines = services.worklist(
-            scoping.workplaces_for(request.user), region=region, limit=limit if limit and limit > 0 else None
+            scoping.workplaces_for(request.user),
+            region=region,
+            limit=min(limit, MAX_PAGE_SIZE) if limit and limit > 0 else MAX_PAGE_SIZE,
         )
         services.audit(
             "worklist", request.user, via="api", request=request, ids=[ln.workplace.pk for ln in lines]

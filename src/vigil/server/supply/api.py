@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -20,6 +20,8 @@ from rest_framework.views import APIView
 
 from vigil.errors import InputError
 from vigil.server import scoping
+from vigil.server.api.pagination import MAX_PAGE_SIZE
+from vigil.server.api.params import int_param
 from vigil.server.api.viewsets import AuditedViewSet, changed_fields
 from vigil.server.supply import serializers as s
 from vigil.server.supply import services
@@ -366,15 +368,33 @@ def _org_for_read(request: Any) -> Any:
     return org
 
 
+def _limit(request: Any) -> int:
+    """``limit``: a whole number (a 400 naming it otherwise), at most and by default the page
+    maximum, so that no answer grows with the size of the chain."""
+    limit = int_param(request, "limit")
+    return min(limit, MAX_PAGE_SIZE) if limit and limit > 0 else MAX_PAGE_SIZE
+
+
 class RiskView(_ChainView):
     """Risk of every entity of the chain: own risk (inherent prior raised by findings), worst-path
     risk R with its path, exposure E, and the sources behind R."""
 
-    @extend_schema(responses=s.RiskLineSerializer(many=True))
+    @extend_schema(
+        responses=s.RiskLineSerializer(many=True),
+        parameters=[
+            OpenApiParameter(
+                "limit",
+                int,
+                description=f"The N riskiest entities (at most and by default {MAX_PAGE_SIZE})."
+            )
+        ],
+    )
     def get(self, request: Any) -> Response:
+        limit = _limit(request)
         cr = services.chain_risk(_org_for_read(request))
         rows = []
-        for key, r in cr.risks.items():
+        ranked = sorted(cr.risks.items(), key=lambda kv: (-kv[1].risk, -kv[1].exposure, str(kv[0])))
+        for key, r in ranked[:limit]:
             e = cr.entities[key]
             rows.append(
                 {
@@ -405,17 +425,17 @@ class RemediationView(_ChainView):
     reason and a recommended action."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("limit", OpenApiTypes.INT)],
+        parameters=[
+            OpenApiParameter(
+                "limit", int, description=f"The first N lines (at most and by default {MAX_PAGE_SIZE})."
+            )
+        ],
         responses=s.RemediationLineSerializer(many=True),
     )
     def get(self, request: Any) -> Response:
+        limit = _limit(request)
         cr, lines = services.remediation(_org_for_read(request))
-        try:
-            limit = int(request.query_params.get("limit", "0") or 0)
-        except ValueError:
-            raise exceptions.ValidationError({"limit": ["not a whole number"]}) from None
-        if limit > 0:
-            lines = lines[:limit]
+        lines = lines[:limit]
         rows = [
             {
                 "rank": ln.rank,
