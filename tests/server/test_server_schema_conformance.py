@@ -122,6 +122,7 @@ def _real_ids(world: dict[str, Any]) -> dict[str, int]:
         "access-review": supervisor.pk,
         "accounts": world["users"]["caseworker"].pk,
         "recruitment": 1,
+        "fieldwork": 1,
     }
 
 

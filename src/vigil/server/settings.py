@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "vigil.server.jobs",
     "vigil.server.statistics",
     "vigil.server.recruitment",
+    "vigil.server.fieldwork",
     "vigil.server.web",
 ]
 

@@ -17,6 +17,7 @@ PAGE_APPS = (
     "followups",
     "statistics",
     "recruitment",
+    "fieldwork",
 )
 
 urlpatterns = [

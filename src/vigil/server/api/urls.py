@@ -16,6 +16,7 @@ APPS = (
     "followups",
     "referrals",
     "recruitment",
+    "fieldwork",
     "audit",
 )
 
