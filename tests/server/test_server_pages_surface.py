@@ -19,6 +19,8 @@ PUBLIC = {
     "/public/offer-check/",
     "/public/complaints/new/",
     "/public/complaints/follow-up/",
+    # the safe-migration guides (published text only; test_server_safemigration.py)
+    "/public/safe-migration/",
 }
 
 

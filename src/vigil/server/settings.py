@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "vigil.server.statistics",
     "vigil.server.recruitment",
     "vigil.server.fieldwork",
+    "vigil.server.safemigration",
     "vigil.server.web",
 ]
 

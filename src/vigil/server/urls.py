@@ -18,6 +18,7 @@ PAGE_APPS = (
     "statistics",
     "recruitment",
     "fieldwork",
+    "safemigration",
 )
 
 urlpatterns = [

@@ -136,6 +136,9 @@ def load_demo(n_cases: int = DEMO_CASES, seed: int = 7) -> dict[str, int]:
     from vigil.server.recruitment.demo import load_recruitment_demo
 
     load_recruitment_demo(users["regulator"])
+    from vigil.server.safemigration.demo import load_safemigration_demo
+
+    load_safemigration_demo(users.get("coordinator"))
     created = 0
     if not Case.objects.filter(reference__startswith="VG-").exists():
         created = _demo_cases(users, n_cases, random.Random(seed))
