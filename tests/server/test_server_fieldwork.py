@@ -66,6 +66,7 @@ def test_upload_page_stores_new_intakes_like_assess_and_a_second_upload_adds_not
     assert r.status_code == 302, r.content.decode()[:2000]
     up = FieldUpload.objects.get()
     assert (up.submissions, up.stored, up.already_stored, up.new_cases) == (40, 40, 0, 40)
+    assert up.form_id == "vigil-ilo-2012-forced-labour-2012.1" and up.kind == "csv"  # never the file name
     stored = list(FieldScreening.objects.order_by("id"))
     want = expected(rid, [s["__record"] for s in subs])
     assert [fs.determination for fs in stored] == want  # the batch determination, as vigil assess

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from vigil.errors import VigilError
+from vigil.forms.export import form_id
 from vigil.forms.submissions import load_submissions, read_form
 from vigil.server.audit.log import record as audit
 from vigil.server.cases.models import Case, Person
@@ -109,7 +110,7 @@ def store_upload(
                 sha256=hashlib.sha256(data).hexdigest(),
                 ruleset=rs.id,
                 ruleset_version=rs.version,
-                form_id=str(spec.file)[:200],
+                form_id=form_id(rs)[:200],
                 submissions=loaded.read,
                 duplicates=loaded.duplicates,
                 without_consent=loaded.without_consent,
