@@ -22,6 +22,8 @@ PUBLIC = {
     "/public/complaints/follow-up/",
     # the released national figures (test_server_national.py: only released, disclosure-checked)
     "/public/statistics/",
+    # the safe-migration guides (published text only; test_server_safemigration.py)
+    "/public/safe-migration/",
 }
 
 

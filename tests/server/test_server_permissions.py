@@ -250,3 +250,40 @@ def test_inspections_endpoints_by_role(users, orgs, role):
     for url in (f"/api/inspections/interviews/{itv.pk}/", f"/api/inspections/visits/{visit.pk}/",
                 f"/api/inspections/workplaces/{wp.pk}/"):
         assert other.get(url).status_code in (403, 404), (role, url)
+# Field uploads (fieldwork app): case.create; an upload is its organisation's; its screenings are
+# listed only for the cases the reader may see.
+UPLOADERS = {"caseworker", "inspector", "supervisor", "national", "caseworker_b"}
+
+
+@pytest.mark.parametrize("user_key", sorted(VISIBLE))
+def test_fieldwork_upload_endpoints(world, user_key, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vigil.forms import build_form
+    from vigil.rules import load_ruleset
+
+    form = build_form(load_ruleset("ilo-11"), ["en"]).to_xlsx()
+    rows = b"_uuid;consent;interview/g_ILO11/ILO11.07\nperm-1;yes;yes\nperm-2;yes;no\n"
+    owner = world["users"]["caseworker"]
+    r = client_for(owner).post(
+        "/api/fieldwork/uploads/",
+        {"form": SimpleUploadedFile("f.xlsx", form), "submissions": SimpleUploadedFile("s.csv", rows)},
+        format="multipart",
+    )
+    assert r.status_code == 201, r.content
+    upload_id = r.json()["id"]
+    user = world["users"][user_key]
+    c = client_for(user)
+    listed, detail = c.get("/api/fieldwork/uploads/"), c.get(f"/api/fieldwork/uploads/{upload_id}/")
+    post = c.post("/api/fieldwork/uploads/", {}, format="multipart")
+    if user_key not in UPLOADERS:
+        assert (listed.status_code, detail.status_code, post.status_code) == (403, 403, 403)
+    else:
+        same = user.organisation_id == owner.organisation_id
+        assert listed.status_code == 200 and post.status_code == 400
+        assert [u["id"] for u in listed.json()] == ([upload_id] if same else [])
+        assert detail.status_code == (200 if same else 404)
+        if same:  # the two new intakes belong to the caseworker: an own-scope inspector sees none
+            assert len(detail.json()["screenings"]) == (0 if user_key == "inspector" else 2)
+    assert_no_leak(listed, world, VISIBLE[user_key])
+    assert_no_leak(detail, world, VISIBLE[user_key])

@@ -126,6 +126,7 @@ def _real_ids(world: dict[str, Any]) -> dict[str, int]:
         "inspections": 1,
         "supply": 1,
         "national": first(Alert.objects.all()),
+        "fieldwork": 1,
     }
 
 

@@ -121,6 +121,8 @@ INSTALLED_APPS = [
     "vigil.server.inspections",
     "vigil.server.supply",
     "vigil.server.national",
+    "vigil.server.fieldwork",
+    "vigil.server.safemigration",
     "vigil.server.web",
 ]
 

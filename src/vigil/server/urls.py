@@ -20,6 +20,8 @@ PAGE_APPS = (
     "supply",
     "national",
     "inspections",
+    "fieldwork",
+    "safemigration",
 )
 
 urlpatterns = [

@@ -125,7 +125,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # The national coordinator: indicators, releases of figures, alerts (national app); sees
     # aggregates, never a person.
     Role.COORDINATOR: frozenset(
-        {"stats.view", "breach.report", "national.view", "national.release", "alerts.manage"}
+        {"stats.view", "breach.report", "national.view", "national.release", "alerts.manage", "safemigration.edit", "safemigration.publish"}
     ),
 }
 
@@ -162,8 +162,10 @@ class User(AbstractUser):
         # ``manage.py createsuperuser`` makes an administrator (the first account of a deployment).
         if self._state.adding and self.is_superuser and self.role == Role.CASEWORKER:
             self.role, self.scope = Role.ADMINISTRATOR, Scope.ALL
-        # Only administrators reach the Django admin.
-        self.is_staff = self.role == Role.ADMINISTRATOR
+        # Only administrators reach the Django admin, and coordinators for the safe-migration
+        # guides (their admin grants by capability; they hold no model permission, so no other
+        # model of the admin is theirs).
+        self.is_staff = self.role in (Role.ADMINISTRATOR, Role.COORDINATOR)
         self.is_superuser = self.is_superuser and self.role == Role.ADMINISTRATOR
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 

@@ -19,6 +19,7 @@ APPS = (
     "inspections",
     "supply",
     "national",
+    "fieldwork",
     "audit",
 )
 

@@ -144,6 +144,10 @@ def load_demo(n_cases: int = DEMO_CASES, seed: int = 7) -> dict[str, int]:
     from vigil.server.supply.demo import load_supply_demo
 
     load_supply_demo(users["compliance"].organisation, users["compliance"])
+
+    from vigil.server.safemigration.demo import load_safemigration_demo
+
+    load_safemigration_demo(users.get("coordinator"))
     created = 0
     if not Case.objects.filter(reference__startswith="VG-").exists():
         created = _demo_cases(users, n_cases, random.Random(seed))
