@@ -125,7 +125,15 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # The national coordinator: indicators, releases of figures, alerts (national app); sees
     # aggregates, never a person.
     Role.COORDINATOR: frozenset(
-        {"stats.view", "breach.report", "national.view", "national.release", "alerts.manage", "safemigration.edit", "safemigration.publish"}
+        {
+            "stats.view",
+            "breach.report",
+            "national.view",
+            "national.release",
+            "alerts.manage",
+            "safemigration.edit",
+            "safemigration.publish",
+        }
     ),
 }
 
