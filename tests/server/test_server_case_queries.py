@@ -27,9 +27,16 @@ def add_cases(owner, n: int, provider: ServiceProvider, start: int = 0) -> list[
     for i in range(start, start + n):
         case = make_case(owner, f"Given{i}", f"Family{i}", f"QRY-{i:05d}", sector="C", status="FollowUp")
         for k, stage in enumerate(("recruitment", "journey", "work")):
-            MigrationStage.objects.create(case=case, stage=stage, country="NPL", start_date=date(2024, 1, 1 + k))
+            MigrationStage.objects.create(
+                case=case, stage=stage, country="NPL", start_date=date(2024, 1, 1 + k)
+            )
         Consent.objects.create(
-            case=case, purpose="referral", given=True, method="verbal", given_on=date(2025, 1, 2), recorded_by=owner
+            case=case,
+            purpose="referral",
+            given=True,
+            method="verbal",
+            given_on=date(2025, 1, 2),
+            recorded_by=owner,
         )
         screening_service.start(case, screening_service.DEFAULT_RULESET, owner, age=30)
         referral_services.create(case, provider, owner, shared_fields=["given_name"], reason="Synthetic")
