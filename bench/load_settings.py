@@ -11,3 +11,8 @@ if __name__ == "__main__":
 from case_api_settings import *  # noqa: F403
 
 MIDDLEWARE = ["load_cpu.CpuTimerMiddleware", *MIDDLEWARE]  # noqa: F405
+
+# Every request of the bench comes from one address and one user: the per-client limits of the
+# public pages (60 a minute) and of the API (VIGIL_API_RATE, set high by bench/load.py) would turn
+# the mix into 429s. They are tested on their own (tests/server/test_server_api_throttling.py).
+VIGIL_PUBLIC_RATE_LIMIT = (1_000_000, 60)
