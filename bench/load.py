@@ -335,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--duration", type=float, default=600.0, help="measured seconds")
-    parser.add_argument("--warmup", type=float, default=30.0, help="unmeasured seconds before")
+    parser.add_argument("--warmup", type=float, default=60.0, help="unmeasured seconds before")
     parser.add_argument("--rate", type=float, default=20.0, help="requests per second, all operations")
     parser.add_argument("--clients", type=int, default=16, help="client threads (requests in flight at most)")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1, help="gunicorn processes")
