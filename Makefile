@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser run test lint bench fuzz fuzz-long sbom audit clean
+.PHONY: install browser run test lint bench soak fuzz fuzz-long sbom audit clean
 
 install: $(STAMP)
 
@@ -47,8 +47,14 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
+# every benchmark at its default size, except the 10-minute soak (make soak)
 bench: install
-	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in bench/*.py; do [ $$f = bench/load.py ] && continue; echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# load and soak (issue 14): 100,000 cases, fixed-rate mix for 10 minutes; PostgreSQL (its own
+# database vigil_load) when DATABASE_URL is a PostgreSQL URL, SQLite otherwise
+soak: install
+	$(BIN)/python bench/load.py --duration 600
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

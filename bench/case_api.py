@@ -314,8 +314,8 @@ def load_world(n_cases: int, batch: int, seed: int) -> World:
     for case in Case.objects.filter(pk__in=rng.sample(case_ids, min(500, len(case_ids)))):
         screening_service.start(case, ruleset, bench_user, age=30)
     screening_ids = list(Screening.objects.values_list("id", flat=True))
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")  # as autovacuum would have done on a live database
+    with connection.cursor() as cursor:  # as autovacuum would have done on a live database
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     return World(
         username=bench_user.username,
         password=password,

@@ -63,6 +63,16 @@ def search_cases(cases: Any, q: str) -> tuple[Any, list[str]]:
     return cases.filter(match), tried
 
 
+def choice_labels(model: Any, *names: str) -> dict[str, dict[Any, str]]:
+    """Per field, its choices' labels in the active language. Django's ``get_<field>_display``
+    rebuilds and translates the whole choice list on every call (three columns of a 25-row page:
+    75 times), which was a third of the case list page's CPU."""
+    return {
+        name: {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
+        for name in names
+    }
+
+
 @page_view
 def case_list(request: HttpRequest) -> HttpResponse:
     """Cases in scope, found by reference, document or phone number, status and sector. The
@@ -103,8 +113,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     ).order_by("-opened_on", "-id")
     page = Paginator(cases, 25).get_page(request.GET.get("page"))
     ids = [c.pk for c in page.object_list]
+    labels = choice_labels(Case, "status", "trafficking_status", "sector")
     for c in page.object_list:
         c.latest_outcome_words = screening.outcome_words(c.latest_outcome)  # type: ignore[attr-defined]
+        for name, by_value in labels.items():  # what get_<name>_display gives, translated once a page
+            setattr(c, f"{name}_label", by_value.get(getattr(c, name), getattr(c, name)))
     detail: dict[str, Any] = {"ids": ids, "searched": bool(q)}
     if q:
         detail["matched_by"] = tried  # which indexes were looked up, never the value searched
