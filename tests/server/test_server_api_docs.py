@@ -60,10 +60,16 @@ def test_the_docs_list_the_operations_with_the_internet_blocked(browser, live_se
     try:
         response = page.goto(f"{base}/api/docs/")
         assert response is not None and response.status == 200
+        # The tags start collapsed (some 180 operations): every resource is listed, and opening
+        # one lists its operations.
+        page.wait_for_selector(".opblock-tag[data-tag='cases']", timeout=30000)
+        tags = page.locator(".opblock-tag").all_inner_texts()
+        assert len(tags) >= 20, tags
+        page.locator(".opblock-tag[data-tag='cases']").click()
         page.wait_for_selector(".opblock-summary-path[data-path='/api/cases/']", timeout=30000)
         paths = page.locator(".opblock-summary-path").all_inner_texts()
         assert any(p.replace("\u200b", "") == "/api/cases/" for p in paths), paths[:10]
-        assert len(paths) >= 60
+        assert any(p.replace("\u200b", "") == "/api/cases/{id}/" for p in paths), paths[:10]
         # The page listed the operations, and asked nothing of another host, and broke no rule of
         # the CSP (a violation is reported as a console error).
         assert blocked == []

@@ -328,7 +328,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # tags start collapsed: with every app the API has some 180 operations (a tag opens on a click)
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "docExpansion": "none"},
     "COMPONENT_SPLIT_REQUEST": True,
     # <id:pk> (vigil.server.api.routers.IdConverter) is an integer id.
     "PATH_CONVERTER_OVERRIDES": {"id": int},
