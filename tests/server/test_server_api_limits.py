@@ -24,6 +24,7 @@ BARE_LISTS = {
     "/api/recruitment/worklist/": f"limit, at most and by default {MAX_PAGE_SIZE}",
     "/api/inspections/worklist/": f"limit, at most and by default {MAX_PAGE_SIZE}",
     "/api/supply/remediation/": f"limit, at most and by default {MAX_PAGE_SIZE}",
+    "/api/fieldwork/uploads/": "the organisation's latest uploads, at most 200",
     "/api/supply/risk/": f"the riskiest entities first, limit at most and by default {MAX_PAGE_SIZE}",
 }
 

@@ -61,6 +61,7 @@ SUPPLY_PLAN = (
     "what a company plans for the workers of a supplier as a group; the page asks for no names "
     "(plain text: to be encrypted, see docs/supplychain.md)"
 )
+GUIDE = "public safe-migration information, reviewed before publication; about no person"
 REGISTRY = "a public registry entry about a recruitment agency (a business), shown on public pages"
 PLAIN_TEXT_FIELDS: dict[str, str] = {
     "accounts.Organisation.name": STAFF,
@@ -163,6 +164,26 @@ PLAIN_TEXT_FIELDS: dict[str, str] = {
     "inspections.Finding.description": WORKERS_GUARDED,
     "inspections.EnforcementAction.description": WORKERS_GUARDED,
     "inspections.EnforcementAction.currency": CODE,
+    # field uploads (issue 13): codes and hashes; the answers themselves are encrypted
+    "fieldwork.FieldScreening.outcome": CODE,
+    "fieldwork.FieldScreening.ruleset": CODE,
+    "fieldwork.FieldScreening.ruleset_version": CODE,
+    "fieldwork.FieldScreening.submission_id": "the collection tool's submission UUID",
+    "fieldwork.FieldUpload.form_id": CODE,
+    "fieldwork.FieldUpload.kind": CODE,
+    "fieldwork.FieldUpload.ruleset": CODE,
+    "fieldwork.FieldUpload.ruleset_version": CODE,
+    "fieldwork.FieldUpload.sha256": CODE,
+    # safe-migration guides (issue 13): public information written by the coordinator
+    "safemigration.Guide.channels": GUIDE,
+    "safemigration.Guide.contract": GUIDE,
+    "safemigration.Guide.country": CODE,
+    "safemigration.Guide.country_name": GUIDE,
+    "safemigration.Guide.fees": GUIDE,
+    "safemigration.Guide.help": GUIDE,
+    "safemigration.Guide.rights": GUIDE,
+    "safemigration.Guide.summary": GUIDE,
+    "safemigration.Guide.warning_signs": GUIDE,
     # the national picture (issue 12): released aggregates and alerts on counts, never a person
     "national.Alert.reason": "a generated sentence about a count (observed, expected, threshold)",
     "national.Alert.series": CODE,
