@@ -57,7 +57,7 @@ def _person_values(persons: Any) -> dict[str, set[str]]:
 def _forbidden(user: User | None) -> tuple[set[str], set[str]]:
     """(values no JSON string may equal, values the body may not contain) for ``user``."""
     from vigil.server.cases.models import Person
-    from vigil.server.recruitment.models import Complaint
+    from vigil.server.recruitment.models import Agency, Complaint
 
     everyone = _person_values(Person.objects.all())
     allowed: dict[str, set[str]] = {f: set() for f in PERSON_FIELDS}
@@ -69,6 +69,11 @@ def _forbidden(user: User | None) -> tuple[set[str], set[str]]:
                 if name in allowed and isinstance(value, str):
                     allowed[name].add(value.strip())
         complaints_allowed = set(scoping.complaints_for(user).values_list("pk", flat=True))
+        # the workers an inspection team interviewed (a referred worker is also a case's person)
+        for interview in scoping.interviews_for(user):
+            for value in (interview.worker_name, interview.worker_contact):
+                if value and value.strip():
+                    allowed["given_name"].add(value.strip())
     allowed_any = set().union(*allowed.values())
     exact: set[str] = set()
     anywhere: set[str] = set()
@@ -77,10 +82,12 @@ def _forbidden(user: User | None) -> tuple[set[str], set[str]]:
             exact.add(value)
             if f in ANYWHERE and len(value) >= 6:
                 anywhere.add(value)
+    # an agency name a complainant typed that is the registry's own (public) name reveals nothing
+    registry = {name.strip() for name in Agency.objects.values_list("legal_name", flat=True)}
     for complaint in Complaint.objects.exclude(pk__in=complaints_allowed):
         for f in COMPLAINT_FIELDS:
             value = (getattr(complaint, f) or "").strip()
-            if len(value) >= 6:
+            if len(value) >= 6 and value not in registry:
                 exact.add(value)
     return exact - allowed_any, anywhere - allowed_any
 

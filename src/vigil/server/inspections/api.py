@@ -182,7 +182,7 @@ class VisitViewSet(
             raise _invalid(exc) from None
         return Response(self.get_serializer(visit).data)
 
-    @extend_schema(request=s.VisitFollowUpInput, responses=s.VisitSerializer)
+    @extend_schema(request=s.VisitFollowUpInput, responses={201: s.VisitSerializer})
     @action(detail=True, methods=["post"], url_path="follow-up")
     def follow_up(self, request: Any, pk: str | None = None) -> Response:
         visit = self.get_object()

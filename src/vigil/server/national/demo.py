@@ -26,7 +26,7 @@ FORMS = (
     ["ForcedLabour"],
     ["SexualExploitation"],
     ["ForcedLabour", "SexualExploitation"],
-    ["ForcedCriminality"],
+    ["ForcedBegging"],
 )
 
 

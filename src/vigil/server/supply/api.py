@@ -219,7 +219,7 @@ class AuditViewSet(_Chain, mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
         obj = serializer.save(organisation=entity.organisation, recorded_by=self.request.user)
         self.audit("create", obj, fields=changed_fields(serializer))
 
-    @extend_schema(request=s.FindingInput, responses=s.FindingSerializer)
+    @extend_schema(request=s.FindingInput, responses={201: s.FindingSerializer})
     @action(detail=True, methods=["post"])
     def findings(self, request: Any, pk: str | None = None) -> Response:
         audit_obj = self.get_object()
