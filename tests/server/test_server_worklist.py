@@ -135,3 +135,48 @@ def test_the_work_list_is_audited_as_a_list_of_cases(users, work):
     entry = AuditEntry.objects.filter(actor_id=users["caseworker"].pk, action="list").latest("id")
     assert entry.detail["page"] == "home"
     assert set(entry.detail["ids"]) == {work["mine"].pk, work["closed"].pk}
+
+
+def test_the_work_list_names_the_visits_due_and_the_open_alerts(demo_users_for_apps):
+    """The inspections and national apps add their lines: the visits of the user's team due
+    within a week or overdue, and the alerts waiting for a decision; a line is one click from the
+    action, and only case lines are audited as case ids."""
+    from django.utils import timezone
+
+    from vigil.server.audit.models import AuditEntry
+    from vigil.server.inspections.models import Visit
+    from vigil.server.national.models import Alert
+    from vigil.server.web.worklist import work_for
+
+    lead, coordinator, inspector = demo_users_for_apps
+    today = timezone.localdate()
+    due = Visit.objects.filter(status="planned", scheduled_on__lte=today + timedelta(days=7))
+    sections = {s.key: s for s in work_for(lead, today)}
+    assert "visits" in sections and sections["visits"].total == due.count() > 0
+    line = sections["visits"].lines[0]
+    assert line.kind == "visit" and line.url == f"/inspections/visits/{line.case_id}/"
+    assert "visits" not in {s.key for s in work_for(coordinator, today)}
+
+    open_alerts = Alert.objects.filter(status="open")
+    sections = {s.key: s for s in work_for(coordinator, today)}
+    assert sections["alerts"].total == open_alerts.count() > 0
+    assert "alerts" not in {s.key for s in work_for(inspector, today)}
+
+    c = Client()
+    c.force_login(coordinator)
+    r = c.get("/")
+    assert r.status_code == 200  # the coordinator lands on the work list, not the statistics page
+    body = r.content.decode()
+    assert f'href="/national/alerts/{open_alerts.order_by("week", "id").first().pk}/"' in body
+    entry = AuditEntry.objects.filter(actor_id=coordinator.pk, action="list").latest("id")
+    assert entry.detail["ids"] == []  # alert ids are not recorded as case ids
+
+
+@pytest.fixture
+def demo_users_for_apps(db):
+    from vigil.server.accounts.models import User
+    from vigil.server.cases.demo import load_demo
+
+    load_demo()
+    users = User.objects
+    return tuple(users.get(username=name) for name in ("inspection_lead", "coordinator", "inspector"))

@@ -31,6 +31,7 @@ def overdue_section(user: Any, today: date) -> Any:
             m.due,
             reverse("supply:plan", args=[m.plan_id]),
             str(_("Open the plan")),
+            "plan",
         ),
         reverse("supply:plans"),
     )

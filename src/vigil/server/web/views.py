@@ -81,8 +81,12 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:login")
     if request.user.can("referral.receive") and not request.user.can("case.view"):  # type: ignore[union-attr]
         return redirect("referrals:referral-inbox")
-    if request.user.can("stats.view") and not request.user.can("case.view"):  # type: ignore[union-attr]
-        return redirect("statistics:statistics")
+    if (
+        request.user.can("stats.view")  # type: ignore[union-attr]
+        and not request.user.can("case.view")  # type: ignore[union-attr]
+        and not request.user.can("alerts.manage")  # type: ignore[union-attr]
+    ):
+        return redirect("statistics:statistics")  # a coordinator lands on the work list (alerts)
     if request.user.can("breach.manage") and not request.user.can("case.view"):  # type: ignore[union-attr]
         return redirect("breaches:register")  # administrators: no case content, the register is theirs
     if request.user.can("recruitment.view") and not request.user.can("case.view"):  # type: ignore[union-attr]
@@ -93,7 +97,7 @@ def home(request: HttpRequest) -> HttpResponse:
     from vigil.server.web.worklist import work_for
 
     sections = work_for(request.user, timezone.localdate())
-    ids = sorted({line.case_id for s in sections for line in s.lines})
+    ids = sorted({line.case_id for s in sections for line in s.lines if line.kind == "case"})
     # the work list shows references of cases: audited as a list, like the case list
     record(
         "list",

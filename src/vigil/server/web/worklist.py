@@ -28,6 +28,7 @@ class Line:
     when: date | None
     url: str
     action: str
+    kind: str = "case"  # what case_id is the id of: a case, or a visit, plan or alert
 
 
 @dataclass
@@ -47,6 +48,8 @@ def work_for(user: Any, today: date) -> list[Section]:
         _emergency_alerts(user),
         _near_retention(user, today),
         _overdue_milestones(user, today),
+        _visits_due(user, today),
+        _open_alerts(user, today),
     ]
     return [s for s in sections if s is not None]
 
@@ -184,3 +187,15 @@ def _overdue_milestones(user: Any, today: date) -> Section | None:
     from vigil.server.supply.worklist import overdue_section
 
     return overdue_section(user, today)
+
+
+def _visits_due(user: Any, today: date) -> Section | None:
+    from vigil.server.inspections.worklist import visits_due_section
+
+    return visits_due_section(user, today)
+
+
+def _open_alerts(user: Any, today: date) -> Section | None:
+    from vigil.server.national.worklist import open_alerts_section
+
+    return open_alerts_section(user, today)
