@@ -40,7 +40,10 @@ class Entity(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
-    workers = models.PositiveIntegerField(_("workers"), null=True, blank=True)
+    # the same bound on every database (the schema must not depend on the backend's integer range)
+    workers = models.PositiveIntegerField(
+        _("workers"), null=True, blank=True, validators=[MaxValueValidator(2_147_483_647)]
+    )
     licence = models.CharField(_("recruiter licence"), max_length=16, blank=True)
     fee_breaches = models.PositiveIntegerField(_("fee breaches"), null=True, blank=True)
     prior = models.FloatField(_("own risk given"), null=True, blank=True, validators=UNIT)

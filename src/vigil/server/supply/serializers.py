@@ -20,6 +20,12 @@ from vigil.server.supply.models import (
 
 
 class EntitySerializer(serializers.ModelSerializer):
+    # declared, so that the schema is the same on every database (the backend's integer range)
+    workers = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False, allow_null=True)
+    fee_breaches = serializers.IntegerField(
+        min_value=0, max_value=2_147_483_647, required=False, allow_null=True
+    )
+
     class Meta:
         model = Entity
         fields = (
