@@ -14,6 +14,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
+from vigil.server.api.pagination import MAX_PAGE_SIZE
+
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 # Ids in URLs: ASCII digits, at most 19 of them (INT64_MAX has 19); see api.routers.
@@ -55,3 +57,10 @@ def int_param(request: Any, name: str, *, default: int | None = None) -> int | N
         message = _("Expected a number between %(low)s and %(high)s.") % {"low": INT64_MIN, "high": INT64_MAX}
         raise exceptions.ValidationError({name: [message]})
     return int(raw)
+
+
+def limit_param(request: Any, name: str = "limit") -> int:
+    """A list's ``limit``: a whole number (a 400 naming it otherwise), at most and by default the
+    page maximum, so that no answer grows with the size of the data."""
+    limit = int_param(request, name)
+    return min(limit, MAX_PAGE_SIZE) if limit and limit > 0 else MAX_PAGE_SIZE

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from vigil.server import scoping
 from vigil.server.api.pagination import MAX_PAGE_SIZE
-from vigil.server.api.params import int_param
+from vigil.server.api.params import int_param, limit_param
 from vigil.server.api.viewsets import AuditedViewSet, changed_fields
 from vigil.server.inspections import serializers as s
 from vigil.server.inspections import services
@@ -422,12 +422,11 @@ class WorklistView(APIView):
         ],
     )
     def get(self, request: Any) -> Response:
-        limit = int_param(request, "limit")
         region = (request.query_params.get("region") or "").strip()[:64] or None
         lines = services.worklist(
             scoping.workplaces_for(request.user),
             region=region,
-            limit=min(limit, MAX_PAGE_SIZE) if limit and limit > 0 else MAX_PAGE_SIZE,
+            limit=limit_param(request),
         )
         services.audit(
             "worklist", request.user, via="api", request=request, ids=[ln.workplace.pk for ln in lines]

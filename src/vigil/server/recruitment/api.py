@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from vigil.server import scoping
 from vigil.server.api.pagination import MAX_PAGE_SIZE
-from vigil.server.api.params import int_param
+from vigil.server.api.params import int_param, limit_param
 from vigil.server.api.viewsets import AuditedViewSet, changed_fields
 from vigil.server.recruitment import serializers as s
 from vigil.server.recruitment import services
@@ -364,10 +364,9 @@ class WorklistView(APIView):
         ],
     )
     def get(self, request: Any) -> Response:
-        limit = int_param(request, "limit")
         lines = services.worklist(
             scoping.agencies_for(request.user),
-            limit=min(limit, MAX_PAGE_SIZE) if limit and limit > 0 else MAX_PAGE_SIZE,
+            limit=limit_param(request),
         )
         services.audit(
             "worklist",

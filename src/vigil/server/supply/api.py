@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from vigil.errors import InputError
 from vigil.server import scoping
 from vigil.server.api.pagination import MAX_PAGE_SIZE
-from vigil.server.api.params import int_param
+from vigil.server.api.params import limit_param
 from vigil.server.api.viewsets import AuditedViewSet, changed_fields
 from vigil.server.supply import serializers as s
 from vigil.server.supply import services
@@ -368,13 +368,6 @@ def _org_for_read(request: Any) -> Any:
     return org
 
 
-def _limit(request: Any) -> int:
-    """``limit``: a whole number (a 400 naming it otherwise), at most and by default the page
-    maximum, so that no answer grows with the size of the chain."""
-    limit = int_param(request, "limit")
-    return min(limit, MAX_PAGE_SIZE) if limit and limit > 0 else MAX_PAGE_SIZE
-
-
 class RiskView(_ChainView):
     """Risk of every entity of the chain: own risk (inherent prior raised by findings), worst-path
     risk R with its path, exposure E, and the sources behind R."""
@@ -390,7 +383,7 @@ class RiskView(_ChainView):
         ],
     )
     def get(self, request: Any) -> Response:
-        limit = _limit(request)
+        limit = limit_param(request)
         cr = services.chain_risk(_org_for_read(request))
         rows = []
         ranked = sorted(cr.risks.items(), key=lambda kv: (-kv[1].risk, -kv[1].exposure, str(kv[0])))
@@ -433,7 +426,7 @@ class RemediationView(_ChainView):
         responses=s.RemediationLineSerializer(many=True),
     )
     def get(self, request: Any) -> Response:
-        limit = _limit(request)
+        limit = limit_param(request)
         cr, lines = services.remediation(_org_for_read(request))
         lines = lines[:limit]
         rows = [
