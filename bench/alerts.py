@@ -4,7 +4,8 @@ The latest week of every unit is evaluated with the defaults of ``vigil alerts d
 (b=3, w=3, noPeriods=10, reweighting, trend test). The baseline, measured in the same run, is
 the naive way: one statsmodels quasi-Poisson GLM per unit and fit (with and without trend,
 each reweighted), on a sample of units, extrapolated to all of them. The two agree on
-``upper`` (the largest relative difference on the sample is printed).
+``upper`` (the largest relative difference on the sample is printed); R's own agreement is
+tested in tests/stats/test_farrington_r.py.
 
 Prints
 BENCH alerts_detect_10000x260 value=<s> unit=s baseline=<s, extrapolated> ratio=<baseline/value>
@@ -38,9 +39,11 @@ def naive_upper(y: np.ndarray, x_t: np.ndarray, x0_t: np.ndarray, x_nt: np.ndarr
         s = 1.5 * (y ** (2 / 3) * mu ** (-1 / 6) - mu ** 0.5) / np.sqrt(phi * (1 - hat))
         inv = np.where(s > control.weights_threshold, s ** -2.0, 1.0)
         omega = len(y) / inv.sum() * inv
-        model = sm.GLM(y, x, family=sm.families.Poisson(), var_weights=omega).fit(scale="X2",
-                                                                                  use_t=True)
-        return model, max(model.scale, 1.0)
+        glm = sm.GLM(y, x, family=sm.families.Poisson(), var_weights=omega)
+        pearson = glm.fit(scale="X2")
+        # R's summary.glm after farringtonFlexible's refit (see vigil.stats.farrington._fit_flexible)
+        reported = float(np.sum(omega * ((y - pearson.mu) / pearson.mu) ** 2) / (len(y) - x.shape[1]))
+        return glm.fit(scale=reported, use_t=True), max(pearson.scale, 1.0)
 
     model, phi = fit(x_t)
     pred = model.get_prediction(x0_t[None, :])

@@ -76,9 +76,11 @@ def test_irls_agrees_with_statsmodels_weighted_quasi_poisson() -> None:
         ref = sm.GLM(y[u, idx], x, family=sm.families.Poisson(), var_weights=weights[u]).fit(
             scale="X2", use_t=True)
         np.testing.assert_allclose(fit.beta[u], ref.params, rtol=1e-6, atol=1e-9)
-        np.testing.assert_allclose(fit.pearson_disp[u], ref.scale, rtol=1e-6)
+        # the dispersion and covariance use the last iteration's working weights, as R's glm.fit
+        # (statsmodels the final ones): the two agree to the convergence tolerance
+        np.testing.assert_allclose(fit.pearson_disp[u], ref.scale, rtol=1e-5)
         np.testing.assert_allclose(np.sqrt(fit.xtwx_inv[u, 1, 1] * fit.pearson_disp[u]),
-                                   ref.bse[1], rtol=1e-6)
+                                   ref.bse[1], rtol=1e-5)
         assert fit.converged[u]
 
 
@@ -124,9 +126,16 @@ def test_trend_kept_only_when_significant() -> None:
     rising = rng.poisson(seasonal(n, 5.0, 0.008), size=(units, n)).astype(float)
     flat = rng.poisson(seasonal(n, 15.0), size=(units, n)).astype(float)
     res_r = detect([str(i) for i in range(units)], mondays(n), rising, evaluate_last=1)
-    res_f = detect([str(i) for i in range(units)], mondays(n), flat, evaluate_last=1)
     assert sum(r.trend for r in res_r) >= 0.9 * units
+    # Without reweighting the trend's t-test uses the Pearson dispersion and a flat series
+    # rarely keeps a trend. With reweighting, R's farringtonFlexible tests the trend with a
+    # dispersion divided by the mean (see _fit_flexible), so it keeps far more trends on series
+    # of high counts; Vigil does as R does (test_farrington_r.py).
+    plain = FarringtonControl(reweight=False)
+    res_f = detect([str(i) for i in range(units)], mondays(n), flat, plain, evaluate_last=1)
     assert sum(r.trend for r in res_f) <= 0.25 * units
+    res_fw = detect([str(i) for i in range(units)], mondays(n), flat, evaluate_last=1)
+    assert sum(r.trend for r in res_fw) > sum(r.trend for r in res_f)
     off = detect([str(i) for i in range(units)], mondays(n), rising,
                  FarringtonControl(trend=False), evaluate_last=1)
     assert not any(r.trend for r in off)

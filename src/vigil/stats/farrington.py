@@ -160,6 +160,11 @@ class _Fit:
     hat: FloatArray  # (U, m)
     pearson_disp: FloatArray  # (U,)
     converged: NDArray[np.bool_]  # (U,)
+    # the dispersion R's summary.glm and predict.glm see afterwards (see _fit_flexible)
+    summary_disp: FloatArray | None = None
+
+    def reported_disp(self) -> FloatArray:
+        return self.pearson_disp if self.summary_disp is None else self.summary_disp
 
 
 def _inverse(a: FloatArray) -> FloatArray:
@@ -184,24 +189,30 @@ def _solve(a: FloatArray, b: FloatArray) -> FloatArray:
     return np.asarray(np.einsum("upq,uq->up", _inverse(a), b), dtype=np.float64)
 
 
-def _irls(x: FloatArray, y: FloatArray, weights: FloatArray,
-          start: FloatArray | None = None) -> _Fit:
-    """Quasi-Poisson log-link fit of every row of ``y`` on ``x`` with prior ``weights`` (as glm).
+def _deviance(y: FloatArray, mu: FloatArray, weights: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(y > 0, y * np.log(y / mu), 0.0)
+    return np.asarray(2.0 * np.sum(weights * (term - (y - mu)), axis=1), dtype=np.float64)
 
-    Iteratively reweighted least squares from ``mu = y + 0.1``, stopping a unit when the
-    relative change of its deviance is below 1e-8 (R's ``glm.control``), at most 25 iterations.
+
+def _irls(x: FloatArray, y: FloatArray, weights: FloatArray) -> _Fit:
+    """Quasi-Poisson log-link fit of every row of ``y`` on ``x`` with prior ``weights``, as glm.fit.
+
+    The iterations follow R's ``glm.fit`` step by step, so that the estimates agree with R's to
+    far better than the convergence tolerance: start from ``mu = y + 0.1`` (the Poisson family's
+    ``mustart``) with the deviance there as the previous deviance; stop a unit when the relative
+    change of its deviance is below 1e-8 (``glm.control``), at most 25 iterations. As in R, the
+    covariance, the hat values and the dispersion use the working weights of the last iteration
+    (computed from the mean before its update) and the working residuals at the final mean.
     """
     units, m = y.shape
     p = x.shape[1]
-    if start is None:
-        mu = y + 0.1
-        eta = np.log(mu)
-    else:  # warm start (the same optimum, fewer iterations)
-        eta = start @ x.T
-        mu = np.exp(eta)
-    dev_old = np.full(units, np.inf)
+    mu = y + 0.1
+    eta = np.log(mu)
+    dev_old = _deviance(y, mu, weights)
     converged = np.zeros(units, dtype=bool)
     beta = np.zeros((units, p))
+    w_last = weights * mu
     active = np.arange(units)
     # rows of x as flattened outer products: X'WX of every unit is then one matrix product
     outer = (x[:, :, None] * x[:, None, :]).reshape(m, p * p)
@@ -212,21 +223,20 @@ def _irls(x: FloatArray, y: FloatArray, weights: FloatArray,
         beta_a = _solve((wk @ outer).reshape(-1, p, p), (wk * z) @ x)
         eta_a = beta_a @ x.T
         mu_a = np.exp(eta_a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.where(ya > 0, ya * np.log(ya / mu_a), 0.0)
-        dev = 2.0 * np.sum(wa * (term - (ya - mu_a)), axis=1)
+        dev = _deviance(ya, mu_a, wa)
         done = np.abs(dev - dev_old[active]) / (np.abs(dev) + 0.1) < EPSILON
-        beta[active], eta[active], mu[active] = beta_a, eta_a, mu_a
+        beta[active], eta[active], mu[active], w_last[active] = beta_a, eta_a, mu_a, wk
         dev_old[active] = dev
         converged[active[done]] = True
         active = active[~done]
         if active.size == 0:
             break
-    # the inverse at the final estimates (R's summary and hatvalues use the last weights)
-    inv = _inverse(((weights * mu) @ outer).reshape(-1, p, p))
-    hat = (weights * mu) * (inv.reshape(units, p * p) @ outer.T)
+    inv = _inverse((w_last @ outer).reshape(-1, p, p))
+    hat = w_last * (inv.reshape(units, p * p) @ outer.T)
     df = m - p
-    disp = np.sum(weights * (y - mu) ** 2 / mu, axis=1) / df if df > 0 else np.full(units, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        resid = (y - mu) / mu
+    disp = np.sum(w_last * resid ** 2, axis=1) / df if df > 0 else np.full(units, np.nan)
     return _Fit(beta, mu, inv, hat, disp, converged)
 
 
@@ -245,9 +255,20 @@ def _fit_flexible(x: FloatArray, y: FloatArray, control: FarringtonControl) -> t
             gamma = y.shape[1] / np.sum(inv_sq, axis=1)
         omega = gamma[:, None] * inv_sq
         first_converged = fit.converged
-        fit = _irls(x, y, omega, start=fit.beta)
+        fit = _irls(x, y, omega)
         fit.converged = first_converged  # R checks convergence of the first fit only
         phi = np.maximum(fit.pearson_disp, 1.0)
+        # After computing phi, algo.farrington.fitGLM.flexible stores the prior weights omega in
+        # the model's `weights` slot, where glm keeps the working weights (omega * mu for the log
+        # link). summary.glm, which predict.glm (the standard error of the prediction) and the
+        # trend's t-test then call, computes its dispersion from that slot:
+        # sum(omega * ((y - mu) / mu)^2) / df instead of the Pearson sum(omega * (y - mu)^2 / mu) / df.
+        # The thresholds of farringtonFlexible depend on it, so it is reproduced here; phi (in
+        # tau = phi + se^2 / mu0 and the weights) stays the Pearson dispersion, as in R.
+        df = y.shape[1] - x.shape[1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fit.summary_disp = (np.sum(omega * ((y - fit.mu) / fit.mu) ** 2, axis=1) / df
+                                if df > 0 else np.full(y.shape[0], np.nan))
     return fit, phi
 
 
@@ -275,7 +296,7 @@ def _design(
 def _predict(fit: _Fit, x0: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Predicted mean and its standard error on the response scale (summary dispersion)."""
     eta0 = fit.beta @ x0
-    var_eta = np.einsum("p,upq,q->u", x0, fit.xtwx_inv, x0) * fit.pearson_disp
+    var_eta = np.einsum("p,upq,q->u", x0, fit.xtwx_inv, x0) * fit.reported_disp()
     mu0 = np.exp(eta0)
     return mu0, mu0 * np.sqrt(np.maximum(var_eta, 0.0))
 
@@ -338,7 +359,7 @@ def _detect_week(units: Sequence[str], dates: Sequence[dt.date], y_all: FloatArr
         x_t, x0_t, _ = _design(levels, k, trend=True)
         fit_t, phi_t = _fit_flexible(x_t, y, control)
         mu_t, se_t = _predict(fit_t, x0_t)
-        se_beta = np.sqrt(fit_t.xtwx_inv[:, 1, 1] * fit_t.pearson_disp)
+        se_beta = np.sqrt(fit_t.xtwx_inv[:, 1, 1] * fit_t.reported_disp())
         with np.errstate(divide="ignore", invalid="ignore"):
             tstat = fit_t.beta[:, 1] / se_beta
         pval = 2.0 * sps.t.sf(np.abs(tstat), x_t.shape[0] - x_t.shape[1])
