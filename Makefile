@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser run test lint bench soak fuzz fuzz-long sbom audit clean
+.PHONY: install browser run test lint bench soak scale fuzz fuzz-long sbom audit clean
 
 install: $(STAMP)
 
@@ -47,14 +47,23 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-# every benchmark at its default size, except the 10-minute soak (make soak)
+# every benchmark at its default size, except the 10-minute soak (make soak) and the Spark
+# linkage (make scale)
 bench: install
-	@for f in bench/*.py; do [ $$f = bench/load.py ] && continue; echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in bench/*.py; do case $$f in bench/load.py|bench/linkage_spark.py) continue;; esac; echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 # load and soak (issue 14): 100,000 cases, fixed-rate mix for 10 minutes; PostgreSQL (its own
 # database vigil_load) when DATABASE_URL is a PostgreSQL URL, SQLite otherwise
 soak: install
 	$(BIN)/python bench/load.py --duration 600
+
+# the scale path (issue 14, decision 49): pyspark (the scale extra; Java 17 needed), the Spark
+# linkage test in local mode, then bench/linkage_spark.py (SCALE_RECORDS records, default 1,000,000)
+SCALE_RECORDS ?= 1000000
+scale: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,scale]'
+	$(BIN)/python -m pytest -q tests/stats/test_linkage_spark.py
+	$(BIN)/python bench/linkage_spark.py $(SCALE_RECORDS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -30,6 +30,7 @@ import io
 import logging
 import math
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -425,8 +426,13 @@ def _splink_logging(verbose: bool) -> Iterator[None]:
         splink_logger.propagate = old_propagate
 
 
-def _db_api(config: LinkageConfig) -> Any:
-    """Create the Splink database API of the configured backend (Spark only when asked)."""
+def _db_api(config: LinkageConfig, scratch: str | None = None) -> Any:
+    """Create the Splink database API of the configured backend (Spark only when asked).
+
+    Splink's Spark backend checkpoints intermediate tables, which needs a checkpoint directory:
+    ``spark.checkpoint_dir`` when configured, otherwise ``scratch`` (a temporary directory the
+    caller removes when the linkage ends, since the checkpoints hold the lists' names).
+    """
     if config.backend == "duckdb":
         from splink import DuckDBAPI
 
@@ -439,17 +445,22 @@ def _db_api(config: LinkageConfig) -> Any:
             "install pyspark (and Java) or set 'backend: duckdb'",
             f"{config.source}, key backend",
         ) from None
-    from splink import SparkAPI
+    from splink.backends.spark import SparkAPI, similarity_jar_location
 
     opts = config.spark
     builder = SparkSession.builder.master(str(opts.get("master", "local[*]"))).appName(
         str(opts.get("app_name", "vigil-linkage"))
     )
-    for key, value in dict(opts.get("conf", {})).items():
-        builder = builder.config(str(key), str(value))
+    conf = {str(k): str(v) for k, v in dict(opts.get("conf", {})).items()}
+    # Splink's string similarities (Jaro-Winkler, ...) are Scala UDFs in a jar it ships for the
+    # installed Spark major version; without it on the classpath the comparisons cannot run
+    conf.setdefault("spark.jars", similarity_jar_location())
+    for key, value in conf.items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    if "checkpoint_dir" in opts:
-        spark.sparkContext.setCheckpointDir(str(opts["checkpoint_dir"]))
+    checkpoint = opts.get("checkpoint_dir", scratch)
+    if checkpoint is not None:
+        spark.sparkContext.setCheckpointDir(str(checkpoint))
     return cast(Any, SparkAPI)(spark_session=spark)
 
 
@@ -643,8 +654,11 @@ def _link(records: NormalisedRecords, config: LinkageConfig, *, verbose: bool) -
 
     notes: list[str] = []
     n = len(records)
-    with _splink_logging(verbose):
-        db_api = _db_api(config)
+    with _splink_logging(verbose), contextlib.ExitStack() as stack:
+        scratch = None
+        if config.backend == "spark" and "checkpoint_dir" not in config.spark:
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="vigil-spark-"))
+        db_api = _db_api(config, scratch)
         try:
             table = _register(db_api, config, records)
             settings = SettingsCreator(
@@ -684,9 +698,12 @@ def _link(records: NormalisedRecords, config: LinkageConfig, *, verbose: bool) -
             cluster_table = clusters.as_pyarrow_table()
             uids = cluster_table.column("unique_id").to_pylist()
             cids = cluster_table.column("cluster_id").to_pylist()
-        except SplinkException as exc:
+        except Exception as exc:
             # Splink's message carries SQL and the backend's error, which may quote data:
-            # shown only when verbose output was asked for.
+            # shown only when verbose output was asked for. Spark's own errors (py4j, pyspark)
+            # reach here unwrapped by Splink, so with that backend every error is reported so.
+            if not (isinstance(exc, SplinkException) or config.backend == "spark"):
+                raise
             if verbose:
                 print(f"splink: {exc}", file=sys.stderr)
             raise EstimationError(
