@@ -12,6 +12,7 @@ database of its own beside the one of ``DATABASE_URL`` (``<name>_dblost``) and d
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -49,15 +50,16 @@ if sys.argv[1] == "setup":
     from vigil.server.cases.models import Case, Person
     a = Organisation.objects.create(name="Inspectorate A", kind="labour_inspectorate", country="FRA")
     user = User.objects.create(username="worker", role="caseworker", organisation=a, scope="organisation")
-    person = Person.objects.create(given_name="Lost", family_name="Connection", organisation=a, created_by=user)
+    person = Person.objects.create(given_name="Lost", family_name="Connection", organisation=a,
+                                   created_by=user)
     case = Case.objects.create(person=person, organisation=a, owner=user)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
-    print(json.dumps({"token": ApiToken.issue(user)[1], "case": case.pk, "cookie": settings.SESSION_COOKIE_NAME,
-                      "session": session.session_key}))
+    print(json.dumps({"token": ApiToken.issue(user)[1], "case": case.pk,
+                      "cookie": settings.SESSION_COOKIE_NAME, "session": session.session_key}))
     sys.exit(0)
 
 from waitress import serve
@@ -119,10 +121,8 @@ class Proxy:
     def _close(self, s: socket.socket) -> None:
         with self.lock:
             self.open.discard(s)
-        try:
+        with contextlib.suppress(OSError):
             s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         s.close()
 
     def cut(self) -> None:
@@ -242,8 +242,10 @@ class Load:
             return urllib.request.Request(f"{w['url']}/api/cases/{w['case']}/", headers=headers)
         if kind == "api-write":
             body = json.dumps({"case": w["case"], **SCREENING}).encode()
-            return urllib.request.Request(f"{w['url']}/api/screenings/", data=body, headers=headers, method="POST")
-        return urllib.request.Request(f"{w['url']}/cases/", headers={"Cookie": f"{w['cookie']}={w['session']}"})
+            return urllib.request.Request(f"{w['url']}/api/screenings/", data=body, headers=headers,
+                                          method="POST")
+        cookie = f"{w['cookie']}={w['session']}"
+        return urllib.request.Request(f"{w['url']}/cases/", headers={"Cookie": cookie})
 
     def _run(self, i: int) -> None:
         kinds = ("api-read", "api-write", "page")
@@ -308,7 +310,8 @@ def _terminate_server_backends(world: dict[str, Any]) -> int:
 
     with psycopg.connect(world["admin_url"], autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
             (world["db"],),
         ).fetchall()
     return len(rows)
@@ -339,7 +342,9 @@ def test_postgresql_lost_under_load_is_503_then_recovers_without_restart(pg_worl
     answers = load.answers
 
     before = load.between(t0, t_cut)
-    assert len(before) >= 10 and all(_ok(a) for a in before), [(a.kind, a.status) for a in before if not _ok(a)]
+    assert len(before) >= 10 and all(_ok(a) for a in before), [
+        (a.kind, a.status) for a in before if not _ok(a)
+    ]
 
     down = load.between(t_cut + 0.05, t_restore)
     assert len(down) >= 3, "no request was answered while PostgreSQL was away"
