@@ -26,10 +26,12 @@ test: install browser
 fuzz: install
 	VIGIL_FUZZ_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz
 
-# the long versions of both fuzzers: imports (as make fuzz) and the API per role (60 random
-# examples per operation and role; VIGIL_API_FUZZ_EXAMPLES to change)
+# the long versions of the fuzzers: imports (as make fuzz), the API per role (60 random examples
+# per operation and role; VIGIL_API_FUZZ_EXAMPLES to change) and the stateful API sequences (60
+# random scenarios of up to 12 steps; VIGIL_API_STATEFUL_EXAMPLES, VIGIL_API_STATEFUL_STEPS)
 fuzz-long: install
-	VIGIL_FUZZ_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz tests/server/test_server_api_fuzz_roles.py
+	VIGIL_FUZZ_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz tests/server/test_server_api_fuzz_roles.py \
+		tests/server/test_server_api_stateful.py
 
 # CycloneDX SBOM of the installed environment (the package and every dependency, with versions)
 sbom: install
