@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser run test lint bench soak fuzz fuzz-long sbom audit clean
+.PHONY: install browser run test lint bench soak fuzz fuzz-long sbom audit lock clean
 
 install: $(STAMP)
 
@@ -38,6 +38,13 @@ sbom: install
 	$(BIN)/cyclonedx-py environment --pyproject pyproject.toml --mc-type application --of JSON \
 		--output-reproducible -o sbom.cdx.json $(BIN)/python
 	@echo "wrote sbom.cdx.json"
+
+# the hash-pinned lock of every dependency, runtime and development (tests/test_lock.py checks it
+# covers pyproject.toml); install from it with: pip install --require-hashes -r requirements.lock
+lock: install
+	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	@echo "wrote requirements.lock"
 
 # static analysis (medium and high findings; the justified ones are in docs/reliability.md) and
 # known vulnerabilities of the installed dependencies (needs the PyPI vulnerability service)
