@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser run test lint bench soak scale fuzz fuzz-long sbom audit clean
+.PHONY: install browser run test lint bench soak scale fuzz fuzz-long sbom audit lock clean
 
 install: $(STAMP)
 
@@ -26,16 +26,25 @@ test: install browser
 fuzz: install
 	VIGIL_FUZZ_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz
 
-# the long versions of both fuzzers: imports (as make fuzz) and the API per role (60 random
-# examples per operation and role; VIGIL_API_FUZZ_EXAMPLES to change)
+# the long versions of the fuzzers: imports (as make fuzz), the API per role (60 random examples
+# per operation and role; VIGIL_API_FUZZ_EXAMPLES to change) and the stateful API sequences (60
+# random scenarios of up to 12 steps; VIGIL_API_STATEFUL_EXAMPLES, VIGIL_API_STATEFUL_STEPS)
 fuzz-long: install
-	VIGIL_FUZZ_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz tests/server/test_server_api_fuzz_roles.py
+	VIGIL_FUZZ_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz tests/server/test_server_api_fuzz_roles.py \
+		tests/server/test_server_api_stateful.py
 
 # CycloneDX SBOM of the installed environment (the package and every dependency, with versions)
 sbom: install
 	$(BIN)/cyclonedx-py environment --pyproject pyproject.toml --mc-type application --of JSON \
 		--output-reproducible -o sbom.cdx.json $(BIN)/python
 	@echo "wrote sbom.cdx.json"
+
+# the hash-pinned lock of every dependency, runtime and development (tests/test_lock.py checks it
+# covers pyproject.toml); install from it with: pip install --require-hashes -r requirements.lock
+lock: install
+	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	@echo "wrote requirements.lock"
 
 # static analysis (medium and high findings; the justified ones are in docs/reliability.md) and
 # known vulnerabilities of the installed dependencies (needs the PyPI vulnerability service)

@@ -396,7 +396,7 @@ def test_scheduler_thread_ticks_survives_errors_and_stops(monkeypatch):
     ticks: list[int] = []
     twice = threading.Event()
 
-    def fake_run_due() -> list[JobRun]:
+    def fake_run_due(**kwargs: Any) -> list[JobRun]:
         ticks.append(1)
         if len(ticks) >= 2:
             twice.set()
@@ -411,3 +411,106 @@ def test_scheduler_thread_ticks_survives_errors_and_stops(monkeypatch):
     finally:
         thread.stop()
     assert not thread.is_alive()
+
+
+# --- clock steps (issue 14: neither skipped nor run twice) -----------------------------------
+
+HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
+
+
+class FakeClock:
+    """The wall clock of the runner, moved by hand: ``tick`` is a minute of real time passing,
+    ``step`` the clock jumping (NTP, a clock set by hand) without time passing."""
+
+    def __init__(self, start: Any) -> None:
+        self.now = start
+
+    def __call__(self) -> Any:
+        return self.now
+
+    def step(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+def _tick(clock: FakeClock, job: Counter, minutes: int) -> list[int]:
+    """Let ``minutes`` of real time pass, the scheduler ticking each minute; the minutes (1-based)
+    at which the job ran."""
+    ran = []
+    for minute in range(1, minutes + 1):
+        clock.step(MINUTE)
+        before = job.calls
+        run_due(clock=clock)
+        assert job.calls - before in (0, 1)
+        if job.calls > before:
+            ran.append(minute)
+    return ran
+
+
+def test_clock_step_forward_runs_a_due_job_once_not_once_per_missed_interval(db, isolated):
+    job = Counter()
+    register("hourly", job, every=HOUR)
+    clock = FakeClock(timezone.now().replace(microsecond=0))
+    assert _tick(clock, job, 10) == [1]  # never ran: runs at the first tick
+    clock.step(timedelta(hours=5))  # five intervals "pass" at once
+    assert _tick(clock, job, 120) == [1, 61]  # one catch-up run, then every hour again
+    assert JobRun.objects.filter(name="hourly", status="ok").count() == 3
+
+
+def test_clock_step_back_is_neither_a_second_run_nor_a_long_wait(db, isolated, caplog):
+    job = Counter()
+    register("hourly", job, every=HOUR)
+    clock = FakeClock(timezone.now().replace(microsecond=0))
+    assert _tick(clock, job, 30) == [1]
+    clock.step(-timedelta(hours=3))  # the clock now reads 2 h 31 min before the last run
+    # no run right after the step (that would be the same job twice within the hour), and the
+    # next run comes an hour after the step was seen, not when the clock catches up (3.5 hours)
+    assert _tick(clock, job, 130) == [61, 121]
+    assert "stepped back" in caplog.text
+    runs = list(JobRun.objects.filter(name="hourly").order_by("id"))
+    assert [r.status for r in runs] == ["ok", "ok", "ok"]
+    assert runs[1].started_at < runs[0].started_at  # dated by the stepped clock, as it read
+    # a second, smaller step back (behind the run after the first step) is seen the same way
+    clock.step(-timedelta(minutes=90))
+    assert _tick(clock, job, 61) == [61]
+
+
+def test_a_small_step_back_delays_by_at_most_the_step(db, isolated):
+    job = Counter()
+    register("hourly", job, every=HOUR)
+    clock = FakeClock(timezone.now().replace(microsecond=0))
+    assert _tick(clock, job, 40) == [1]
+    clock.step(-timedelta(minutes=20))  # still after the last run: the interval goes on
+    assert _tick(clock, job, 60) == [41]  # 39 + 20 minutes after the run: not twice, not skipped
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/New_York"])
+def test_daylight_saving_changes_move_nothing(db, isolated, settings, zone):
+    from datetime import UTC, datetime
+
+    settings.TIME_ZONE = zone
+    job = Counter()
+    register("hourly", job, every=HOUR)
+    # the nights the clocks go back (25 Oct 2026 in Europe, 1 Nov in the US) and forward
+    for start in (datetime(2026, 10, 24, 22, 0, tzinfo=UTC), datetime(2026, 10, 31, 22, 0, tzinfo=UTC),
+                  datetime(2026, 3, 28, 22, 0, tzinfo=UTC), datetime(2026, 3, 7, 22, 0, tzinfo=UTC)):
+        JobRun.objects.all().delete()
+        job.calls = 0
+        clock = FakeClock(start)
+        assert _tick(clock, job, 8 * 60) == [1 + 60 * h for h in range(8)]  # once an hour, 8 hours
+
+
+def test_scheduler_thread_uses_its_clock(db, isolated, monkeypatch):
+    from datetime import UTC, datetime
+
+    monkeypatch.setattr(scheduler, "close_old_connections", lambda: None)  # the test's connection
+
+    job = Counter()
+    register("hourly", job, every=HOUR)
+    clock = FakeClock(datetime(2030, 1, 1, 12, 0, tzinfo=UTC))
+    thread = scheduler.Scheduler(3600, clock=clock)
+    thread.tick()
+    thread.tick()
+    assert job.calls == 1
+    run = JobRun.objects.get(name="hourly")
+    assert run.started_at == run.finished_at == clock.now

@@ -144,6 +144,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     # A full disk (or SQLite's page limit) is a 507 saying nothing was saved, not a bare 500.
+    # A database that cannot be reached (PostgreSQL restarted, its connection cut) is a 503 with
+    # Retry-After, not a 500; the next request reconnects. Above StorageFull: a full disk stays 507.
+    "vigil.server.web.dbdown.DatabaseUnavailableMiddleware",
     "vigil.server.web.storage.StorageFullMiddleware",
 ]
 

@@ -48,6 +48,10 @@ class JobLock(models.Model):
     taken by the run's transaction does the same."""
 
     name = models.CharField(_("job"), max_length=64, primary_key=True)
+    # The clock was found behind the last success (a step back: NTP, a wrong clock set right):
+    # the interval is counted from ``counted_from`` instead of that run's start (see runner).
+    counted_from = models.DateTimeField(_("interval counted from"), null=True, blank=True, editable=False)
+    counted_from_run = models.PositiveBigIntegerField(_("for the run"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("job lock")

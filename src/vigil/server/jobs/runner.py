@@ -13,6 +13,14 @@ together (several ``vigil serve --workers``, a cron ``run_jobs`` beside the serv
 The job runs inside a savepoint of that transaction: a failing job leaves no partial change, its
 run is recorded as failed (exception class; the message only for a ``JobError``) and the other
 jobs still run. Every run is audited (action ``job``, via ``job``, counts only).
+
+Clock steps. Times are aware UTC datetimes, so a daylight-saving change of ``TIME_ZONE`` moves
+nothing. A step of the system clock (NTP, a clock set by hand) is handled so that a job is neither
+run twice nor left waiting for the clock to catch up: forward, a due job runs once (not once per
+missed interval); back, past the last success's start (the clock reads a time before that run),
+the run under the lock notes the step on the job's lock (``counted_from``) and the interval is
+counted from that moment, so the next run comes one interval later, instead of after the step plus
+one interval. The clock of the runner is injectable (``clock``) for tests.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import logging
 import os
 import socket
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,20 +43,41 @@ from vigil.server.jobs.registry import NAME_RE, Job, JobError, all_jobs, get
 
 logger = logging.getLogger(__name__)
 RESERVED_KEYS = frozenset({"job", "status", "error"})
+Clock = Callable[[], datetime]
 
 
 def last_success(name: str) -> JobRun | None:
-    return JobRun.objects.filter(name=name, status=JobRun.Status.OK).order_by("-started_at", "-id").first()
+    """The latest successful run: the latest recorded (by id), not the one whose clock reading is the
+    latest, which after the clock stepped back would be an older run."""
+    return JobRun.objects.filter(name=name, status=JobRun.Status.OK).order_by("-id").first()
 
 
-def next_due(job: Job, last_ok: JobRun | None) -> datetime | None:
+def counted_from(last_ok: JobRun, lock: JobLock | None) -> datetime:
+    """Where the interval after ``last_ok`` starts: its start, or where a step back was noted."""
+    if lock is not None and lock.counted_from is not None and lock.counted_from_run == last_ok.pk:
+        return lock.counted_from
+    return last_ok.started_at
+
+
+def _lock_row(name: str) -> JobLock | None:
+    return JobLock.objects.filter(name=name).first()
+
+
+def next_due(job: Job, last_ok: JobRun | None, lock: JobLock | None = None) -> datetime | None:
     """When the job is due after its last successful run; None: now (it never succeeded)."""
-    return None if last_ok is None else last_ok.started_at + job.every
+    return None if last_ok is None else counted_from(last_ok, lock) + job.every
+
+
+def clock_behind(job: Job, last_ok: JobRun | None, lock: JobLock | None, now: datetime) -> bool:
+    """The clock reads a time before the start the interval is counted from: it stepped back."""
+    return last_ok is not None and counted_from(last_ok, lock) > now
 
 
 def is_due(job: Job, now: datetime) -> bool:
-    due = next_due(job, last_success(job.name))
-    return due is None or due <= now
+    """Due, or the clock is behind the last run (run_job, under the lock, notes the step)."""
+    last_ok, lock = last_success(job.name), _lock_row(job.name)
+    due = next_due(job, last_ok, lock)
+    return due is None or due <= now or clock_behind(job, last_ok, lock, now)
 
 
 def acquire(name: str) -> bool:
@@ -109,14 +139,19 @@ def _host() -> Host:
 
 
 def _save(
-    job: Job, status: str, started: datetime, summary: dict[str, Any], exc: BaseException | None
+    job: Job,
+    status: str,
+    started: datetime,
+    summary: dict[str, Any],
+    exc: BaseException | None,
+    clock: Clock = timezone.now,
 ) -> JobRun:
     error_class, error_message = _error_fields(exc) if exc is not None else ("", "")
     host = _host()
     run = JobRun.objects.create(
         name=job.name,
         started_at=started,
-        finished_at=timezone.now(),
+        finished_at=max(clock(), started),
         status=status,
         summary=summary,
         error_class=error_class,
@@ -131,38 +166,58 @@ def _save(
     return run
 
 
-def run_job(job: Job, now: datetime | None = None, *, force: bool = False) -> JobRun | None:
+def run_job(
+    job: Job, now: datetime | None = None, *, force: bool = False, clock: Clock = timezone.now
+) -> JobRun | None:
     """Run one job if it is due (or ``force``) and nobody else runs it; return the run recorded
     (ok, failed, or skipped when another process holds the lock), None when it was not due."""
-    now = now or timezone.now()
+    now = now or clock()
     JobLock.objects.get_or_create(name=job.name)
     with transaction.atomic():
-        started = timezone.now()
+        started = clock()
         if not acquire(job.name):
             logger.info("job %s skipped: running in another process", job.name)
-            return _save(job, JobRun.Status.SKIPPED, started, {}, None)
-        if not force and not is_due(job, now):
+            return _save(job, JobRun.Status.SKIPPED, started, {}, None, clock)
+        last_ok, lock = last_success(job.name), _lock_row(job.name)
+        if lock is not None and last_ok is not None and clock_behind(job, last_ok, lock, now):
+            logger.warning(
+                "job %s: the clock reads %s, before its last run started (%s): the clock stepped back; "
+                "its interval now counts from this moment",
+                job.name,
+                now.isoformat(),
+                counted_from(last_ok, lock).isoformat(),
+            )
+            lock.counted_from, lock.counted_from_run = now, last_ok.pk
+            lock.save(update_fields=["counted_from", "counted_from_run"])
+        due = next_due(job, last_ok, lock)
+        if not force and due is not None and due > now:
             return None
         try:
             with transaction.atomic():
                 summary = _check_summary(job.name, job.func())
         except Exception as exc:
             logger.warning("job %s failed", job.name, exc_info=True)
-            return _save(job, JobRun.Status.FAILED, started, {}, exc)
+            return _save(job, JobRun.Status.FAILED, started, {}, exc, clock)
         logger.info("job %s done", job.name)
-        return _save(job, JobRun.Status.OK, started, summary, None)
+        return _save(job, JobRun.Status.OK, started, summary, None, clock)
 
 
-def run_due(now: datetime | None = None, *, only: str | None = None, force: bool = False) -> list[JobRun]:
+def run_due(
+    now: datetime | None = None,
+    *,
+    only: str | None = None,
+    force: bool = False,
+    clock: Clock = timezone.now,
+) -> list[JobRun]:
     """Run every due job (or only the one named; ``force``: even if not due), one after the other.
     A failing job does not stop the others. Returns the runs recorded."""
-    now = now or timezone.now()
+    now = now or clock()
     jobs = [get(only)] if only else all_jobs()
     runs = []
     for job in jobs:
         if not force and not is_due(job, now):  # cheap pre-check, without any lock
             continue
-        run = run_job(job, now, force=force)
+        run = run_job(job, now, force=force, clock=clock)
         if run is not None:
             runs.append(run)
     return runs
@@ -183,7 +238,7 @@ def statuses() -> list[JobStatus]:
     """Each registered job with its last run, last success and next due time."""
     out = []
     for job in all_jobs():
-        last = JobRun.objects.filter(name=job.name).order_by("-started_at", "-id").first()
+        last = JobRun.objects.filter(name=job.name).order_by("-id").first()
         ok = last if last is not None and last.status == JobRun.Status.OK else last_success(job.name)
-        out.append(JobStatus(job, last, ok, next_due(job, ok)))
+        out.append(JobStatus(job, last, ok, next_due(job, ok, _lock_row(job.name))))
     return out

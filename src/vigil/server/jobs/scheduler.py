@@ -14,8 +14,9 @@ import threading
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections
+from django.utils import timezone
 
-from vigil.server.jobs.runner import run_due
+from vigil.server.jobs.runner import Clock, run_due
 
 logger = logging.getLogger(__name__)
 ON = frozenset({"", "on", "true", "yes", "1"})
@@ -33,11 +34,16 @@ def scheduler_enabled() -> bool:
 
 
 class Scheduler(threading.Thread):
-    """A daemon thread calling ``run_due()`` every ``interval`` seconds until ``stop()``."""
+    """A daemon thread calling ``run_due()`` every ``interval`` seconds until ``stop()``.
 
-    def __init__(self, interval: float) -> None:
+    The wait between ticks is on the monotonic clock (``Event.wait``): a step of the wall clock
+    neither stops the ticks nor makes them come in a burst; the wall clock (``clock``, injectable)
+    only dates the runs and decides what is due (see ``runner``)."""
+
+    def __init__(self, interval: float, clock: Clock = timezone.now) -> None:
         super().__init__(name="vigil-jobs", daemon=True)
         self.interval = interval
+        self.clock = clock
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -46,7 +52,7 @@ class Scheduler(threading.Thread):
 
     def tick(self) -> None:
         try:
-            run_due()
+            run_due(clock=self.clock)
         except Exception:  # a locked SQLite database, a restarting PostgreSQL: next tick
             logger.warning("job scheduler tick failed; retrying in %.0f s", self.interval, exc_info=True)
         finally:

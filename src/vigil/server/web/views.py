@@ -3,6 +3,7 @@ pages (a problem document under ``/api/``)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from vigil.server.api.problems import problem_response
+from vigil.server.web.dbdown import unavailable_response
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -52,6 +54,10 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # An error raised by a middleware (the session, the OTP device) reaches this handler directly.
+    unavailable = unavailable_response(request, sys.exc_info()[1])
+    if unavailable is not None:
+        return unavailable
     if _is_api(request):
         return problem_response(request, 500, detail=_("The error was logged without personal data."))
     return render(
