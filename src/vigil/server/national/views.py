@@ -6,6 +6,9 @@
   such with the reason; for roles that may see cases a cell links to its cases;
 * ``/national/indicators/<id>/cases/`` the drill-down (``case.view``; never the analyst or the
   coordinator), audited;
+* ``/national/flows/`` persons per country-to-country leg of the journeys (origin, transit,
+  destination from the migration-stage timeline) as a map with arrows and a table, disclosure-checked
+  (``national.view``; counts only, for every role);
 * ``/national/releases/`` releases of annual figures (``national.release``);
 * ``/national/alerts/`` the early-warning inbox (``alerts.manage``): acknowledge or dismiss;
 * ``/public/statistics/`` (no login, rate-limited) only the released figures.
@@ -27,6 +30,7 @@ from vigil.server.national.forms import DecisionForm, ReleaseForm
 from vigil.server.national.models import Alert, Release
 from vigil.server.recruitment.public import public_page
 from vigil.server.web.access import page_view, require_capability
+from vigil.stats import geo
 from vigil.stats.indicators import PERIODS, TOTAL, IndicatorResult
 
 ROLE_TITLES = {
@@ -154,6 +158,68 @@ def pivot(request: HttpRequest, indicator_id: str) -> HttpResponse:
             "drill": drill,
             "chart": services.chart_data_uri(result),
             "k": table.k,
+        },
+    )
+
+
+def _year(request: HttpRequest, years: list[str]) -> str:
+    value = request.GET.get("year", "")
+    return value if value in years else ""
+
+
+def _country_name(code: str) -> str:
+    country = geo.countries().get(code)
+    return f"{country.name} ({code})" if country else code
+
+
+@page_view
+def flows_page(request: HttpRequest) -> HttpResponse:
+    """Persons per leg of the journeys, every leg and total disclosure-checked; no case, no drill."""
+    require_capability(request, "national.view")
+    user: Any = request.user
+    years = [str(d.year) for d in services.cases_of(user).dates("opened_on", "year", order="DESC")]
+    year = _year(request, years)
+    result = services.flows_for(user, year=year or None)
+    legs = [
+        {
+            "origin": _country_name(leg.origin),
+            "destination": _country_name(leg.destination),
+            "within": leg.origin == leg.destination,
+            "persons": leg.persons,
+            "reason": REASONS.get(leg.reason, ""),
+        }
+        for leg in result.legs
+    ]
+    countries = [
+        {
+            "name": _country_name(code),
+            "leaving": result.leaving[code],
+            "arriving": result.arriving[code],
+            "leaving_reason": REASONS.get(result.margin_reasons.get(f"leaving {code}", ""), ""),
+            "arriving_reason": REASONS.get(result.margin_reasons.get(f"arriving {code}", ""), ""),
+        }
+        for code in result.countries
+    ]
+    record(
+        "flows",
+        user=user,
+        object_type="indicator",
+        via="web",
+        request=request,
+        detail={"year": year or "all", "legs": len(result.published), "hidden": len(result.suppressed)},
+    )
+    return render(
+        request,
+        "national/flows.html",
+        {
+            "map": services.svg_data_uri(services.flow_map_svg(result)) if result.published else "",
+            "legs": legs,
+            "countries": countries,
+            "hidden": len(result.suppressed) + len(result.margin_reasons),
+            "total": result.total,
+            "k": result.k,
+            "years": years,
+            "year": year,
         },
     )
 
