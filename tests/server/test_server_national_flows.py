@@ -5,6 +5,7 @@ it (aggregates only: no case for any role, no page for roles without national.vi
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 from collections import Counter
 
@@ -44,7 +45,7 @@ def _hand_legs(cases) -> Counter:
             path.append(st.country)
     legs: Counter = Counter()
     for path in by_case.values():
-        legs.update({(path[0], path[0])} if len(path) == 1 else set(zip(path, path[1:], strict=False)))
+        legs.update({(path[0], path[0])} if len(path) == 1 else set(itertools.pairwise(path)))
     return legs
 
 

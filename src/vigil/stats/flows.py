@@ -26,7 +26,7 @@ import numpy as np
 from vigil.errors import InputError
 from vigil.stats.disclosure import DEFAULT_K, suppress_table
 
-__all__ = ["FLOW_STAGES", "FlowResult", "Leg", "Journey", "compute", "journeys"]
+__all__ = ["FLOW_STAGES", "FlowResult", "Journey", "Leg", "compute", "journeys"]
 
 FLOW_STAGES = ("recruitment", "journey", "work")
 

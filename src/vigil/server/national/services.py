@@ -33,7 +33,7 @@ from vigil.server.audit.log import record
 from vigil.server.cases.models import Case
 from vigil.server.national import columns
 from vigil.server.national.models import Alert, Release
-from vigil.stats import farrington, flows, geo
+from vigil.stats import farrington, flows, geo, indicator_i18n
 from vigil.stats.indicators import IndicatorResult, IndicatorSet, Prepared, compute, load_set, members
 
 SET_ID = "nap-2026"
@@ -46,6 +46,13 @@ def min_k() -> int:
 @cache
 def indicator_set() -> IndicatorSet:
     return load_set(getattr(settings, "VIGIL_INDICATOR_SET", SET_ID))
+
+
+def titles(lang: str | None = None) -> dict[str, str]:
+    """Each indicator's title in ``lang`` (default: the active language; English where none)."""
+    from django.utils.translation import get_language
+
+    return indicator_i18n.titles(indicator_set(), lang if lang is not None else get_language())
 
 
 def may_drill_down(user: Any) -> bool:

@@ -21,8 +21,8 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from vigil.server.audit.log import record
 from vigil.server.national import services
@@ -30,7 +30,7 @@ from vigil.server.national.forms import DecisionForm, ReleaseForm
 from vigil.server.national.models import Alert, Release
 from vigil.server.recruitment.public import public_page
 from vigil.server.web.access import page_view, require_capability
-from vigil.stats import geo
+from vigil.stats import geo, indicator_i18n
 from vigil.stats.indicators import PERIODS, TOTAL, IndicatorResult
 
 ROLE_TITLES = {
@@ -69,10 +69,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period = _period(request)
     results = _ordered(services.indicators_for(user, period=period), user.role)
     shown = [r for r in results if r.hidden is None]
+    names = services.titles()
     cards = [
         {
             "result": r,
-            "chart": services.chart_data_uri(r),
+            "title": names.get(r.id, r.title),
+            "chart": services.chart_data_uri(r, names.get(r.id, r.title)),
             "total": r.tables["total"].values[-1][0]
             if r.tables.get("total") and r.tables["total"].values
             else None,
@@ -93,7 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "title": ROLE_TITLES.get(user.role, _("National picture")),
             "cards": cards,
-            "hidden": [r for r in results if r.hidden is not None],
+            "hidden": [(names.get(r.id, r.title), r.hidden) for r in results if r.hidden is not None],
             "period": period,
             "periods": PERIODS,
             "k": services.min_k(),
@@ -120,6 +122,8 @@ def pivot(request: HttpRequest, indicator_id: str) -> HttpResponse:
     if dim not in result.tables:
         dim = TOTAL
     table = result.tables[dim]
+    title = services.titles().get(result.id, result.title)
+    dim_names = indicator_i18n.dimension_titles(iset, get_language())
     hidden = {(s.row, s.col): s.reason for s in table.suppressed}
     drill = services.may_drill_down(user)
     body = []
@@ -149,14 +153,16 @@ def pivot(request: HttpRequest, indicator_id: str) -> HttpResponse:
         "national/pivot.html",
         {
             "result": result,
+            "title": title,
             "table": table,
             "dim": dim,
-            "dims": [(d, result.tables[d].title) for d in dims],
+            "dims": [(d, _("Total") if d == TOTAL else dim_names.get(d, result.tables[d].title))
+                     for d in dims],
             "body": body,
             "period": period,
             "periods": PERIODS,
             "drill": drill,
-            "chart": services.chart_data_uri(result),
+            "chart": services.chart_data_uri(result, title),
             "k": table.k,
         },
     )
