@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("national/indicators/<slug:indicator_id>/", views.pivot, name="pivot"),
     path("national/indicators/<slug:indicator_id>/cases/", views.drill, name="drill"),
     path("national/flows/", views.flows_page, name="flows"),
+    path("national/report/", views.report_download, name="report"),
     path("national/releases/", views.releases, name="releases"),
     path("national/alerts/", views.alert_inbox, name="alerts"),
     path("national/alerts/<int:pk>/", views.alert_detail, name="alert-detail"),

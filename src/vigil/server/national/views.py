@@ -102,6 +102,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "may_release": user.can("national.release"),
             "may_alert": user.can("alerts.manage"),
             "set": services.indicator_set(),
+            "report_years": [
+                str(d.year) for d in services.cases_of(user).dates("opened_on", "year", order="DESC")
+            ],
         },
     )
 
@@ -372,3 +375,38 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
             "indicators": indicators,
         },
     )
+
+
+@page_view
+def report_download(request: HttpRequest) -> HttpResponse:
+    """The annual report of a year as PDF or XLSX: the figures of the page, disclosure-checked."""
+    from vigil.errors import InputError
+    from vigil.server.national import report
+
+    require_capability(request, "national.view")
+    user: Any = request.user
+    year = request.GET.get("year", "")
+    fmt = request.GET.get("format", "pdf")
+    lang = (get_language() or "en").split("-")[0]
+    if fmt not in report.FORMATS or not (len(year) == 4 and year.isdigit()):
+        raise Http404
+    try:
+        data = report.build(user, year, lang=lang if lang in report.LANGS else "en")
+        body = report.render(data, fmt)
+    except InputError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    record(
+        "report",
+        user=user,
+        object_type="indicator",
+        via="web",
+        request=request,
+        detail={"year": year, "format": fmt, "indicators": len(data.sections)},
+    )
+    types = {
+        "pdf": "application/pdf",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    response = HttpResponse(body, content_type=types[fmt])
+    response["Content-Disposition"] = f'attachment; filename="vigil-national-report-{year}.{fmt}"'
+    return response
