@@ -286,7 +286,7 @@ def to_pdf(report: Report) -> bytes:
             pdf.image(io.BytesIO(report.flow_map_png), w=180)
         pdf.set_font(family, "", 8)
         if report.flows.legs:
-            with pdf.table(col_widths=(2, 2, 1), first_row_as_headings=True) as table:
+            with pdf.table(col_widths=(2, 2, 3), first_row_as_headings=True) as table:
                 head = table.row()
                 for h in (_("From"), _("To"), _("Persons")):
                     head.cell(text(h))
