@@ -1,7 +1,8 @@
 """Browser walk (Playwright, Debian's chromium) of the national picture on the demo: the coordinator
-opens the dashboard and a pivot table (no drill-down), releases the 2024 figures, views the public
-statistics page as an anonymous visitor, acknowledges an alert; a supervisor drills down from a
-cell to its cases. Screenshots go to ``$VIGIL_SCREENSHOTS`` when set (``docs/img/national``)."""
+opens the dashboard and a pivot table (no drill-down), the flows map, downloads the annual report,
+releases the 2024 figures, views the public statistics page as an anonymous visitor, acknowledges
+an alert; a supervisor drills down from a cell to its cases. Screenshots go to
+``$VIGIL_SCREENSHOTS`` when set (``docs/img/national``)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,18 @@ def test_national_picture_walk(browser, live_server, shots):  # noqa: F811
     assert page.locator("#pivot-table .hidden-cell").count() > 0
     assert page.locator("a.drill").count() == 0  # the coordinator never reaches a case list
     shots(page, "pivot")
+    # the flows between countries: the map and the legs, hidden legs listed; the annual report
+    coord.goto("/national/")
+    page.click("#nav-flows")
+    assert page.evaluate("document.getElementById('flow-map').naturalWidth > 0")
+    legs = page.locator("#flows-table tbody tr").count()
+    assert legs > page.locator("#flows-table tr.suppressed").count() > 0
+    shots(page, "flows-page")
+    coord.goto("/national/")
+    with page.expect_download() as download:
+        page.click("#report-xlsx")
+    year = page.input_value("#id_report_year")
+    assert download.value.suggested_filename == f"vigil-national-report-{year}.xlsx"
     coord.goto("/national/releases/")
     page.fill("#id_year", "2024")
     page.fill("#id_note", "Annual figures 2024 (demo).")

@@ -52,6 +52,7 @@ def _register() -> None:
     from vigil.cli import alerts_commands  # noqa: F401
     from vigil.cli import backup_commands  # noqa: F401
     from vigil.cli import inspections_commands  # noqa: F401
+    from vigil.cli import national_commands  # noqa: F401
 
 
 MESSAGE_LIMIT = 500

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from vigil.server.cases.models import Case
+from vigil.server.cases.models import Case, MigrationStage
 from vigil.server.followups.models import FollowUp
 from vigil.server.national import services
 from vigil.server.national.models import Release
@@ -107,6 +107,23 @@ def load_national_demo(users: dict[str, Any]) -> dict[str, int]:
             )
         )
     FollowUp.objects.bulk_create(followups)
+    # journeys of the flows page: some went through Türkiye, a few never left France (small legs)
+    journey = {
+        st.case_id: st
+        for st in MigrationStage.objects.filter(case__in=cases, stage="journey").order_by("id")
+    }
+    rerouted = []
+    for i, case in enumerate(cases):
+        st = journey.get(case.pk)
+        if st is not None and i % 9 == 4:
+            st.country, st.place = "TUR", "Istanbul"
+            rerouted.append(st)
+    MigrationStage.objects.bulk_update(rerouted, ["country", "place"])
+    domestic = [c.pk for i, c in enumerate(cases) if i % 60 == 7]
+    MigrationStage.objects.filter(case_id__in=domestic, stage__in=["recruitment", "journey"]).update(
+        country="FRA", place="Marseille"
+    )
+    MigrationStage.objects.filter(case_id__in=domestic, stage="work").update(country="FRA")
     # a synthetic surge in two sectors, in the last complete week
     week = last_complete_week()
     for sector, n in SURGES:

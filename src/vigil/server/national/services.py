@@ -33,7 +33,7 @@ from vigil.server.audit.log import record
 from vigil.server.cases.models import Case
 from vigil.server.national import columns
 from vigil.server.national.models import Alert, Release
-from vigil.stats import farrington
+from vigil.stats import farrington, flows, geo, indicator_i18n
 from vigil.stats.indicators import IndicatorResult, IndicatorSet, Prepared, compute, load_set, members
 
 SET_ID = "nap-2026"
@@ -46,6 +46,13 @@ def min_k() -> int:
 @cache
 def indicator_set() -> IndicatorSet:
     return load_set(getattr(settings, "VIGIL_INDICATOR_SET", SET_ID))
+
+
+def titles(lang: str | None = None) -> dict[str, str]:
+    """Each indicator's title in ``lang`` (default: the active language; English where none)."""
+    from django.utils.translation import get_language
+
+    return indicator_i18n.titles(indicator_set(), lang if lang is not None else get_language())
 
 
 def may_drill_down(user: Any) -> bool:
@@ -325,3 +332,112 @@ def decide(
         detail={"from": before, "to": status},
     )
     return alert
+
+
+# --- flows ---------------------------------------------------------------------------------------
+
+
+def flows_for(user: Any, *, year: str | None = None, k: int | None = None) -> flows.FlowResult:
+    """Persons per country-to-country leg of the journeys of the user's cases (opened in ``year``
+    when given), disclosure-checked: one query over the migration stages, counts only."""
+    from vigil.server.cases.models import MigrationStage
+
+    cases = cases_of(user)
+    if year:
+        cases = cases.filter(opened_on__year=int(year))
+    rows = (
+        MigrationStage.objects.filter(case__in=cases.values("pk"), stage__in=flows.FLOW_STAGES)
+        .exclude(country="")
+        .order_by()
+        .values("id", "case_id", "stage", "country", "start_date")
+    )
+    return flows.compute(flows.journeys(rows), k=max(k or min_k(), min_k()))
+
+
+def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The angle of a point mark pointing from a to b on an equirectangular map (0 = up)."""
+    import math
+
+    return (math.degrees(math.atan2(b[0] - a[0], b[1] - a[1])) + 360) % 360
+
+
+WIDTH, HEIGHT = 640, 360
+
+
+def flow_map_spec(result: flows.FlowResult, title: str = "") -> dict[str, Any]:
+    """The world (shipped Natural Earth 1:110m boundaries) with an arrow for each published leg,
+    a dot for published journeys within one country, the countries with published figures
+    shaded. Hidden legs are not drawn: they are listed beside the map."""
+    import altair as alt
+
+    world = geo.countries()
+    shown = {c for c, v in result.leaving.items() if v} | {c for c, v in result.arriving.items() if v}
+    features = [
+        {**f, "properties": {**f["properties"], "shown": f["properties"]["iso"] in shown}}
+        for f in geo.features()
+    ]
+    lines, heads, dots = [], [], []
+    for leg in result.published:
+        if leg.origin not in world or leg.destination not in world:
+            continue
+        a, b = world[leg.origin].point, world[leg.destination].point
+        if leg.origin == leg.destination:
+            dots.append({"lon": a[0], "lat": a[1], "persons": leg.persons, "leg": f"{leg.origin}"})
+            continue
+        lines.append({"lon": a[0], "lat": a[1], "lon2": b[0], "lat2": b[1], "persons": leg.persons,
+                      "leg": f"{leg.origin} → {leg.destination}"})
+        tip = (a[0] + 0.9 * (b[0] - a[0]), a[1] + 0.9 * (b[1] - a[1]))
+        heads.append({"lon": tip[0], "lat": tip[1], "angle": _bearing(a, b), "persons": leg.persons})
+    points = [world[c].point for c in shown if c in world]
+    projection: dict[str, Any] = {"type": "equirectangular"}
+    if points:  # the region of the flows, with a margin (the whole world when they span it)
+        lon0, lon1 = min(p[0] for p in points) - 15, max(p[0] for p in points) + 15
+        lat0, lat1 = min(p[1] for p in points) - 10, max(p[1] for p in points) + 10
+        grow_lon, grow_lat = max(0.0, 60 - (lon1 - lon0)) / 2, max(0.0, 30 - (lat1 - lat0)) / 2
+        lon0, lon1 = max(-180.0, lon0 - grow_lon), min(180.0, lon1 + grow_lon)
+        lat0, lat1 = max(-85.0, lat0 - grow_lat), min(85.0, lat1 + grow_lat)
+        import math
+
+        scale = min(WIDTH / math.radians(lon1 - lon0), HEIGHT / math.radians(lat1 - lat0))
+        projection.update(scale=round(scale, 2), center=[(lon0 + lon1) / 2, (lat0 + lat1) / 2],
+                          translate=[WIDTH / 2, HEIGHT / 2])
+    base = (
+        alt.Chart(alt.Data(values=features, format=alt.DataFormat(type="json")))
+        .mark_geoshape(stroke="#ffffff", strokeWidth=0.4, clip=True)
+        .encode(
+            color=alt.condition("datum.properties.shown", alt.value("#9ecae1"), alt.value("#e5e5e5"))
+        )
+    )
+    layers: list[Any] = [base]
+    width = alt.Size("persons:Q", scale=alt.Scale(range=[1, 8]), legend=None)
+    if lines:
+        layers.append(
+            alt.Chart(alt.Data(values=lines))
+            .mark_rule(color="#b2182b", opacity=0.85, clip=True)
+            .encode(longitude="lon:Q", latitude="lat:Q", longitude2="lon2:Q", latitude2="lat2:Q",
+                    strokeWidth=alt.StrokeWidth("persons:Q", scale=alt.Scale(range=[1, 6]),
+                                                title="persons"))
+        )
+        layers.append(
+            alt.Chart(alt.Data(values=heads))
+            .mark_point(shape="triangle-up", filled=True, color="#b2182b", size=90, opacity=1)
+            .encode(longitude="lon:Q", latitude="lat:Q", angle=alt.Angle("angle:Q", scale=None))
+        )
+    if dots:
+        layers.append(
+            alt.Chart(alt.Data(values=dots))
+            .mark_circle(color="#b2182b", opacity=0.8)
+            .encode(longitude="lon:Q", latitude="lat:Q", size=width)
+        )
+    chart = alt.layer(*layers, title=title or "").project(**projection).properties(width=WIDTH, height=HEIGHT)
+    return chart.to_dict()  # type: ignore[no-any-return]
+
+
+def flow_map_svg(result: flows.FlowResult, title: str = "") -> str:
+    import vl_convert as vlc
+
+    return str(vlc.vegalite_to_svg(flow_map_spec(result, title)))
+
+
+def svg_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")

@@ -6,6 +6,9 @@
   such with the reason; for roles that may see cases a cell links to its cases;
 * ``/national/indicators/<id>/cases/`` the drill-down (``case.view``; never the analyst or the
   coordinator), audited;
+* ``/national/flows/`` persons per country-to-country leg of the journeys (origin, transit,
+  destination from the migration-stage timeline) as a map with arrows and a table, disclosure-checked
+  (``national.view``; counts only, for every role);
 * ``/national/releases/`` releases of annual figures (``national.release``);
 * ``/national/alerts/`` the early-warning inbox (``alerts.manage``): acknowledge or dismiss;
 * ``/public/statistics/`` (no login, rate-limited) only the released figures.
@@ -18,8 +21,8 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from vigil.server.audit.log import record
 from vigil.server.national import services
@@ -27,6 +30,7 @@ from vigil.server.national.forms import DecisionForm, ReleaseForm
 from vigil.server.national.models import Alert, Release
 from vigil.server.recruitment.public import public_page
 from vigil.server.web.access import page_view, require_capability
+from vigil.stats import geo, indicator_i18n
 from vigil.stats.indicators import PERIODS, TOTAL, IndicatorResult
 
 ROLE_TITLES = {
@@ -65,10 +69,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period = _period(request)
     results = _ordered(services.indicators_for(user, period=period), user.role)
     shown = [r for r in results if r.hidden is None]
+    names = services.titles()
     cards = [
         {
             "result": r,
-            "chart": services.chart_data_uri(r),
+            "title": names.get(r.id, r.title),
+            "chart": services.chart_data_uri(r, names.get(r.id, r.title)),
             "total": r.tables["total"].values[-1][0]
             if r.tables.get("total") and r.tables["total"].values
             else None,
@@ -89,13 +95,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "title": ROLE_TITLES.get(user.role, _("National picture")),
             "cards": cards,
-            "hidden": [r for r in results if r.hidden is not None],
+            "hidden": [(names.get(r.id, r.title), r.hidden) for r in results if r.hidden is not None],
             "period": period,
             "periods": PERIODS,
             "k": services.min_k(),
             "may_release": user.can("national.release"),
             "may_alert": user.can("alerts.manage"),
             "set": services.indicator_set(),
+            "report_years": [
+                str(d.year) for d in services.cases_of(user).dates("opened_on", "year", order="DESC")
+            ],
         },
     )
 
@@ -116,6 +125,8 @@ def pivot(request: HttpRequest, indicator_id: str) -> HttpResponse:
     if dim not in result.tables:
         dim = TOTAL
     table = result.tables[dim]
+    title = services.titles().get(result.id, result.title)
+    dim_names = indicator_i18n.dimension_titles(iset, get_language())
     hidden = {(s.row, s.col): s.reason for s in table.suppressed}
     drill = services.may_drill_down(user)
     body = []
@@ -145,15 +156,79 @@ def pivot(request: HttpRequest, indicator_id: str) -> HttpResponse:
         "national/pivot.html",
         {
             "result": result,
+            "title": title,
             "table": table,
             "dim": dim,
-            "dims": [(d, result.tables[d].title) for d in dims],
+            "dims": [(d, _("Total") if d == TOTAL else dim_names.get(d, result.tables[d].title))
+                     for d in dims],
             "body": body,
             "period": period,
             "periods": PERIODS,
             "drill": drill,
-            "chart": services.chart_data_uri(result),
+            "chart": services.chart_data_uri(result, title),
             "k": table.k,
+        },
+    )
+
+
+def _year(request: HttpRequest, years: list[str]) -> str:
+    value = request.GET.get("year", "")
+    return value if value in years else ""
+
+
+def _country_name(code: str) -> str:
+    country = geo.countries().get(code)
+    return f"{country.name} ({code})" if country else code
+
+
+@page_view
+def flows_page(request: HttpRequest) -> HttpResponse:
+    """Persons per leg of the journeys, every leg and total disclosure-checked; no case, no drill."""
+    require_capability(request, "national.view")
+    user: Any = request.user
+    years = [str(d.year) for d in services.cases_of(user).dates("opened_on", "year", order="DESC")]
+    year = _year(request, years)
+    result = services.flows_for(user, year=year or None)
+    legs = [
+        {
+            "origin": _country_name(leg.origin),
+            "destination": _country_name(leg.destination),
+            "within": leg.origin == leg.destination,
+            "persons": leg.persons,
+            "reason": REASONS.get(leg.reason, ""),
+        }
+        for leg in result.legs
+    ]
+    countries = [
+        {
+            "name": _country_name(code),
+            "leaving": result.leaving[code],
+            "arriving": result.arriving[code],
+            "leaving_reason": REASONS.get(result.margin_reasons.get(f"leaving {code}", ""), ""),
+            "arriving_reason": REASONS.get(result.margin_reasons.get(f"arriving {code}", ""), ""),
+        }
+        for code in result.countries
+    ]
+    record(
+        "flows",
+        user=user,
+        object_type="indicator",
+        via="web",
+        request=request,
+        detail={"year": year or "all", "legs": len(result.published), "hidden": len(result.suppressed)},
+    )
+    return render(
+        request,
+        "national/flows.html",
+        {
+            "map": services.svg_data_uri(services.flow_map_svg(result)) if result.published else "",
+            "legs": legs,
+            "countries": countries,
+            "hidden": len(result.suppressed) + len(result.margin_reasons),
+            "total": result.total,
+            "k": result.k,
+            "years": years,
+            "year": year,
         },
     )
 
@@ -300,3 +375,38 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
             "indicators": indicators,
         },
     )
+
+
+@page_view
+def report_download(request: HttpRequest) -> HttpResponse:
+    """The annual report of a year as PDF or XLSX: the figures of the page, disclosure-checked."""
+    from vigil.errors import InputError
+    from vigil.server.national import report
+
+    require_capability(request, "national.view")
+    user: Any = request.user
+    year = request.GET.get("year", "")
+    fmt = request.GET.get("format", "pdf")
+    lang = (get_language() or "en").split("-")[0]
+    if fmt not in report.FORMATS or not (len(year) == 4 and year.isdigit()):
+        raise Http404
+    try:
+        data = report.build(user, year, lang=lang if lang in report.LANGS else "en")
+        body = report.render(data, fmt)
+    except InputError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    record(
+        "report",
+        user=user,
+        object_type="indicator",
+        via="web",
+        request=request,
+        detail={"year": year, "format": fmt, "indicators": len(data.sections)},
+    )
+    types = {
+        "pdf": "application/pdf",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    response = HttpResponse(body, content_type=types[fmt])
+    response["Content-Disposition"] = f'attachment; filename="vigil-national-report-{year}.{fmt}"'
+    return response
