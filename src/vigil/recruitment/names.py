@@ -26,12 +26,14 @@ from vigil.stats.linkage_normalize import fold_name
 
 __all__ = [
     "LEGAL_SUFFIXES",
+    "Candidate",
     "NameMatch",
     "NamePair",
     "Party",
     "match",
     "normalise_name",
     "pairs_within",
+    "rank_candidates",
     "synthetic_agencies",
 ]
 
@@ -204,6 +206,44 @@ def match(
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A registry entry that a free-text mention may name, with its score (0-100)."""
+
+    id: str
+    name: str
+    score: float
+
+
+def rank_candidates(
+    text: str,
+    registry: Sequence[Party],
+    *,
+    country: str = "",
+    limit: int = 3,
+    cutoff: float = 75.0,
+) -> list[Candidate]:
+    """The registry entries a free-text mention of a recruiter or employer ("Sunrise Manpower,
+    the agent in Kathmandu") may name, best first. The mention and the names are normalised as
+    for :func:`match`; the score is ``token_set_ratio`` (a name whose words all appear in the
+    mention scores 100), ties broken by ``ratio`` (the closer spelling) and then by the same
+    country. Entries below ``cutoff`` are left out."""
+    target = normalise_name(text)
+    if not target or limit <= 0:
+        return []
+    want = country.upper()
+    scored: list[tuple[float, float, int, int]] = []
+    for j, r in enumerate(registry):
+        n = normalise_name(r.name)
+        if not n:
+            continue
+        s = fuzz.token_set_ratio(target, n)
+        if s >= cutoff:
+            scored.append((-s, -fuzz.ratio(target, n), 0 if want and r.country.upper() == want else 1, j))
+    scored.sort()
+    return [Candidate(registry[j].id, registry[j].name, round(-s, 1)) for s, _r, _c, j in scored[:limit]]
 
 
 @dataclass(frozen=True)
