@@ -21,6 +21,7 @@ from vigil.server import scoping
 from vigil.server.supply import services
 from vigil.server.supply.forms import AuditForm, FindingForm, ImportForm, MilestoneForm, PlanForm
 from vigil.server.supply.models import (
+    PLAN_TEXT,
     CorrectivePlan,
     Entity,
     MatchCandidate,
@@ -278,7 +279,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
             p.save(update_fields=["status"])
             audit_page(request, "update", p, fields=["status"])
             return redirect("supply:plan", pk=p.pk)
-    audit_page(request, "view", p)
+    audit_page(request, "view", p, fields=list(PLAN_TEXT))
     return render(
         request,
         "supply/plan.html",
