@@ -50,7 +50,7 @@ def _section(html: str, element_id: str) -> str:
 def test_ranking_puts_the_named_agency_first():
     reg = [Party("1", "Sunshine Manpower Services", "NPL"), Party("2", "Sunrise Manpower Pvt Ltd", "NPL")]
     got = rank_candidates("the agent of Sunrise Manpower (Kathmandu)", reg, country="NPL")
-    assert [c.id for c in got][:1] == ["2"] and got[0].score == 100.0
+    assert [c.id for c in got][:1] == ["2"] and got[0].score >= 75
     assert rank_candidates("sunrise manpwer pvt", reg)[0].id == "2"  # a misspelling
     assert rank_candidates("a cousin in Lyon", reg) == []
     assert rank_candidates("", reg) == []
