@@ -39,6 +39,13 @@ class Fmt(str, Enum):
     csv = "csv"
 
 
+class Lang(str, Enum):
+    en = "en"
+    fr = "fr"
+    es = "es"
+    ar = "ar"
+
+
 NodesOpt = Annotated[str, typer.Option("--nodes", help="Nodes CSV/XLSX: id,name,kind,prior,country,good,...")]
 EdgesOpt = Annotated[str | None, typer.Option("--edges", help="Links CSV/XLSX: supplier,buyer,share[,spend]")]
 AttOpt = Annotated[float, typer.Option("--attenuation", help="Attenuation d per tier, in (0, 1].")]
@@ -165,8 +172,11 @@ def match_cmd(nodes: NodesOpt, fmt: FmtOpt = Fmt.text,
 def report_cmd(nodes: NodesOpt, out: Annotated[str, typer.Option("--out", help="FILE.html or FILE.xlsx")],
                edges: EdgesOpt = None, attenuation: AttOpt = 0.8, unknown_prior: UnkOpt = 0.5,
                tvpra: TvpraOpt = None,
-               title: Annotated[str, typer.Option("--title")] = "Supply-chain due diligence report",
+               title: Annotated[str | None, typer.Option(
+                   "--title", help="Default: 'Supply-chain due diligence report', translated.")] = None,
                today: Annotated[str | None, typer.Option("--today", help="ISO date for recency.")] = None,
+               lang: Annotated[Lang, typer.Option(
+                   "--lang", help="Language of the report's words (Arabic right to left).")] = Lang.en,
                ) -> None:
     """The report to hand over: graph, risk by tier and by country, top paths, remediation."""
     from pathlib import Path
@@ -184,8 +194,12 @@ def report_cmd(nodes: NodesOpt, out: Annotated[str, typer.Option("--out", help="
     net = read_network(nodes, edges)
     res = _risks(net, attenuation, unknown_prior, tvpra)
     lines = rank_nodes(net, res, today=day)
+    t = report.catalogue(lang.value)
+    words: dict[str, Any] = {"lang": lang.value, "gettext": t}
+    heading = title or t("Supply-chain due diligence report")
     if suffix == ".html":
-        Path(out).write_text(report.html(title, net, res, lines, [], day.isoformat()), encoding="utf-8")
+        Path(out).write_text(report.html(heading, net, res, lines, [], day.isoformat(), **words),
+                             encoding="utf-8")
     else:
-        Path(out).write_bytes(report.xlsx(title, net, res, lines, [], day.isoformat()))
+        Path(out).write_bytes(report.xlsx(heading, net, res, lines, [], day.isoformat(), **words))
     print(f"{out}: {len(net.nodes)} nodes, {len(lines)} ranked")

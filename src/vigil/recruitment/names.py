@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -26,12 +27,14 @@ from vigil.stats.linkage_normalize import fold_name
 
 __all__ = [
     "LEGAL_SUFFIXES",
+    "Candidate",
     "NameMatch",
     "NamePair",
     "Party",
     "match",
     "normalise_name",
     "pairs_within",
+    "rank_candidates",
     "synthetic_agencies",
 ]
 
@@ -204,6 +207,51 @@ def match(
             )
         )
     return out
+
+
+# registry names come back on every suggestion: their normal forms are kept (a bounded cache)
+_normalised = lru_cache(maxsize=1 << 16)(normalise_name)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A registry entry that a free-text mention may name, with its score (0-100)."""
+
+    id: str
+    name: str
+    score: float
+
+
+def _mention_score(a: str, b: str, **_: object) -> float:
+    """A mention against a name: the mean of ``token_set_ratio`` (all the name's words in the
+    mention: 100) and ``ratio`` (the whole spelling), so that extra words in the mention cost a
+    little and a name that is only part of the mention does not beat the closer spelling."""
+    return (fuzz.token_set_ratio(a, b) + fuzz.ratio(a, b)) / 2
+
+
+def rank_candidates(
+    text: str,
+    registry: Sequence[Party],
+    *,
+    country: str = "",
+    limit: int = 3,
+    cutoff: float = 60.0,
+) -> list[Candidate]:
+    """The registry entries a free-text mention of a recruiter or employer ("Sunrise Manpower,
+    the agent in Kathmandu") may name, best first. The mention and the names are normalised as
+    for :func:`match`; the score (0-100) is the mean of ``token_set_ratio`` and ``ratio``, ties
+    broken by ``ratio`` and then by the same country. Entries below ``cutoff`` are left out."""
+    target = normalise_name(text)
+    if not target or limit <= 0:
+        return []
+    want = country.upper()
+    choices = {j: n for j, r in enumerate(registry) if (n := _normalised(r.name))}
+    hits = process.extract(target, choices, scorer=_mention_score, score_cutoff=cutoff, limit=None)
+    scored = sorted(
+        (-s, -fuzz.ratio(target, n), 0 if want and registry[j].country.upper() == want else 1, j)
+        for n, s, j in hits
+    )
+    return [Candidate(registry[j].id, registry[j].name, round(-s, 1)) for s, _r, _c, j in scored[:limit]]
 
 
 @dataclass(frozen=True)

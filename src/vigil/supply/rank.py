@@ -30,6 +30,13 @@ NO_SEVERITY = 0.5
 ESCALATE_SEVERITY = 0.75
 LAST_RESORT = ("disengage only as a last resort: after a corrective plan failed (say why), "
                "with a plan for the workers' wages, jobs and remediation")
+# the recommended actions, whole sentences (reports translate them as they are)
+ESCALATE = ("escalate: senior contact within 30 days, remediation for the workers first "
+            "(fees repaid, documents returned), corrective plan with milestones and owners; "
+            + LAST_RESORT)
+ENGAGE = "engage: corrective action plan with milestones and owners, follow-up audit"
+MONITOR = "monitor: keep the data current, review at the next cycle"
+ACTIONS = (ESCALATE, ENGAGE, MONITOR)
 
 
 @dataclass(frozen=True)
@@ -114,13 +121,11 @@ def rank(net: Network, risks: Mapping[str, NodeRisk], *, today: date | None = No
         score = nr.risk * lev * sev * rec
         bad_licence = node.licence in ("none", "expired", "suspended", "revoked")
         if sev >= ESCALATE_SEVERITY or node.fee_breaches or bad_licence:
-            action = ("escalate: senior contact within 30 days, remediation for the workers first "
-                      "(fees repaid, documents returned), corrective plan with milestones and owners; "
-                      + LAST_RESORT)
+            action = ESCALATE
         elif nr.risk >= engage_at:
-            action = "engage: corrective action plan with milestones and owners, follow-up audit"
+            action = ENGAGE
         else:
-            action = "monitor: keep the data current, review at the next cycle"
+            action = MONITOR
         via = " -> ".join(nr.path)
         reason = (f"risk {nr.risk:.3f} (worst path {via}; exposure {nr.exposure:.3f}) x leverage "
                   f"{lev:.3f} ({lev_why}) x severity {sev:.2f} "

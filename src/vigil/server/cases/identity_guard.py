@@ -57,10 +57,6 @@ STAFF = "about staff accounts or organisations, not about the people Vigil prote
 NO_PERSON = "not about one person (help text asks for no identity data); reviewed by supervisors"
 WORKERS_GUARDED = "refuses the names and contacts of the workers interviewed at the workplace"
 SUPPLY = "a company's own supply-chain record about businesses (suppliers, facilities, recruiters)"
-SUPPLY_PLAN = (
-    "what a company plans for the workers of a supplier as a group; the page asks for no names "
-    "(plain text: to be encrypted, see docs/supplychain.md)"
-)
 GUIDE = "public safe-migration information, reviewed before publication; about no person"
 REGISTRY = "a public registry entry about a recruitment agency (a business), shown on public pages"
 PLAIN_TEXT_FIELDS: dict[str, str] = {
@@ -195,8 +191,6 @@ PLAIN_TEXT_FIELDS: dict[str, str] = {
     "national.Release.set_version": CODE,
     # supply chains (issue 10): businesses, audits and plans of a company, not one worker
     "supply.CorrectivePlan.title": SUPPLY,
-    "supply.CorrectivePlan.plan_for_workers": SUPPLY_PLAN,
-    "supply.CorrectivePlan.why_engaging_failed": SUPPLY_PLAN,
     "supply.Entity.address": "a business's registered or facility address, not a person's",
     "supply.Entity.country": CODE,
     "supply.Entity.good": CODE,

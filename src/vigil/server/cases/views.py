@@ -9,6 +9,7 @@ import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -270,6 +271,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": can_edit,
             "stale": stale,
             "stage_form": StageForm(prefix="stage"),
+            # the recruitment app's panel (recruitment/_case_agencies.html), when it is installed
+            "agencies_panel": apps.is_installed("vigil.server.recruitment"),
             "stages": case.stages.all(),
             "consents": case.consents.all(),
             "version": case.version,

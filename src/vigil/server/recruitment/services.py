@@ -205,6 +205,49 @@ def link_case(agency: Agency, case: Any, *, user: Any) -> tuple[CaseLink, bool]:
     return link, created
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    agency: Agency
+    score: float
+    stage_id: int
+
+
+def suggest_agencies(case: Any, *, user: Any, request: Any = None, limit: int = 3) -> list[Suggestion]:
+    """Registry entries that the case's migration stages name as employer or recruiter (the
+    encrypted ``employer_or_recruiter``), ranked by ``vigil.recruitment.names.rank_candidates``,
+    leaving out the agencies already linked. Only for someone who may edit the case; reading the
+    encrypted field and what was suggested are audited (ids and scores, never the text)."""
+    from vigil.recruitment.names import Party, rank_candidates
+    from vigil.server.scoping import can_edit_case
+
+    if not can_edit_case(user, case):
+        raise RecruitmentError("case", "you may not change this case")
+    stages = [s for s in case.stages.all() if s.employer_or_recruiter.strip()]
+    if not stages:
+        return []
+    linked = set(CaseLink.objects.filter(case=case).values_list("agency_id", flat=True))
+    agencies = {str(a.pk): a for a in active_agencies().exclude(pk__in=linked)}
+    registry = [Party(pk, a.legal_name, a.country) for pk, a in agencies.items()]
+    best: dict[str, Suggestion] = {}
+    for stage in stages:
+        for c in rank_candidates(stage.employer_or_recruiter, registry, country=stage.country, limit=limit):
+            if c.id not in best or c.score > best[c.id].score:
+                best[c.id] = Suggestion(agencies[c.id], c.score, stage.pk)
+    out = sorted(best.values(), key=lambda s: (-s.score, s.agency.legal_name))[:limit]
+    audit(
+        "suggest",
+        user,
+        case,
+        via="web",
+        request=request,
+        read="migration_stage.employer_or_recruiter",
+        stages=[s.pk for s in stages],
+        agencies=[s.agency.pk for s in out],
+        scores=[s.score for s in out],
+    )
+    return out
+
+
 # --- verified job offers ----------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("recruitment/agencies/<int:pk>/", views.agency_detail, name="agency-detail"),
     path("recruitment/worklist/", views.worklist, name="worklist"),
     path("recruitment/case-links/", views.case_link, name="case-link"),
+    path("recruitment/cases/<id:pk>/agencies/", views.case_agency_link, name="case-agency-link"),
     path("recruitment/names/", views.name_review, name="name-review"),
     path("recruitment/import/", views.import_page, name="import"),
     path("recruitment/complaints/", views.complaint_list, name="complaint-list"),

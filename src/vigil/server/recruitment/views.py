@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -453,6 +454,24 @@ def case_link(request: HttpRequest) -> HttpResponse:
             return redirect("recruitment:case-link")
     links = scoping.case_links_for(request.user).select_related("agency", "case")[:50]
     return render(request, "recruitment/case_link.html", {"form": form, "links": links})
+
+
+@page_view
+def case_agency_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click on the case page: link the case to a suggested agency (POST only). Only for
+    someone who may edit the case; a case out of scope is unknown (404); audited."""
+    require_capability(request, "case.edit")
+    if request.method != "POST":
+        return redirect("cases:case-detail", pk=pk)
+    case = get_object_or_404(scoping.editable_cases_for(request.user), pk=pk)
+    agency_id = request.POST.get("agency", "")
+    agency = get_object_or_404(services.active_agencies(), pk=int(agency_id) if agency_id.isdigit() else 0)
+    with transaction.atomic():
+        link, created = services.link_case(agency, case, user=request.user)
+        if created:
+            audit_page(request, "create", link, case=case.pk, agency=agency.pk, via_suggestion=True)
+    messages.success(request, _("The case is linked to the agency."))
+    return redirect(reverse("cases:case-detail", args=[case.pk]) + "#agencies")
 
 
 def _entry(agency: Agency) -> dict[str, object]:

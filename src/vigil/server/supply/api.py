@@ -26,6 +26,7 @@ from vigil.server.api.viewsets import AuditedViewSet, changed_fields
 from vigil.server.supply import serializers as s
 from vigil.server.supply import services
 from vigil.server.supply.models import (
+    PLAN_TEXT,
     CorrectivePlan,
     Entity,
     Link,
@@ -258,6 +259,23 @@ class PlanViewSet(
     serializer_class = PlanInput
     audit_type = "supply_plan"
     model = CorrectivePlan
+
+    def audit_detail(self, obj: Any) -> dict[str, Any]:
+        return {"fields": list(PLAN_TEXT)}
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        """The list shows the encrypted texts too: its audit entry names them."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        self.audit(
+            "list",
+            ids=[o.pk for o in rows],
+            query=sorted(request.query_params.keys()),
+            fields=list(PLAN_TEXT),
+        )
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     def perform_create(self, serializer: Any) -> None:
         entity = self._own(serializer.validated_data["entity"].pk)

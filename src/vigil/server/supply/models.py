@@ -183,6 +183,10 @@ class Finding(models.Model):
         ordering = ("id",)
 
 
+# the encrypted texts of a corrective plan (their reads are audited naming them)
+PLAN_TEXT = ("why_engaging_failed", "plan_for_workers")
+
+
 class CorrectivePlan(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("open")
@@ -199,8 +203,10 @@ class CorrectivePlan(models.Model):
     action = models.CharField(_("action"), max_length=16, choices=Action.choices, default=Action.ENGAGE)
     title = models.CharField(_("title"), max_length=200)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
-    why_engaging_failed = models.TextField(_("why engaging failed"), blank=True)
-    plan_for_workers = models.TextField(_("what happens to the workers"), blank=True)
+    # what a company writes about the workers of a supplier (wages, jobs, remediation) and why
+    # engaging failed may describe people: encrypted at rest, every read audited naming them
+    why_engaging_failed = EncryptedTextField(_("why engaging failed"), blank=True)
+    plan_for_workers = EncryptedTextField(_("what happens to the workers"), blank=True)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(auto_now_add=True)
 

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from vigil.errors import InputError
@@ -21,6 +22,7 @@ from vigil.server import scoping
 from vigil.server.supply import services
 from vigil.server.supply.forms import AuditForm, FindingForm, ImportForm, MilestoneForm, PlanForm
 from vigil.server.supply.models import (
+    PLAN_TEXT,
     CorrectivePlan,
     Entity,
     MatchCandidate,
@@ -278,7 +280,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
             p.save(update_fields=["status"])
             audit_page(request, "update", p, fields=["status"])
             return redirect("supply:plan", pk=p.pk)
-    audit_page(request, "view", p)
+    audit_page(request, "view", p, fields=list(PLAN_TEXT))
     return render(
         request,
         "supply/plan.html",
@@ -327,15 +329,18 @@ def report(request: HttpRequest, fmt: str) -> HttpResponse:
 
     title, cr, lines, plans, when = _report_data(request)
     audit_page(request, "export", None, page="supply-report", format=fmt, ids=[int(k) for k in cr.entities])
+    # in the language of the page (the words: report_words.py, in this app's catalogue)
+    lang = get_language() or "en"
     if fmt == "xlsx":
         resp = HttpResponse(
-            rep.xlsx(title, cr.net, cr.risks, lines, plans, when),
+            rep.xlsx(title, cr.net, cr.risks, lines, plans, when, lang=lang, gettext=_),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         resp["Content-Disposition"] = 'attachment; filename="supply-report.xlsx"'
         return resp
     resp = HttpResponse(
-        rep.html(title, cr.net, cr.risks, lines, plans, when), content_type="text/html; charset=utf-8"
+        rep.html(title, cr.net, cr.risks, lines, plans, when, lang=lang, gettext=_),
+        content_type="text/html; charset=utf-8",
     )
     resp["Content-Disposition"] = 'attachment; filename="supply-report.html"'
     return resp
