@@ -149,3 +149,48 @@ def test_edits_stay_within_the_organisation(users):
     assert FieldScreening.objects.count() == 2
     mine = FieldScreening.objects.get(submission_id=A)
     assert mine.answers["indicators"] == {"ILO11.01": False, "ILO11.02": False}
+
+
+# --- field screenings on the case page ---------------------------------------------------------
+
+
+def test_case_page_lists_its_field_screenings_to_those_who_may_read_the_case(users):
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    from vigil.server import scoping
+
+    send(client(users["caseworker"]), kobo(A, FIRST))
+    fs = FieldScreening.objects.get()
+    other_case = Case.objects.create(organisation=fs.case.organisation, owner=users["caseworker"],
+                                     person=fs.case.person)
+    seen = {}
+    for name, user in users.items():
+        r = client(user).get(f"/cases/{fs.case_id}/")
+        readable = scoping.cases_for(user).filter(pk=fs.case_id).exists()
+        assert (r.status_code == 200) == readable, name
+        if r.status_code == 200:
+            text = r.content.decode()
+            assert 'id="case-field-screenings"' in text and A in text, name
+            seen[name] = True
+    assert seen.get("caseworker") and "caseworker_b" not in seen  # the owner yes, another organisation no
+    # another case of the same person shows none of them
+    text = client(users["caseworker"]).get(f"/cases/{other_case.pk}/").content.decode()
+    assert 'id="case-field-screenings"' not in text and A not in text
+    # the panel checks the reader itself, whatever page includes it
+    tpl = Template('{% include "fieldwork/_case_panel.html" %}')
+    for name in ("caseworker", "caseworker_b"):
+        request = RequestFactory().get("/")
+        request.user = users[name]
+        out = tpl.render(Context({"request": request, "case": fs.case}))
+        assert (A in out) == (name == "caseworker"), name
+
+
+def test_case_page_field_screenings_in_spanish_and_arabic(users):
+    send(client(users["caseworker"]), kobo(B, EDITED))
+    fs = FieldScreening.objects.get()
+    for lang, title in (("es", "Cribados de campo"), ("ar", "عمليات الفرز الميداني")):
+        c = client(users["caseworker"])
+        c.cookies["django_language"] = lang
+        text = c.get(f"/cases/{fs.case_id}/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+        assert title in text, lang
