@@ -40,15 +40,20 @@ def _free_port() -> int:
 
 
 def _manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "vigil.server", *args], env=env, check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "vigil.server", *args],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def _wait(url: str, seconds: float = 60) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (this machine's own server)
+            urllib.request.urlopen(url, timeout=2)
             return
         except OSError:
             time.sleep(0.5)
@@ -91,21 +96,30 @@ def main(argv: list[str]) -> int:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="vigil-shots-") as tmp:
-        env = {**os.environ, "VIGIL_DATA_DIR": tmp, "VIGIL_ENV": "development",
-               "PYTHONPATH": str(ROOT / "src")}
+        env = {
+            **os.environ,
+            "VIGIL_DATA_DIR": tmp,
+            "VIGIL_ENV": "development",
+            "PYTHONPATH": str(ROOT / "src"),
+        }
         env.pop("DATABASE_URL", None)
         _manage(env, "migrate", "--noinput")
         _manage(env, "load_demo")
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([sys.executable, "-m", "vigil.server", "runserver", "--noreload",
-                                   f"127.0.0.1:{port}"], env=env, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "vigil.server", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             _wait(f"{base}/login/")
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                            args=["--no-sandbox", "--disable-gpu"])
+                browser = p.chromium.launch(
+                    executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+                )
                 for lang in ("es", "ar"):
                     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=lang)
                     context.add_cookies([{"name": "django_language", "value": lang, "url": base}])

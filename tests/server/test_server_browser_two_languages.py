@@ -41,7 +41,9 @@ def test_arabic_beside_english_on_the_screening_page(browser, live_server, orgs)
         boxes[width] = (page.locator("#q-DR01 .page-text").bounding_box(), worker.bounding_box())
         # answering still works with two languages shown
         value = "yes" if width == 1280 else "no"
-        with page.expect_response(lambda r: r.request.method == "POST" and f"/screenings/{s.pk}/" in r.url) as resp:
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and f"/screenings/{s.pk}/" in r.url
+        ) as resp:
             page.check(f'input[name="a-DR01"][value="{value}"]')
         assert resp.value.status == 200
         context.close()

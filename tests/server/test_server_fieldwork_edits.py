@@ -31,8 +31,14 @@ def _paths() -> dict[str, str]:
 def kobo(uuid: str, answers: dict[str, str], deprecated: str | None = None) -> bytes:
     """A Kobo API v2 document of one submission (after an edit, Kobo's _uuid is the new one)."""
     paths = _paths()
-    sub: dict[str, Any] = {"_id": 7, "_uuid": uuid, "consent": "yes", "meta/instanceID": f"uuid:{uuid}",
-                           "vigil_ruleset": RID, "vigil_version": load_ruleset(RID).version}
+    sub: dict[str, Any] = {
+        "_id": 7,
+        "_uuid": uuid,
+        "consent": "yes",
+        "meta/instanceID": f"uuid:{uuid}",
+        "vigil_ruleset": RID,
+        "vigil_version": load_ruleset(RID).version,
+    }
     if deprecated:
         sub["meta/deprecatedID"] = f"uuid:{deprecated}"
     sub.update({paths[k]: v for k, v in answers.items()})
@@ -46,24 +52,37 @@ def central(first: str, instance: str, answers: dict[str, str], deprecated: str 
         if k in answers:
             _i, group, name = path.split("/")
             interview.setdefault(group, {})[name] = answers[k]
-    meta = {"instanceID": f"uuid:{instance}", **({"deprecatedID": f"uuid:{deprecated}"} if deprecated else {})}
-    sub = {"__id": f"uuid:{first}", "consent": "yes", "interview": interview, "meta": meta,
-           "vigil_ruleset": RID, "vigil_version": load_ruleset(RID).version,
-           "__system": {"submissionDate": "2026-12-01T10:00:00Z", "edits": 1 if deprecated else 0}}
+    meta = {
+        "instanceID": f"uuid:{instance}",
+        **({"deprecatedID": f"uuid:{deprecated}"} if deprecated else {}),
+    }
+    sub = {
+        "__id": f"uuid:{first}",
+        "consent": "yes",
+        "interview": interview,
+        "meta": meta,
+        "vigil_ruleset": RID,
+        "vigil_version": load_ruleset(RID).version,
+        "__system": {"submissionDate": "2026-12-01T10:00:00Z", "edits": 1 if deprecated else 0},
+    }
     return json.dumps({"@odata.context": "x", "value": [sub]}).encode()
 
 
 def send(c: Client, data: bytes, name: str = "subs.json") -> FieldUpload:
     form = build_form(load_ruleset(RID), ["en"]).to_xlsx()
-    r = c.post("/fieldwork/upload/", {"form": SimpleUploadedFile("f.xlsx", form),
-                                       "submissions": SimpleUploadedFile(name, data)})
+    r = c.post(
+        "/fieldwork/upload/",
+        {"form": SimpleUploadedFile("f.xlsx", form), "submissions": SimpleUploadedFile(name, data)},
+    )
     assert r.status_code == 302, r.content.decode()[:1500]
     return FieldUpload.objects.order_by("-id").first()
 
 
 def expected(answers: dict[str, str], rid: str) -> dict[str, Any]:
     value = {"yes": True, "no": False, "dont_know": None, "refused": None}
-    return assess(load_ruleset(RID), {"id": rid, "indicators": {k: value[v] for k, v in answers.items()}}).to_dict()
+    return assess(
+        load_ruleset(RID), {"id": rid, "indicators": {k: value[v] for k, v in answers.items()}}
+    ).to_dict()
 
 
 def client(user: Any) -> Client:
@@ -162,8 +181,9 @@ def test_case_page_lists_its_field_screenings_to_those_who_may_read_the_case(use
 
     send(client(users["caseworker"]), kobo(A, FIRST))
     fs = FieldScreening.objects.get()
-    other_case = Case.objects.create(organisation=fs.case.organisation, owner=users["caseworker"],
-                                     person=fs.case.person)
+    other_case = Case.objects.create(
+        organisation=fs.case.organisation, owner=users["caseworker"], person=fs.case.person
+    )
     seen = {}
     for name, user in users.items():
         r = client(user).get(f"/cases/{fs.case_id}/")

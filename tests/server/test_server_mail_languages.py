@@ -17,7 +17,12 @@ from vigil.server.national import services
 SERVER = Path(vigil.server.__file__).parent
 #: module -> the test below that checks its e-mails in every language
 CHECKED = {"national/services.py": "test_alert_mail_in_every_language"}
-ENGLISH = ("Counts above the expected threshold", "Open the alert inbox", "new early-warning alert", "week of")
+ENGLISH = (
+    "Counts above the expected threshold",
+    "Open the alert inbox",
+    "new early-warning alert",
+    "week of",
+)
 
 
 def test_every_mail_sender_is_checked():
@@ -30,16 +35,29 @@ def test_every_mail_sender_is_checked():
 
 
 def _alerts(n: int) -> list[SimpleNamespace]:
-    return [SimpleNamespace(series="new_cases", unit_type="sector", unit=f"U{i}", week=dt.date(2026, 11, 30),
-                            observed=30 + i, expected=6.25, upper=12.5) for i in range(n)]
+    return [
+        SimpleNamespace(
+            series="new_cases",
+            unit_type="sector",
+            unit=f"U{i}",
+            week=dt.date(2026, 11, 30),
+            observed=30 + i,
+            expected=6.25,
+            upper=12.5,
+        )
+        for i in range(n)
+    ]
 
 
-@pytest.mark.parametrize(("lang", "words"), [
-    ("en", ("new early-warning alerts", "week of 2026-11-30", "Open the alert inbox")),
-    ("fr", ("nouvelles alertes précoces", "semaine du 2026-11-30", "boîte des alertes")),
-    ("es", ("nuevas alertas tempranas", "semana del 2026-11-30", "bandeja de alertas")),
-    ("ar", ("تنبيهات", "أسبوع 2026-11-30", "صندوق التنبيهات")),
-])
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ("new early-warning alerts", "week of 2026-11-30", "Open the alert inbox")),
+        ("fr", ("nouvelles alertes précoces", "semaine du 2026-11-30", "boîte des alertes")),
+        ("es", ("nuevas alertas tempranas", "semana del 2026-11-30", "bandeja de alertas")),
+        ("ar", ("تنبيهات", "أسبوع 2026-11-30", "صندوق التنبيهات")),
+    ],
+)
 def test_alert_mail_in_every_language(settings, lang, words):
     settings.LANGUAGE_CODE = lang
     subject, body = services.alert_mail(_alerts(3))
@@ -61,7 +79,16 @@ def test_unknown_deployment_language_is_refused():
     import sys
 
     env = {**os.environ, "VIGIL_LANGUAGE": "xx", "PYTHONPATH": str(SERVER.parents[1])}
-    out = subprocess.run([sys.executable, "-c", "import django, os; os.environ.setdefault("
-                          "'DJANGO_SETTINGS_MODULE', 'vigil.server.settings'); django.setup()"],
-                         env=env, capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ.setdefault("
+            "'DJANGO_SETTINGS_MODULE', 'vigil.server.settings'); django.setup()",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode != 0 and "VIGIL_LANGUAGE='xx'" in out.stderr

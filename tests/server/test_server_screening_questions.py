@@ -41,7 +41,9 @@ def form_question_keys(form: Any, rs: Any) -> list[str]:
     """The form's indicator questions: its yes/no/don't know/refused rows named by an indicator
     key of the rule set (facts such as ``act`` are asked by the form only)."""
     keys = rs.record_keys()
-    return [row["name"] for row in form.survey if row.get("type") == "select_one answer" and row["name"] in keys]
+    return [
+        row["name"] for row in form.survey if row.get("type") == "select_one answer" and row["name"] in keys
+    ]
 
 
 @pytest.mark.parametrize("rid", [rid for rid, _v, _t in screening_service.screenable()])
@@ -95,8 +97,11 @@ def test_a_changed_rule_set_changes_page_and_form_together(users, cases, tmp_pat
     assert reworded not in before and added not in before
     changed = load_file(_copied_ruleset(tmp_path, reworded, added))
     first = changed.indicators[0].id
-    monkeypatch.setattr(screening_service, "load_ruleset",
-                        lambda ruleset_id, *a, **k: changed if ruleset_id == rid else load_ruleset(ruleset_id))
+    monkeypatch.setattr(
+        screening_service,
+        "load_ruleset",
+        lambda ruleset_id, *a, **k: changed if ruleset_id == rid else load_ruleset(ruleset_id),
+    )
     after = htmllib.unescape(c.get(f"/screenings/{s.pk}/").content.decode())
     form = build_form(changed, ["en"])
     xform(form)  # still a valid XLSForm
@@ -128,7 +133,7 @@ def test_two_languages_arabic_beside_english(users, cases):
     dr01_en = rs.by_id["DR01"].question
     dr01_ar = i18n.indicator_text(rs, "DR01", "ar")[1]
     assert dr01_ar and dr01_ar != dr01_en
-    block = text[text.index('id="q-DR01"'):]
+    block = text[text.index('id="q-DR01"') :]
     block = block[: block.index("</div>", block.index('class="worker-text"'))]
     assert dr01_en in block
     assert f'<p class="worker-text" lang="ar" dir="rtl">{dr01_ar}</p>' in block

@@ -12,9 +12,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from vigil.errors import VigilError
-from vigil.rules import RuleSet, assess, available, guided, load_ruleset
 from vigil.forms import export as form_export
 from vigil.forms import questions
+from vigil.rules import RuleSet, assess, available, guided, load_ruleset
 from vigil.rules import i18n as rule_i18n
 from vigil.server.cases.models import Screening
 from vigil.server.versioning import lock

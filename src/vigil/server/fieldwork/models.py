@@ -95,7 +95,9 @@ class FieldScreeningVersion(models.Model):
         verbose_name = _("field screening version")
         verbose_name_plural = _("field screening versions")
         constraints = (
-            models.UniqueConstraint(fields=("organisation", "instance_id"), name="fieldscreeningversion_once"),
+            models.UniqueConstraint(
+                fields=("organisation", "instance_id"), name="fieldscreeningversion_once"
+            ),
         )
 
     def __str__(self) -> str:

@@ -119,8 +119,10 @@ def store_upload(
             rows = []
             for (rec, uuid, _place, identity), det in zip(loaded.records, dets, strict=True):
                 instance, deprecated = loaded.versions.get(uuid, (uuid, None))
-                suffix = rec["id"][len(uuid):]  # "" or "/workers[2]": one person of a repeat form
-                rows.append((rec, identity, det, instance + suffix, deprecated + suffix if deprecated else None))
+                suffix = rec["id"][len(uuid) :]  # "" or "/workers[2]": one person of a repeat form
+                rows.append(
+                    (rec, identity, det, instance + suffix, deprecated + suffix if deprecated else None)
+                )
             wanted = {r[0]["id"] for r in rows} | {r[3] for r in rows} | {r[4] for r in rows if r[4]}
             org = user.organisation_id
             by_submission = {
@@ -140,7 +142,9 @@ def store_upload(
                     continue
                 earlier = None
                 if deprecated is not None:
-                    earlier = by_version.get(deprecated) or by_submission.get(deprecated) or by_submission.get(rid)
+                    earlier = (
+                        by_version.get(deprecated) or by_submission.get(deprecated) or by_submission.get(rid)
+                    )
                 elif rid in by_submission:
                     upload.already_stored += 1
                     continue
@@ -168,14 +172,20 @@ def store_upload(
                         user=user,
                         obj=fs,
                         via=via,
-                        detail={"case": target.pk, "upload": upload.pk, "outcome": fs.outcome,
-                                **({"replaces_version": deprecated} if deprecated else {})},
+                        detail={
+                            "case": target.pk,
+                            "upload": upload.pk,
+                            "outcome": fs.outcome,
+                            **({"replaces_version": deprecated} if deprecated else {}),
+                        },
                     )
                     by_submission[rid] = fs
                     # an edit whose earlier version was never stored: that version, arriving
                     # later in an older export, is already replaced
                     for vid in dict.fromkeys(v for v in (rid, version, deprecated) if v):
-                        FieldScreeningVersion.objects.create(organisation_id=org, screening=fs, instance_id=vid)
+                        FieldScreeningVersion.objects.create(
+                            organisation_id=org, screening=fs, instance_id=vid
+                        )
                         by_version[vid] = fs
                 if earlier is not None:
                     by_version[version] = fs
@@ -206,8 +216,16 @@ def store_upload(
     return result
 
 
-def _replace(user: Any, upload: FieldUpload, fs: FieldScreening, answers: dict[str, Any],
-             det: dict[str, Any], version: str, deprecated: str, via: str) -> FieldScreening:
+def _replace(
+    user: Any,
+    upload: FieldUpload,
+    fs: FieldScreening,
+    answers: dict[str, Any],
+    det: dict[str, Any],
+    version: str,
+    deprecated: str,
+    via: str,
+) -> FieldScreening:
     """An edited submission: its answers and determination replace those of the stored earlier
     version, in place (one screening, on the same case); both versions are kept as ids, and
     the change is audited with both outcomes (never the answers)."""
@@ -223,15 +241,22 @@ def _replace(user: Any, upload: FieldUpload, fs: FieldScreening, answers: dict[s
     fs.determination = det
     fs.outcome = str(det.get("outcome", ""))
     fs.save(update_fields=["upload", "ruleset", "ruleset_version", "answers", "determination", "outcome"])
-    FieldScreeningVersion.objects.create(organisation_id=fs.organisation_id, screening=fs, instance_id=version)
+    FieldScreeningVersion.objects.create(
+        organisation_id=fs.organisation_id, screening=fs, instance_id=version
+    )
     audit(
         "update",
         user=user,
         obj=fs,
         via=via,
-        detail={"change": "edited submission replaces the earlier version", "upload": upload.pk,
-                "version": version, "replaces_version": deprecated, "outcome_before": before,
-                "outcome": fs.outcome},
+        detail={
+            "change": "edited submission replaces the earlier version",
+            "upload": upload.pk,
+            "version": version,
+            "replaces_version": deprecated,
+            "outcome_before": before,
+            "outcome": fs.outcome,
+        },
     )
     return fs
 

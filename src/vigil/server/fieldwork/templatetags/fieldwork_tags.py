@@ -25,9 +25,9 @@ def case_field_screenings(context: Any, case: Any) -> dict[str, Any]:
     rows: list[FieldScreening] = []
     if user is not None and case is not None and scoping.cases_for(user).filter(pk=case.pk).exists():
         rows = list(
-            FieldScreening.objects.filter(case_id=case.pk).select_related("upload").order_by("-created_at", "-id")[
-                : LIMIT + 1
-            ]
+            FieldScreening.objects.filter(case_id=case.pk)
+            .select_related("upload")
+            .order_by("-created_at", "-id")[: LIMIT + 1]
         )
     titles: dict[str, str] = {}
     for fs in rows:
