@@ -22,6 +22,67 @@ from vigil.supply.rank import Remediation
 
 TOP_PATHS = 10
 
+#: Every text of the report, in English. A caller in another language passes ``words`` with the
+#: same keys (a key it lacks stays English); names, numbers and sources are the caller's data.
+WORDS: dict[str, str] = {
+    "generated": "Generated {when}.",
+    "intro": "Worst-path risk R (attenuated maximum along the chain), exposure E (noisy-OR weighted "
+    "by shares); every score names its sources.",
+    "graph": "The supply graph",
+    "by_tier": "Risk by tier",
+    "by_country": "Risk by country",
+    "top_paths": "Top worst paths",
+    "remediation": "Ranked remediation",
+    "plans": "Corrective plans",
+    "not_linked": "not linked",
+    "tier_n": "tier {n}",
+    "max_mean": "max {max} · mean {mean}",
+    "milestone_due": "{title} ({owner}, due {due})",
+    "milestone_done": "{title} ({owner}, due {due}, done {done})",
+    "id": "id",
+    "name": "name",
+    "kind": "kind",
+    "country": "country",
+    "tier": "tier",
+    "own_risk": "own risk",
+    "risk_r": "risk R",
+    "exposure_e": "exposure E",
+    "worst_path": "worst path",
+    "sources": "sources",
+    "entities": "entities",
+    "mean_risk": "mean risk",
+    "highest_risk": "highest risk",
+    "entity": "entity",
+    "score": "score",
+    "action": "action",
+    "why": "why",
+    "plan": "plan",
+    "status": "status",
+    "milestones": "milestones",
+    "rank": "rank",
+    "risk": "risk",
+    "leverage": "leverage",
+    "severity": "severity",
+    "recency": "recency",
+    "milestone": "milestone",
+    "owner": "owner",
+    "due": "due",
+    "done": "done",
+    "report": "report",
+    "generated_at": "generated",
+    "sheet_entities": "Entities",
+    "sheet_by_tier": "By tier",
+    "sheet_by_country": "By country",
+    "sheet_top_paths": "Top paths",
+    "sheet_remediation": "Remediation",
+    "sheet_plans": "Plans",
+    "sheet_about": "About",
+}
+
+
+def _words(words: Mapping[str, str] | None) -> dict[str, str]:
+    return {**WORDS, **{k: v for k, v in (words or {}).items() if k in WORDS and v}}
+
 
 @dataclass(frozen=True)
 class PlanRow:
@@ -40,14 +101,22 @@ class Summary:
     max_risk: float
 
 
-def by_tier(net: Network, risks: Mapping[str, NodeRisk]) -> list[Summary]:
+def by_tier(
+    net: Network, risks: Mapping[str, NodeRisk], words: Mapping[str, str] | None = None
+) -> list[Summary]:
+    w = _words(words)
     t = tiers(net)
     groups: dict[int | None, list[float]] = {}
     for n, r in risks.items():
         groups.setdefault(t.get(n), []).append(r.risk)
     keys = sorted(k for k in groups if k is not None) + ([None] if None in groups else [])
     return [
-        Summary("not linked" if k is None else f"tier {k}", len(groups[k]), mean(groups[k]), max(groups[k]))
+        Summary(
+            w["not_linked"] if k is None else w["tier_n"].format(n=k),
+            len(groups[k]),
+            mean(groups[k]),
+            max(groups[k]),
+        )
         for k in keys
     ]
 
@@ -67,9 +136,10 @@ def top_paths(net: Network, risks: Mapping[str, NodeRisk], n: int = TOP_PATHS) -
     return sorted(near, key=lambda r: (-r.risk, r.id))[:n]
 
 
-def bars(rows: Sequence[Summary], title: str) -> str:
+def bars(rows: Sequence[Summary], title: str, words: Mapping[str, str] | None = None) -> str:
     """A horizontal bar chart of the highest risk per row (and the mean as a thin bar)."""
     width, bar_w, row_h = 520, 300, 26
+    figures = _words(words)["max_mean"]
     height = 30 + row_h * max(1, len(rows))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
@@ -83,7 +153,7 @@ def bars(rows: Sequence[Summary], title: str) -> str:
             f'<rect x="130" y="{y}" width="{bar_w * s.max_risk:.1f}" height="16" fill="{fill}" '
             f'stroke="#333333"/><rect x="130" y="{y + 6}" width="{bar_w * s.mean_risk:.1f}" height="4" '
             f'fill="#333333"/><text x="{136 + bar_w}" y="{y + 13}" font-size="11">'
-            f"max {s.max_risk:.2f} · mean {s.mean_risk:.2f}</text>"
+            f"{escape(figures.format(max=f'{s.max_risk:.2f}', mean=f'{s.mean_risk:.2f}'))}</text>"
         )
     out.append("</svg>")
     return "".join(out)
@@ -95,6 +165,13 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], id_: str) -> str:
     return f'<table id="{id_}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _milestones(p: PlanRow, w: Mapping[str, str]) -> str:
+    return "; ".join(
+        (w["milestone_done"] if x else w["milestone_due"]).format(title=t, owner=o, due=d, done=x)
+        for t, o, d, x in p.milestones
+    )
+
+
 def html(
     title: str,
     net: Network,
@@ -102,72 +179,72 @@ def html(
     lines: Sequence[Remediation],
     plans: Sequence[PlanRow],
     generated: str,
+    words: Mapping[str, str] | None = None,
+    lang: str = "en",
+    rtl: bool = False,
 ) -> str:
+    """The report as one self-contained HTML page in ``words`` (``WORDS`` keys), ``lang``/``rtl``
+    its language and direction."""
+    w = _words(words)
     names = {k: v.name for k, v in net.nodes.items()}
 
     def via(path: Sequence[str]) -> str:
         return " → ".join(names.get(p, p) for p in path)
 
-    tier_rows, country_rows = by_tier(net, risks), by_country(net, risks)
+    tier_rows, country_rows = by_tier(net, risks, w), by_country(net, risks)
+    direction = "rtl" if rtl else "ltr"
     parts = [
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        f'<!DOCTYPE html><html lang="{escape(lang)}" dir="{direction}"><head><meta charset="utf-8">',
         f"<title>{escape(title)}</title><style>body{{font-family:sans-serif;margin:2em}}"
         "table{border-collapse:collapse;margin-block:1em}td,th{border:1px solid #999;"
         "padding:0.2em 0.5em;text-align:start;vertical-align:top}</style></head><body>",
-        f"<h1>{escape(title)}</h1><p>Generated {escape(generated)}. Worst-path risk R (attenuated "
-        "maximum along the chain), exposure E (noisy-OR weighted by shares); every score names its "
-        "sources.</p>",
-        "<h2>The supply graph</h2>",
+        f"<h1>{escape(title)}</h1>",
+        f"<p>{escape(w['generated'].format(when=generated))} {escape(w['intro'])}</p>",
+        f"<h2>{escape(w['graph'])}</h2>",
         picture.svg(net, risks),
-        "<h2>Risk by tier</h2>",
-        bars(tier_rows, "Risk by tier"),
+        f"<h2>{escape(w['by_tier'])}</h2>",
+        bars(tier_rows, w["by_tier"], w),
         _table(
-            ("tier", "entities", "mean risk", "highest risk"),
+            (w["tier"], w["entities"], w["mean_risk"], w["highest_risk"]),
             [(s.label, s.count, f"{s.mean_risk:.3f}", f"{s.max_risk:.3f}") for s in tier_rows],
             "by-tier",
         ),
-        "<h2>Risk by country</h2>",
-        bars(country_rows, "Risk by country"),
+        f"<h2>{escape(w['by_country'])}</h2>",
+        bars(country_rows, w["by_country"], w),
         _table(
-            ("country", "entities", "mean risk", "highest risk"),
+            (w["country"], w["entities"], w["mean_risk"], w["highest_risk"]),
             [(s.label, s.count, f"{s.mean_risk:.3f}", f"{s.max_risk:.3f}") for s in country_rows],
             "by-country",
         ),
-        "<h2>Top worst paths</h2>",
+        f"<h2>{escape(w['top_paths'])}</h2>",
         _table(
-            ("entity", "risk R", "exposure E", "worst path", "sources"),
+            (w["entity"], w["risk_r"], w["exposure_e"], w["worst_path"], w["sources"]),
             [
                 (names[r.id], f"{r.risk:.3f}", f"{r.exposure:.3f}", via(r.path), "; ".join(r.sources))
                 for r in top_paths(net, risks)
             ],
             "top-paths",
         ),
-        "<h2>Ranked remediation</h2>",
+        f"<h2>{escape(w['remediation'])}</h2>",
         _table(
-            ("#", "entity", "kind", "score", "action", "why"),
+            ("#", w["entity"], w["kind"], w["score"], w["action"], w["why"]),
             [(ln.rank, ln.name, ln.kind, f"{ln.score:.4f}", ln.action, ln.reason) for ln in lines],
             "remediation",
         ),
-        "<h2>Corrective plans</h2>",
+        f"<h2>{escape(w['plans'])}</h2>",
         _table(
-            ("entity", "plan", "action", "status", "milestones"),
-            [
-                (
-                    p.entity,
-                    p.title,
-                    p.action,
-                    p.status,
-                    "; ".join(
-                        f"{t} ({o}, due {d}{', done ' + x if x else ''})" for t, o, d, x in p.milestones
-                    ),
-                )
-                for p in plans
-            ],
+            (w["entity"], w["plan"], w["action"], w["status"], w["milestones"]),
+            [(p.entity, p.title, p.action, p.status, _milestones(p, w)) for p in plans],
             "plans",
         ),
         "</body></html>",
     ]
     return "".join(parts)
+
+
+def _sheet_name(text: str) -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\."""
+    return "".join(c for c in text if c not in "[]:*?/\\")[:31] or "sheet"
 
 
 def xlsx(
@@ -177,35 +254,44 @@ def xlsx(
     lines: Sequence[Remediation],
     plans: Sequence[PlanRow],
     generated: str,
+    words: Mapping[str, str] | None = None,
+    rtl: bool = False,
 ) -> bytes:
+    """The report as a workbook in ``words`` (``WORDS`` keys); ``rtl``: sheets right to left."""
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
 
+    w = _words(words)
     wb = Workbook()
     names = {k: v.name for k, v in net.nodes.items()}
     t = tiers(net)
 
     def sheet(name: str, head: Sequence[str], rows: Sequence[Sequence[Any]], first: bool = False) -> Any:
-        ws = wb.active if first else wb.create_sheet(name)
-        ws.title = name
+        ws = wb.active if first else wb.create_sheet(_sheet_name(name))
+        ws.title = _sheet_name(name)
+        if rtl:
+            ws.sheet_view.rightToLeft = True
         ws.append(list(head))
         for r in rows:
             ws.append([formula_safe(c) for c in r])
         return ws
 
     sheet(
-        "Entities",
-        (
-            "id",
-            "name",
-            "kind",
-            "country",
-            "tier",
-            "own risk",
-            "risk R",
-            "exposure E",
-            "worst path",
-            "sources",
+        w["sheet_entities"],
+        tuple(
+            w[k]
+            for k in (
+                "id",
+                "name",
+                "kind",
+                "country",
+                "tier",
+                "own_risk",
+                "risk_r",
+                "exposure_e",
+                "worst_path",
+                "sources",
+            )
         ),
         [
             (
@@ -224,22 +310,25 @@ def xlsx(
         ],
         first=True,
     )
-    for name, rows in (("By tier", by_tier(net, risks)), ("By country", by_country(net, risks))):
+    for name, first_col, chart_title, rows in (
+        (w["sheet_by_tier"], w["tier"], w["by_tier"], by_tier(net, risks, w)),
+        (w["sheet_by_country"], w["country"], w["by_country"], by_country(net, risks)),
+    ):
         ws = sheet(
             name,
-            (name.split()[-1], "entities", "mean risk", "highest risk"),
+            (first_col, w["entities"], w["mean_risk"], w["highest_risk"]),
             [(s.label, s.count, round(s.mean_risk, 6), round(s.max_risk, 6)) for s in rows],
         )
         chart = BarChart()
-        chart.title = f"Risk {name.lower()}"
+        chart.title = chart_title
         chart.add_data(
             Reference(ws, min_col=3, max_col=4, min_row=1, max_row=len(rows) + 1), titles_from_data=True
         )
         chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(rows) + 1))
         ws.add_chart(chart, "F2")
     sheet(
-        "Top paths",
-        ("entity", "risk R", "exposure E", "worst path", "sources"),
+        w["sheet_top_paths"],
+        (w["entity"], w["risk_r"], w["exposure_e"], w["worst_path"], w["sources"]),
         [
             (
                 names[r.id],
@@ -252,8 +341,22 @@ def xlsx(
         ],
     )
     sheet(
-        "Remediation",
-        ("rank", "entity", "kind", "score", "risk", "leverage", "severity", "recency", "action", "why"),
+        w["sheet_remediation"],
+        tuple(
+            w[k]
+            for k in (
+                "rank",
+                "entity",
+                "kind",
+                "score",
+                "risk",
+                "leverage",
+                "severity",
+                "recency",
+                "action",
+                "why",
+            )
+        ),
         [
             (
                 ln.rank,
@@ -271,15 +374,15 @@ def xlsx(
         ],
     )
     sheet(
-        "Plans",
-        ("entity", "plan", "action", "status", "milestone", "owner", "due", "done"),
+        w["sheet_plans"],
+        tuple(w[k] for k in ("entity", "plan", "action", "status", "milestone", "owner", "due", "done")),
         [
             (p.entity, p.title, p.action, p.status, *m)
             for p in plans
             for m in (p.milestones or [("", "", "", "")])
         ],
     )
-    sheet("About", ("report", "generated"), [(title, generated)])
+    sheet(w["sheet_about"], (w["report"], w["generated_at"]), [(title, generated)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from vigil.server.supply.models import (
     Milestone,
     SupplyAudit,
 )
+from vigil.server.supply.report_words import report_words
 from vigil.server.web.access import PermissionDeniedPage, audit_page, page_view, require_capability
 from vigil.supply.network import tiers
 
@@ -326,16 +327,19 @@ def report(request: HttpRequest, fmt: str) -> HttpResponse:
     from vigil.supply import report as rep
 
     title, cr, lines, plans, when = _report_data(request)
+    words = report_words()
     audit_page(request, "export", None, page="supply-report", format=fmt, ids=[int(k) for k in cr.entities])
     if fmt == "xlsx":
         resp = HttpResponse(
-            rep.xlsx(title, cr.net, cr.risks, lines, plans, when),
+            rep.xlsx(title, cr.net, cr.risks, lines, plans, when, words, rtl=translation.get_language_bidi()),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         resp["Content-Disposition"] = 'attachment; filename="supply-report.xlsx"'
         return resp
     resp = HttpResponse(
-        rep.html(title, cr.net, cr.risks, lines, plans, when), content_type="text/html; charset=utf-8"
+        rep.html(title, cr.net, cr.risks, lines, plans, when, words, lang=translation.get_language() or "en",
+                 rtl=translation.get_language_bidi()),
+        content_type="text/html; charset=utf-8",
     )
     resp["Content-Disposition"] = 'attachment; filename="supply-report.html"'
     return resp
