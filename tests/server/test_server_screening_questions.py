@@ -162,3 +162,21 @@ def test_two_languages_spanish_page_english_worker(users, cases):
     assert '<html lang="ar" dir="rtl">' in text
     fr = i18n.indicator_text(rs, "DR01", "fr")[1]
     assert f'<p class="worker-text" lang="fr" dir="ltr">{fr}</p>' in text
+
+
+def test_stage_less_answers_of_the_guided_interview_stay_on_the_page(users, cases):
+    """The guided interview asks a penalty without its stage (``PN04``, counted for every stage);
+    the full page, which asks per stage, still shows that answer and lets it be changed."""
+    rid = "ilo-2012-forced-labour"
+    s = screening_service.create(cases["a_inspector"], rid, users["inspector"], answers={"PN04": True})
+    c = logged_in(users["inspector"])
+    text = c.get(f"/screenings/{s.pk}/").content.decode()
+    block = text[text.index('id="g_unstaged"') :]
+    assert 'name="a-PN04" value="yes" checked' in block
+    assert 'name="a-PN01"' not in text  # only what was answered without a stage
+    r = c.post(f"/screenings/{s.pk}/", {"version": s.version, "a-PN04": "no", "a-D2.PN04": "yes"})
+    assert r.status_code == 200
+    s.refresh_from_db()
+    assert s.answers == {"PN04": False, "D2.PN04": True}
+    es = logged_in(users["inspector"], "es")
+    assert "etapa" in es.get(f"/screenings/{s.pk}/").content.decode().split('id="g_unstaged"')[1][:300]

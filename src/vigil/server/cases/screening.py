@@ -117,7 +117,15 @@ class Group:
     worker_label: str = ""
 
 
-def groups(rs: RuleSet, lang: str | None = None, worker: str = "") -> list[Group]:
+#: the group of stage-less answers to staged indicators (the guided interview asks ``PN04``
+#: without its stage; the rule counts it for every stage)
+UNSTAGED = "g_unstaged"
+UNSTAGED_LABEL = _("Penalties, stage not asked (from the guided interview)")
+
+
+def groups(
+    rs: RuleSet, lang: str | None = None, worker: str = "", answers: dict[str, Any] | None = None
+) -> list[Group]:
     """The page's questions: the indicator groups of the rule set's questionnaire
     (``vigil.forms.questions.indicator_groups``), the very definition ``vigil forms export``
     writes as an XLSForm: same keys, order, group labels and question wording. ``rs`` is the
@@ -142,7 +150,29 @@ def groups(rs: RuleSet, lang: str | None = None, worker: str = "") -> list[Group
                 worker_text = w_text or w_label
             asked.append(Question(item.key, rs.by_id[item.indicator], text or ind_label, worker_text))
         out.append(Group(g.name, label, asked, worker_label))
+    unstaged = _unstaged(rs, answers)
+    if unstaged:
+        asked = []
+        for iid in unstaged:
+            ind_label, text = rule_i18n.indicator_text(rs, iid, lang)
+            worker_text = ""
+            if worker:
+                w_label, w_text = rule_i18n.indicator_text(rs, iid, worker)
+                worker_text = w_text or w_label
+            asked.append(Question(iid, rs.by_id[iid], text or ind_label, worker_text))
+        with translation.override(lang):
+            label = str(UNSTAGED_LABEL)
+        worker_label = ""
+        if worker:
+            with translation.override(worker):
+                worker_label = str(UNSTAGED_LABEL)
+        out.append(Group(UNSTAGED, label, asked, worker_label))
     return out
+
+
+def _unstaged(rs: RuleSet, answers: dict[str, Any] | None) -> list[str]:
+    """Staged indicators answered without a stage (``PN04``), in rule-set order."""
+    return [i.id for i in rs.indicators if i.scopes and i.question and i.id in (answers or {})]
 
 
 def _asked(rs: RuleSet) -> frozenset[str]:
@@ -154,9 +184,10 @@ def _asked(rs: RuleSet) -> frozenset[str]:
     return frozenset(cached)
 
 
-def question_keys(rs: RuleSet) -> list[str]:
-    """The record keys the page asks, in order (``DR01``, ``D1.PN04``...)."""
-    return [i.key for g in questions.indicator_groups(rs) for i in g.items]
+def question_keys(rs: RuleSet, answers: dict[str, Any] | None = None) -> list[str]:
+    """The record keys the page asks, in order (``DR01``, ``D1.PN04``...), and the stage-less
+    answers already given (``PN04``, from the guided interview)."""
+    return [i.key for g in questions.indicator_groups(rs) for i in g.items] + _unstaged(rs, answers)
 
 
 def record_of(screening: Screening) -> dict[str, Any]:

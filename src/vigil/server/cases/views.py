@@ -584,7 +584,7 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
             # Only what differs from the stored screening is written (merged under a row lock),
             # and only if nobody saved it since this page was read (the version it carries).
             changed = {}
-            for record_key in screening.question_keys(rs):
+            for record_key in screening.question_keys(rs, s.answers):
                 key = f"a-{record_key}"
                 if key in request.POST:
                     value = _answer_value(request.POST.get(key))
@@ -614,7 +614,7 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "s": s,
         "case": s.case,
-        "groups": screening.groups(rs, page_lang, worker),
+        "groups": screening.groups(rs, page_lang, worker, s.answers),
         "worker": worker,
         "worker_dir": "rtl" if worker and get_language_info(worker)["bidi"] else "ltr",
         "page_dir": "rtl" if translation.get_language_bidi() else "ltr",
