@@ -180,3 +180,15 @@ def test_stage_less_answers_of_the_guided_interview_stay_on_the_page(users, case
     assert s.answers == {"PN04": False, "D2.PN04": True}
     es = logged_in(users["inspector"], "es")
     assert "etapa" in es.get(f"/screenings/{s.pk}/").content.decode().split('id="g_unstaged"')[1][:300]
+
+
+def test_guided_interview_worker_question_carries_its_direction(users, cases):
+    rid = "ilo-ec-2009-adult-labour"
+    s = screening_service.start(cases["a_inspector"], rid, users["inspector"])
+    text = htmllib.unescape(
+        logged_in(users["inspector"]).get(f"/screenings/{s.pk}/guided/?worker=ar").content.decode()
+    )
+    match = re.search(
+        r'<p class="worker-question" id="worker-question" lang="ar" dir="rtl">([^<]+)</p>', text
+    )
+    assert match and any("\u0600" <= ch <= "\u06ff" for ch in match.group(1))
