@@ -211,13 +211,13 @@ def test_the_question_in_the_workers_language_beside_the_interface_language(user
     page = _page(c.get(f"/screenings/{s.pk}/guided/?worker=fr"))
     q = _question_on(page)
     _label, question_fr = i18n.indicator_text(rs, q, "fr")
-    assert rs.by_id[q].question in page and f'lang="fr">{question_fr}<' in page
+    assert rs.by_id[q].question in page and f'lang="fr" dir="ltr">{question_fr}<' in page
     # kept after an answer (plain post, then the next page)
     r = c.post(f"/screenings/{s.pk}/guided/",
                {"version": s.version, "trail": "", "indicator": q, "answer": "no", "worker": "fr"})
     assert "worker=fr" in r["Location"]
     page = _page(c.get(r["Location"]))
     _label, next_fr = i18n.indicator_text(rs, _question_on(page), "fr")
-    assert f'lang="fr">{next_fr}<' in page
+    assert f'lang="fr" dir="ltr">{next_fr}<' in page
     # an unknown language is ignored, not shown
     assert 'id="worker-question"' not in _page(c.get(f"/screenings/{s.pk}/guided/?worker=xx"))

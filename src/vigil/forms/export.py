@@ -168,6 +168,26 @@ class _Words:
         return None
 
 
+def group_labels(rs: RuleSet, groups: Sequence[Group], lang: str | None) -> list[str]:
+    """The labels of ``groups`` in ``lang`` as the form writes them (the server's screening page
+    shows the same); where ``lang`` lacks a text, the English one (a page may fall back, a form
+    never does)."""
+    code = i18n.normalise(lang)
+    tried = [c for c in (code, "en") if c in wording()["text"]]
+    speakers = [_Words(rs, c) for c in dict.fromkeys(tried)]
+    out = []
+    for g in groups:
+        label = g.ref or g.name
+        for w in speakers:
+            try:
+                label = w.group(g)
+                break
+            except InputError:
+                continue
+        out.append(label)
+    return out
+
+
 @dataclass
 class Form:
     """An XLSForm as rows of its three sheets (column -> cell text)."""

@@ -219,3 +219,10 @@ def _safe(text: str) -> str:
 def asked_keys(rs: RuleSet) -> frozenset[str]:
     """Every record key the questionnaire of ``rs`` asks."""
     return frozenset(i.key for g in plan(rs) for i in g.items)
+
+
+def indicator_groups(rs: RuleSet) -> list[Group]:
+    """The indicator questions of ``plan(rs)`` (its dimension and stage groups, in form order):
+    what the server's screening page asks. The page and the XLSForm read the same plan, so a
+    change to the rule set changes both."""
+    return [g for g in plan(rs) if g.kind in ("dimension", "scope")]

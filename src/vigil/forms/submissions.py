@@ -48,12 +48,15 @@ from vigil.rules.model import RuleSet
 from vigil.rules.records import encode_record, fact_specs
 
 UUID_KEYS = ("_uuid", "meta/instanceID", "meta-instanceID", "__id", "KEY", "instanceID")
+#: the version's own instance id, and the earlier version an edited submission replaces
+INSTANCE_KEYS = ("meta/instanceID", "meta-instanceID", "instanceID")
+DEPRECATED_KEYS = ("meta/deprecatedID", "meta-deprecatedID", "deprecatedID")
 #: columns of Kobo and Central exports that are about the submission, not an answer
 META = frozenset({
     "SubmissionDate", "start", "end", "today", "deviceid", "KEY", "SubmitterID", "SubmitterName",
     "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits",
     "FormVersion", "instanceID", "username", "simserial", "subscriberid", "phonenumber", "audit",
-    "PARENT_KEY",
+    "PARENT_KEY", "deprecatedID",
 })
 META_GROUPS = frozenset({"meta", "formhub", "__system"})
 ANSWER_VALUES: dict[str, bool | None] = {"yes": True, "no": False, "dont_know": None, "refused": None}
@@ -623,6 +626,25 @@ class Reader:
                 return uuid[5:] if uuid.lower().startswith("uuid:") else uuid
         raise InputError(f"missing submission UUID (none of {', '.join(UUID_KEYS)})", place)
 
+    @staticmethod
+    def version(cells: Cells, uuid: str) -> tuple[str, str | None]:
+        """(this version's instance id, the earlier version's id or None), without ``uuid:``.
+
+        An edited submission carries ``meta/deprecatedID``, the instance id of the version it
+        replaces (ODK Collect, Enketo, KoboToolbox); its own ``meta/instanceID`` is new. ODK
+        Central keeps ``__id`` (the submission) and changes ``meta/instanceID`` (the version)."""
+        instance, deprecated = uuid, None
+        for column, value in cells:
+            text = _cell(value) if not isinstance(value, dict | list) else ""
+            if not text:
+                continue
+            text = text[5:] if text.lower().startswith("uuid:") else text
+            if column in INSTANCE_KEYS:
+                instance = text
+            elif column in DEPRECATED_KEYS:
+                deprecated = text
+        return instance, (deprecated if deprecated and deprecated != instance else None)
+
     def record(self, place: str, word: str, cells: Cells, uuid: str | None = None,
                instance: Instance | None = None, key: str | None = None,
                identity: dict[str, str] | None = None) -> tuple[str, bool, dict[str, Any]]:
@@ -754,6 +776,9 @@ class Screened:
     without_people: int = 0
     #: with ``keep``: (record, submission UUID, place, identity fields) of each screened record
     records: list[tuple[dict[str, Any], str, str, dict[str, str]]] = field(default_factory=list)
+    #: with ``keep``: per submission UUID, (its version's instance id, the id of the earlier
+    #: version it replaces or None): an edited submission (``meta/deprecatedID``)
+    versions: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     def determinations(self, missing: str = "unknown") -> Iterator[Determination]:
         if self.builder.n == 0:
@@ -813,6 +838,8 @@ def load(spec: FormSpec, submissions: Iterable[Submission], name: str, warn: War
                      "counted once")
             continue
         seen[uuid] = (place, digest)
+        if keep:
+            out.versions[uuid] = reader.version(sub.cells, uuid)
         if repeat is not None and not read:
             out.without_people += 1
         for (where, (_rid, consent, record)), identity in zip(read, ids, strict=True):

@@ -15,6 +15,8 @@ Variables (all optional on a laptop; production refuses the insecure defaults):
 ``VIGIL_SSL_REDIRECT``   ``false`` to leave HTTP->HTTPS redirection to the proxy (production)
 ``VIGIL_TOKEN_HOURS``    lifetime of API tokens in hours (default 12)
 ``VIGIL_LOG_LEVEL``      default ``INFO``
+``VIGIL_LANGUAGE``       the deployment's language (``en``, ``fr``, ``es``, ``ar``): e-mails, and pages
+                         for a visitor who chose none (default ``en``)
 """
 
 from __future__ import annotations
@@ -269,8 +271,11 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- i18n ----------------------------------------------------------------------------------------
-LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish")), ("ar", _("Arabic"))]
+# the deployment's language: pages for a visitor who chose none, and the e-mails Vigil sends
+LANGUAGE_CODE = _env("VIGIL_LANGUAGE", "en") or "en"
+if LANGUAGE_CODE not in {code for code, _name in LANGUAGES}:
+    raise ImproperlyConfigured(f"VIGIL_LANGUAGE={LANGUAGE_CODE!r}: one of en, fr, es, ar")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 # Dates on pages in the language's order, typed in it too (vigil/server/formats); exports stay ISO.

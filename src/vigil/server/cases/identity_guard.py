@@ -165,6 +165,7 @@ PLAIN_TEXT_FIELDS: dict[str, str] = {
     "fieldwork.FieldScreening.ruleset": CODE,
     "fieldwork.FieldScreening.ruleset_version": CODE,
     "fieldwork.FieldScreening.submission_id": "the collection tool's submission UUID",
+    "fieldwork.FieldScreeningVersion.instance_id": "the collection tool's instance UUID of one version",
     "fieldwork.FieldUpload.form_id": CODE,
     "fieldwork.FieldUpload.kind": CODE,
     "fieldwork.FieldUpload.ruleset": CODE,

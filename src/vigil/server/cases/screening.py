@@ -12,6 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from vigil.errors import VigilError
+from vigil.forms import export as form_export
+from vigil.forms import questions
 from vigil.rules import RuleSet, assess, available, guided, load_ruleset
 from vigil.rules import i18n as rule_i18n
 from vigil.server.cases.models import Screening
@@ -97,22 +99,95 @@ def is_current(screening: Screening) -> bool:
 
 
 @dataclass(frozen=True)
+class Question:
+    """One question of the page: ``key`` is the record key the answer is stored under (``DR01``,
+    or ``D1.PN04`` for a penalty asked per stage), ``ind`` the indicator (its id and grade)."""
+
+    key: str
+    ind: Any
+    text: str
+    worker_text: str = ""
+
+
+@dataclass(frozen=True)
 class Group:
-    dimension: str
+    name: str
     label: str
-    indicators: list[Any]
+    questions: list[Question]
+    worker_label: str = ""
 
 
-def groups(rs: RuleSet) -> list[Group]:
-    """Indicators with a question, grouped by dimension in rule-set order."""
-    out: dict[str, Group] = {}
-    for ind in rs.indicators:
-        if not ind.question:
-            continue
-        dim = rs.dimensions.get(ind.dimension)
-        label = dim.label if dim is not None else ind.dimension
-        out.setdefault(ind.dimension, Group(ind.dimension, label, [])).indicators.append(ind)
-    return list(out.values())
+#: the group of stage-less answers to staged indicators (the guided interview asks ``PN04``
+#: without its stage; the rule counts it for every stage)
+UNSTAGED = "g_unstaged"
+UNSTAGED_LABEL = _("Penalties, stage not asked (from the guided interview)")
+
+
+def groups(
+    rs: RuleSet, lang: str | None = None, worker: str = "", answers: dict[str, Any] | None = None
+) -> list[Group]:
+    """The page's questions: the indicator groups of the rule set's questionnaire
+    (``vigil.forms.questions.indicator_groups``), the very definition ``vigil forms export``
+    writes as an XLSForm: same keys, order, group labels and question wording. ``rs`` is the
+    installed rule set (not a translated copy); ``lang`` the page's language; ``worker``, when
+    given and different, a second language shown beside it (the worker's)."""
+    lang = rule_i18n.normalise(lang or translation.get_language())
+    worker = rule_i18n.normalise(worker) if worker else ""
+    if worker == lang:
+        worker = ""
+    plan = questions.indicator_groups(rs)
+    labels = form_export.group_labels(rs, plan, lang)
+    worker_labels = form_export.group_labels(rs, plan, worker) if worker else [""] * len(plan)
+    out = []
+    for g, label, worker_label in zip(plan, labels, worker_labels, strict=True):
+        asked = []
+        for item in g.items:
+            assert item.indicator is not None
+            ind_label, text = rule_i18n.indicator_text(rs, item.indicator, lang)
+            worker_text = ""
+            if worker:
+                w_label, w_text = rule_i18n.indicator_text(rs, item.indicator, worker)
+                worker_text = w_text or w_label
+            asked.append(Question(item.key, rs.by_id[item.indicator], text or ind_label, worker_text))
+        out.append(Group(g.name, label, asked, worker_label))
+    unstaged = _unstaged(rs, answers)
+    if unstaged:
+        asked = []
+        for iid in unstaged:
+            ind_label, text = rule_i18n.indicator_text(rs, iid, lang)
+            worker_text = ""
+            if worker:
+                w_label, w_text = rule_i18n.indicator_text(rs, iid, worker)
+                worker_text = w_text or w_label
+            asked.append(Question(iid, rs.by_id[iid], text or ind_label, worker_text))
+        with translation.override(lang):
+            label = str(UNSTAGED_LABEL)
+        worker_label = ""
+        if worker:
+            with translation.override(worker):
+                worker_label = str(UNSTAGED_LABEL)
+        out.append(Group(UNSTAGED, label, asked, worker_label))
+    return out
+
+
+def _unstaged(rs: RuleSet, answers: dict[str, Any] | None) -> list[str]:
+    """Staged indicators answered without a stage (``PN04``), in rule-set order."""
+    return [i.id for i in rs.indicators if i.scopes and i.question and i.id in (answers or {})]
+
+
+def _asked(rs: RuleSet) -> frozenset[str]:
+    """The questionnaire's keys, kept on the rule-set object (as the engine keeps its root)."""
+    cached = getattr(rs, "_vigil_asked", None)
+    if cached is None:
+        cached = questions.asked_keys(rs)
+        rs._vigil_asked = cached  # type: ignore[attr-defined]
+    return frozenset(cached)
+
+
+def question_keys(rs: RuleSet, answers: dict[str, Any] | None = None) -> list[str]:
+    """The record keys the page asks, in order (``DR01``, ``D1.PN04``...), and the stage-less
+    answers already given (``PN04``, from the guided interview)."""
+    return [i.key for g in questions.indicator_groups(rs) for i in g.items] + _unstaged(rs, answers)
 
 
 def record_of(screening: Screening) -> dict[str, Any]:
@@ -183,7 +258,7 @@ def create(
 def apply_answer(screening: Screening, indicator: str, value: bool | None) -> None:
     """Set (or, with None, clear) one answer without evaluating; call ``evaluate`` after the last."""
     rs = ruleset_for(screening)
-    if indicator not in rs.by_id:
+    if indicator not in rs.by_id and indicator not in _asked(rs):
         raise ScreeningError(f"unknown indicator {indicator[:20]!r} for {rs.id}")
     answers = dict(screening.answers)
     if value is None:

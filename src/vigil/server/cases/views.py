@@ -20,8 +20,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vigil.rules import i18n as rule_i18n
@@ -587,12 +587,12 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
             # Only what differs from the stored screening is written (merged under a row lock),
             # and only if nobody saved it since this page was read (the version it carries).
             changed = {}
-            for ind in rs.indicators:
-                key = f"a-{ind.id}"
+            for record_key in screening.question_keys(rs, s.answers):
+                key = f"a-{record_key}"
                 if key in request.POST:
                     value = _answer_value(request.POST.get(key))
-                    if s.answers.get(ind.id) != value:
-                        changed[ind.id] = value
+                    if s.answers.get(record_key) != value:
+                        changed[record_key] = value
             _save_answers(request, s, changed, **({"age": age} if age != s.age else {}))
         except (screening.ScreeningError, InvalidOperation):
             error = _("The age must be a number from 0 to 120.")
@@ -607,10 +607,21 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
             return render(request, "cases/_determination_saved.html", context)
     else:
         audit_page(request, "view", s.case, page="screening", screening=s.pk)
+    # the worker's language beside the page's (each question in both; the answers are the same)
+    worker = (request.GET.get("worker_lang") or "")[:16]
+    worker = rule_i18n.normalise(worker) if worker else ""
+    worker = worker if worker in rule_i18n.languages() else ""
+    page_lang = rule_i18n.normalise(translation.get_language())
+    if worker == page_lang:
+        worker = ""
     context = {
         "s": s,
         "case": s.case,
-        "groups": screening.groups(shown),
+        "groups": screening.groups(rs, page_lang, worker, s.answers),
+        "worker": worker,
+        "worker_dir": "rtl" if worker and get_language_info(worker)["bidi"] else "ltr",
+        "page_dir": "rtl" if translation.get_language_bidi() else "ltr",
+        "worker_languages": _worker_languages(),
         "rs": shown,
         "can_edit": can_edit,
         "current": current,
@@ -675,6 +686,11 @@ def screening_guided(request: HttpRequest, pk: int) -> HttpResponse:
         return response
     status = 409 if stale else 400 if error else 200
     return render(request, "cases/screening_guided.html", context, status=status)
+
+
+def _worker_languages() -> list[tuple[str, str]]:
+    """(code, name in that language) of the languages a question can be shown in."""
+    return [(c, get_language_info(c)["name_local"]) for c in rule_i18n.languages()]
 
 
 def _guided_url(s: Screening, trail: list[tuple[str, str]], question: str = "", worker: str = "") -> str:
@@ -742,6 +758,7 @@ def _guided_context(
         "worker": worker,
         "worker_languages": rule_i18n.languages(),
         "worker_question": _worker_question(s, question, worker),
+        "worker_dir": "rtl" if worker and get_language_info(worker)["bidi"] else "ltr",
         "current_mark": current_mark,
         "answered": answered,
         "others": others,

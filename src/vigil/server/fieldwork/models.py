@@ -10,6 +10,12 @@ file or its name (a file name may name the person).
 
 ``submission_id`` is the submission's UUID (``<uuid>/workers[2]`` for a person of a repeat
 group); it is unique per organisation, so importing the same export twice adds nothing.
+
+An edited submission (ODK Collect, Enketo or KoboToolbox after an edit: ``meta/deprecatedID``
+names the version it replaces) replaces the stored screening of the earlier version in place
+(its answers and determination; audited with both versions and outcomes) instead of adding a
+second one. Every version id a screening has had is kept (``FieldScreeningVersion``), so an
+older export imported again adds nothing and never undoes the edit.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ class FieldUpload(models.Model):
     duplicates = models.PositiveIntegerField(_("repeated in the file"), default=0)
     without_consent = models.PositiveIntegerField(_("without consent (not screened)"), default=0)
     new_cases = models.PositiveIntegerField(_("new cases opened"), default=0)
+    replaced = models.PositiveIntegerField(_("edited submissions replacing an earlier version"), default=0)
 
     class Meta:
         ordering = ("-uploaded_at", "-id")
@@ -72,3 +79,26 @@ class FieldScreening(models.Model):
 
     def __str__(self) -> str:
         return f"field screening #{self.pk}"
+
+
+class FieldScreeningVersion(models.Model):
+    """One instance id (one version of a submission, ``<instanceID>`` or ``<instanceID>/workers[2]``)
+    stored as, or replaced by, a field screening."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    screening = models.ForeignKey(FieldScreening, on_delete=models.CASCADE, related_name="versions")
+    instance_id = models.CharField(_("submission version"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("screening", "id")
+        verbose_name = _("field screening version")
+        verbose_name_plural = _("field screening versions")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("organisation", "instance_id"), name="fieldscreeningversion_once"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"field screening version #{self.pk}"

@@ -54,6 +54,7 @@ class FieldUploadSerializer(serializers.ModelSerializer):
             "duplicates",
             "without_consent",
             "new_cases",
+            "replaced",
         )
         read_only_fields = fields
 

@@ -24,7 +24,7 @@ from vigil.forms.export import form_id
 from vigil.forms.submissions import load_submissions, read_form
 from vigil.server.audit.log import record as audit
 from vigil.server.cases.models import Case, Person
-from vigil.server.fieldwork.models import FieldScreening, FieldUpload
+from vigil.server.fieldwork.models import FieldScreening, FieldScreeningVersion, FieldUpload
 
 KINDS = (".csv", ".xlsx", ".json", ".zip")
 #: the largest export a page upload takes (the API's own body limit is smaller: settings)
@@ -116,41 +116,82 @@ def store_upload(
                 without_consent=loaded.without_consent,
             )
             result = Result(upload, warnings=warnings)
-            ids = [r["id"] for r, _uuid, _place, _identity in loaded.records]
-            known = set(
-                FieldScreening.objects.filter(
-                    organisation_id=user.organisation_id, submission_id__in=ids
-                ).values_list("submission_id", flat=True)
-            )
-            for (rec, _uuid, _place, identity), det in zip(loaded.records, dets, strict=True):
-                if rec["id"] in known:
+            rows = []
+            for (rec, uuid, _place, identity), det in zip(loaded.records, dets, strict=True):
+                instance, deprecated = loaded.versions.get(uuid, (uuid, None))
+                suffix = rec["id"][len(uuid) :]  # "" or "/workers[2]": one person of a repeat form
+                rows.append(
+                    (rec, identity, det, instance + suffix, deprecated + suffix if deprecated else None)
+                )
+            wanted = {r[0]["id"] for r in rows} | {r[3] for r in rows} | {r[4] for r in rows if r[4]}
+            org = user.organisation_id
+            by_submission = {
+                fs.submission_id: fs
+                for fs in FieldScreening.objects.filter(organisation_id=org, submission_id__in=wanted)
+            }
+            by_version = {
+                v.instance_id: v.screening
+                for v in FieldScreeningVersion.objects.filter(
+                    organisation_id=org, instance_id__in=wanted
+                ).select_related("screening")
+            }
+            for rec, identity, det, version, deprecated in rows:
+                rid = rec["id"]
+                if version in by_version or version in by_submission:
+                    upload.already_stored += 1  # this very version is stored (or was replaced)
+                    continue
+                earlier = None
+                if deprecated is not None:
+                    earlier = (
+                        by_version.get(deprecated) or by_submission.get(deprecated) or by_submission.get(rid)
+                    )
+                elif rid in by_submission:
                     upload.already_stored += 1
                     continue
-                target = case if case is not None else _intake(user, identity, via)
-                if case is None:
-                    upload.new_cases += 1
                 answers = {k: v for k, v in rec.items() if k != "id"}
-                fs = FieldScreening.objects.create(
-                    organisation_id=user.organisation_id,
-                    upload=upload,
-                    case=target,
-                    submission_id=rec["id"],
-                    ruleset=rs.id,
-                    ruleset_version=rs.version,
-                    answers=answers,
-                    determination=det,
-                    outcome=str(det.get("outcome", "")),
-                )
-                audit(
-                    "create",
-                    user=user,
-                    obj=fs,
-                    via=via,
-                    detail={"case": target.pk, "upload": upload.pk, "outcome": fs.outcome},
-                )
+                if earlier is not None:
+                    fs = _replace(user, upload, earlier, answers, det, version, deprecated, via)
+                    upload.replaced += 1
+                else:
+                    target = case if case is not None else _intake(user, identity, via)
+                    if case is None:
+                        upload.new_cases += 1
+                    fs = FieldScreening.objects.create(
+                        organisation_id=org,
+                        upload=upload,
+                        case=target,
+                        submission_id=rid,
+                        ruleset=rs.id,
+                        ruleset_version=rs.version,
+                        answers=answers,
+                        determination=det,
+                        outcome=str(det.get("outcome", "")),
+                    )
+                    audit(
+                        "create",
+                        user=user,
+                        obj=fs,
+                        via=via,
+                        detail={
+                            "case": target.pk,
+                            "upload": upload.pk,
+                            "outcome": fs.outcome,
+                            **({"replaces_version": deprecated} if deprecated else {}),
+                        },
+                    )
+                    by_submission[rid] = fs
+                    # an edit whose earlier version was never stored: that version, arriving
+                    # later in an older export, is already replaced
+                    for vid in dict.fromkeys(v for v in (rid, version, deprecated) if v):
+                        FieldScreeningVersion.objects.create(
+                            organisation_id=org, screening=fs, instance_id=vid
+                        )
+                        by_version[vid] = fs
+                if earlier is not None:
+                    by_version[version] = fs
                 result.screenings.append(fs)
             upload.stored = len(result.screenings)
-            upload.save(update_fields=["already_stored", "new_cases", "stored"])
+            upload.save(update_fields=["already_stored", "new_cases", "stored", "replaced"])
             audit(
                 "create",
                 user=user,
@@ -160,6 +201,7 @@ def store_upload(
                     "stored": upload.stored,
                     "already_stored": upload.already_stored,
                     "new_cases": upload.new_cases,
+                    "replaced": upload.replaced,
                     "ruleset": rs.id,
                 },
             )
@@ -172,6 +214,51 @@ def store_upload(
             ),
         ) from None
     return result
+
+
+def _replace(
+    user: Any,
+    upload: FieldUpload,
+    fs: FieldScreening,
+    answers: dict[str, Any],
+    det: dict[str, Any],
+    version: str,
+    deprecated: str,
+    via: str,
+) -> FieldScreening:
+    """An edited submission: its answers and determination replace those of the stored earlier
+    version, in place (one screening, on the same case); both versions are kept as ids, and
+    the change is audited with both outcomes (never the answers)."""
+    before = fs.outcome
+    if not fs.versions.filter(instance_id=fs.submission_id).exists():  # stored before versions were kept
+        FieldScreeningVersion.objects.get_or_create(
+            organisation_id=fs.organisation_id, instance_id=fs.submission_id, defaults={"screening": fs}
+        )
+    fs.upload = upload
+    fs.ruleset = upload.ruleset
+    fs.ruleset_version = upload.ruleset_version
+    fs.answers = answers
+    fs.determination = det
+    fs.outcome = str(det.get("outcome", ""))
+    fs.save(update_fields=["upload", "ruleset", "ruleset_version", "answers", "determination", "outcome"])
+    FieldScreeningVersion.objects.create(
+        organisation_id=fs.organisation_id, screening=fs, instance_id=version
+    )
+    audit(
+        "update",
+        user=user,
+        obj=fs,
+        via=via,
+        detail={
+            "change": "edited submission replaces the earlier version",
+            "upload": upload.pk,
+            "version": version,
+            "replaces_version": deprecated,
+            "outcome_before": before,
+            "outcome": fs.outcome,
+        },
+    )
+    return fs
 
 
 def _intake(user: Any, identity: dict[str, str], via: str) -> Case:

@@ -25,7 +25,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from vigil.server import scoping
 from vigil.server.accounts.models import CAPABILITIES, User
@@ -280,21 +281,45 @@ def raise_alerts(
     if created:
         recipients = [u.email for u in responsible_users() if u.email]
         if recipients:
-            lines = [
-                f"- {a.series}, {a.unit_type} {a.unit}, week of {a.week}: observed {a.observed}, "
-                f"expected {a.expected:g}, threshold {a.upper:g}"
-                for a in created
-            ]
-            send_mail(
-                f"Vigil: {len(created)} new early-warning alert(s)",
-                "Counts above the expected threshold (Farrington flexible):\n"
-                + "\n".join(lines)
-                + "\n\nOpen the alert inbox in Vigil to acknowledge or dismiss them.",
-                None,
-                recipients,
-            )
+            subject, body = alert_mail(created)
+            send_mail(subject, body, None, recipients)
             Alert.objects.filter(pk__in=[a.pk for a in created]).update(emailed_to=len(recipients))
     return created
+
+
+def alert_mail(created: Sequence[Alert]) -> tuple[str, str]:
+    """(subject, body) of the e-mail on new alerts, in the deployment's language
+    (``VIGIL_LANGUAGE``): the recipients' own choice of language is a cookie of their browser,
+    not known to a job. Numbers and the week stay as figures (ISO date)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        lines = [
+            "- "
+            + gettext(
+                "%(series)s, %(unit_type)s %(unit)s, week of %(week)s: observed %(observed)s, "
+                "expected %(expected)s, threshold %(upper)s"
+            )
+            % {
+                "series": a.series,
+                "unit_type": a.unit_type,
+                "unit": a.unit,
+                "week": a.week.isoformat() if hasattr(a.week, "isoformat") else a.week,
+                "observed": a.observed,
+                "expected": f"{a.expected:g}",
+                "upper": f"{a.upper:g}",
+            }
+            for a in created
+        ]
+        subject = ngettext(
+            "Vigil: %(n)d new early-warning alert", "Vigil: %(n)d new early-warning alerts", len(created)
+        ) % {"n": len(created)}
+        body = (
+            gettext("Counts above the expected threshold (Farrington flexible):")
+            + "\n"
+            + "\n".join(lines)
+            + "\n\n"
+            + gettext("Open the alert inbox in Vigil to acknowledge or dismiss them.")
+        )
+    return subject, body
 
 
 def scan(*, end: dt.date | None = None, evaluate_last: int = 1, via: str = "job") -> list[Alert]:
