@@ -265,6 +265,8 @@ class Interview(models.Model):
         related_name="inspection_interviews",
         editable=False,
     )
+    # the UUID of the XLSForm submission it was imported from (empty: recorded on the page)
+    submission_uuid = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -276,6 +278,13 @@ class Interview(models.Model):
         ordering = ("visit", "id")
         verbose_name = _("interview")
         verbose_name_plural = _("interviews")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("submission_uuid",),
+                condition=~models.Q(submission_uuid=""),
+                name="inspections_interview_submission_once",
+            ),
+        )
 
     def __str__(self) -> str:
         return f"interview #{self.pk}"  # never the name
