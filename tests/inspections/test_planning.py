@@ -34,7 +34,7 @@ def comp(wp: Workplace, name: str, findings: list[PastFinding] | None = None) ->
 
 def test_shipped_weights_have_a_version() -> None:
     assert W.id == "inspection-risk"
-    assert W.version == "2026.1"
+    assert W.version == "2026.2"
     # forced-labour indicators weigh more than labour-law violations
     assert W.finding_points["indicator"] > W.finding_points["violation"]
     assert W.finding_points["forced_labour"] > W.finding_points["indicator"]
@@ -110,11 +110,28 @@ def _random(n: int, m: int, seed: int) -> tuple[list[Workplace], list[PastFindin
     ]
     fs = [
         PastFinding(
-            f"w{rng.randrange(n):04d}", rng.choice(FINDING_KINDS), DAY - timedelta(days=rng.randint(-5, 4000))
+            f"w{rng.randrange(n):04d}",
+            rng.choice(FINDING_KINDS),
+            DAY - timedelta(days=rng.randint(-5, 4000)),
+            remediated=rng.random() < 0.2,
         )
         for _ in range(m)
     ]
     return wps, fs
+
+
+def test_a_remediated_finding_counts_less_and_says_so() -> None:
+    wp = Workplace("w")
+    open_ = [PastFinding("w", "violation", DAY), PastFinding("w", "indicator", DAY)]
+    fixed = [PastFinding("w", "violation", DAY, remediated=True), PastFinding("w", "indicator", DAY)]
+    before, _r = comp(wp, "findings", open_)
+    after, reason = comp(wp, "findings", fixed)
+    assert before == 2 + 8
+    assert after == pytest.approx(2 * W.remediated_factor + 8)
+    assert "1 remediated, verified at follow-up" in reason
+    plan = rank(WorkplaceColumns.from_records([wp]), FindingColumns.from_records(fixed, ["w"]), W, as_of=DAY)
+    assert plan.components(0)[2].points == pytest.approx(after)
+    assert plan.components(0)[2].reason == reason
 
 
 def test_columns_equal_the_one_workplace_reference() -> None:

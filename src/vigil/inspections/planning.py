@@ -7,7 +7,9 @@ Each workplace gets points from seven components, each with a reason in words:
 - ``region``: a prior by region (border or seasonal-work regions, as a team configures);
 - ``findings``: past findings of inspections, by kind (a forced-labour indicator weighs more
   than a labour-law violation, a forced-labour finding more still), halved every
-  ``half_life_days`` since the visit that found them;
+  ``half_life_days`` since the visit that found them; a finding remediated (an enforcement
+  action on it complied with, verified at a follow-up visit) counts ``remediated_factor`` of
+  its points: the employer risk moves with remediation;
 - ``complaints``: complaints still open about the workplace;
 - ``recruiters``: known recruiters that are unlicensed or breaching (fee breaches, upheld
   complaints, sanctions in the recruitment registry);
@@ -103,6 +105,7 @@ class PlanWeights:
     region_default: float
     finding_points: Mapping[str, float]
     half_life_days: float
+    remediated_factor: float
     findings_cap: float
     per_complaint: float
     complaints_cap: float
@@ -194,6 +197,9 @@ def load_weights(path: str | Path | None = None) -> PlanWeights:
         raise InputError("key 'components.findings.half_life_days': expected a number > 0", where)
     def n(key: str) -> float:
         return _number(data, f"components.{key}", where)
+    remediated = n("findings.remediated_factor")
+    if remediated > 1:
+        raise InputError("key 'components.findings.remediated_factor': expected a number in [0, 1]", where)
     return PlanWeights(
         id=str(data["id"]),
         version=str(data["version"]),
@@ -204,6 +210,7 @@ def load_weights(path: str | Path | None = None) -> PlanWeights:
         region_default=n("region.default"),
         finding_points=kinds,
         half_life_days=half_life,
+        remediated_factor=remediated,
         findings_cap=n("findings.cap"),
         per_complaint=n("complaints.per_complaint"),
         complaints_cap=n("complaints.cap"),
@@ -242,6 +249,8 @@ class PastFinding:
     workplace_id: str
     kind: str
     found_on: date
+    #: an enforcement action on it was complied with (verified at a follow-up visit)
+    remediated: bool = False
 
 
 DateArray = npt.NDArray[np.datetime64]
@@ -327,9 +336,16 @@ class FindingColumns:
     workplace: npt.NDArray[np.int64]
     kind: npt.NDArray[np.int8]
     found_on: DateArray
+    #: remediated (see ``PastFinding.remediated``); None: none is
+    remediated: npt.NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return int(self.workplace.shape[0])
+
+    def remediated_mask(self) -> npt.NDArray[np.bool_]:
+        if self.remediated is None:
+            return np.zeros(len(self), dtype=bool)
+        return self.remediated
 
     @classmethod
     def empty(cls) -> FindingColumns:
@@ -342,6 +358,7 @@ class FindingColumns:
         wp: list[int] = []
         kind: list[int] = []
         when: list[date] = []
+        fixed: list[bool] = []
         for k, f in enumerate(findings, start=1):
             if f.workplace_id not in pos:
                 raise InputError(f"unknown workplace {f.workplace_id!r}", f"finding {k}")
@@ -350,10 +367,12 @@ class FindingColumns:
             wp.append(pos[f.workplace_id])
             kind.append(codes[f.kind])
             when.append(f.found_on)
+            fixed.append(bool(f.remediated))
         return cls(
             np.array(wp, dtype=np.int64),
             np.array(kind, dtype=np.int8),
             np.array(when, dtype="datetime64[D]"),
+            np.array(fixed, dtype=bool),
         )
 
 
@@ -371,11 +390,12 @@ def _sector_reason(code: str, points: float) -> str:
     return f"sector {code or 'unknown'} (prior {points:g})"
 
 
-def _finding_reason(counts: Mapping[str, int], half_life: float) -> str:
+def _finding_reason(counts: Mapping[str, int], half_life: float, remediated: int = 0) -> str:
     if not any(counts.values()):
         return "no past finding"
     parts = ", ".join(f"{counts[k]} {_KIND_WORDS[k]}" for k in reversed(FINDING_KINDS) if counts[k])
-    return f"past findings: {parts}; older ones count less (half-life {half_life:g} days)"
+    fixed = f" ({remediated} remediated, verified at follow-up)" if remediated else ""
+    return f"past findings: {parts}{fixed}; older ones count less (half-life {half_life:g} days)"
 
 
 def _recruiter_reason(unlicensed: int, breaching: int) -> str:
@@ -411,10 +431,13 @@ def score_workplace(
     region = w.region_prior(workplace.region)
     total = 0.0
     counts = dict.fromkeys(FINDING_KINDS, 0)
+    remediated = 0
     for f in findings:
         age = max((as_of - f.found_on).days, 0)
-        total += w.finding_points[f.kind] * 0.5 ** (age / w.half_life_days)
+        factor = w.remediated_factor if f.remediated else 1.0
+        total += w.finding_points[f.kind] * 0.5 ** (age / w.half_life_days) * factor
         counts[f.kind] += 1
+        remediated += int(f.remediated)
     rec = (
         workplace.unlicensed_recruiters * w.per_unlicensed + workplace.breaching_recruiters * w.per_breaching
     )
@@ -426,7 +449,9 @@ def score_workplace(
     return (
         Component("sector", sector, _sector_reason(workplace.sector, sector)),
         Component("region", region, f"region {workplace.region or 'unknown'} (prior {region:g})"),
-        Component("findings", min(total, w.findings_cap), _finding_reason(counts, w.half_life_days)),
+        Component(
+            "findings", min(total, w.findings_cap), _finding_reason(counts, w.half_life_days, remediated)
+        ),
         Component(
             "complaints",
             min(workplace.open_complaints * w.per_complaint, w.complaints_cap),
@@ -494,6 +519,8 @@ class Plan:
     kind_counts: npt.NDArray[np.int64]  # (n, len(FINDING_KINDS))
     weights: PlanWeights
     as_of: date
+    #: remediated findings per workplace
+    remediated: npt.NDArray[np.int64] | None = None
 
     @property
     def version(self) -> str:
@@ -513,7 +540,13 @@ class Plan:
         return (
             Component("sector", float(p[0]), _sector_reason(str(wp.sector[i]), float(p[0]))),
             Component("region", float(p[1]), f"region {wp.region[i] or 'unknown'} (prior {float(p[1]):g})"),
-            Component("findings", float(p[2]), _finding_reason(counts, w.half_life_days)),
+            Component(
+                "findings",
+                float(p[2]),
+                _finding_reason(
+                    counts, w.half_life_days, int(self.remediated[i]) if self.remediated is not None else 0
+                ),
+            ),
             Component("complaints", float(p[3]), f"{n_c} open complaint(s)" if n_c else "no open complaint"),
             Component(
                 "recruiters",
@@ -579,7 +612,11 @@ def rank(
     pts[:, 1] = _lookup(wp.region, w.region_prior)
     kind_pts = np.array([w.finding_points[k] for k in FINDING_KINDS], dtype=np.float64)
     age = np.maximum((day - f.found_on).astype(np.int64), 0)
+    fixed = f.remediated_mask()
+    if fixed.shape != f.workplace.shape:
+        raise InputError("column remediated: one value per past finding")
     decayed = kind_pts[f.kind] * np.power(0.5, age / w.half_life_days)
+    decayed = np.where(fixed, decayed * w.remediated_factor, decayed)
     pts[:, 2] = np.minimum(np.bincount(f.workplace, weights=decayed, minlength=n), w.findings_cap)
     nk = len(FINDING_KINDS)
     flat = np.bincount(f.workplace * nk + f.kind.astype(np.int64), minlength=n * nk)
@@ -598,4 +635,5 @@ def rank(
     if regions is not None:
         pool = np.flatnonzero(np.isin(wp.region, np.array(sorted(set(regions)), dtype=str)))
     order = pool[np.lexsort((wp.ids[pool], -scores[pool]))].astype(np.int64)
-    return Plan(wp, pts, scores, order, kind_counts, w, as_of)
+    remediated = np.bincount(f.workplace[fixed], minlength=n).astype(np.int64)
+    return Plan(wp, pts, scores, order, kind_counts, w, as_of, remediated)

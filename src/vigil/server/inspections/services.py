@@ -137,19 +137,52 @@ def plan_columns(
         default=Value(-1),
         output_field=IntegerField(),
     )
-    frows = _fetch(
-        Finding.objects.filter(workplace__in=qs.values("pk"))
-        .annotate(kind_code=kind_code, found_text=Cast("found_on", CharField()))
-        .values_list("workplace_id", "kind_code", "found_text")
+    # remediated findings (an action on them complied with, verified at a follow-up) come in a
+    # second, small query; the first reads the others
+    mine = Finding.objects.filter(workplace__in=qs.values("pk"))
+    fixed = remediated_findings()
+    parts = (
+        [(mine, False)]
+        if fixed is None
+        else [(mine.exclude(pk__in=fixed), False), (mine.filter(pk__in=fixed), True)]
     )
-    fcols = list(zip(*frows, strict=True)) if frows else [(), (), ()]
+    columns: list[tuple[Any, ...]] = [(), (), (), ()]
+    for part, flag in parts:
+        frows = _fetch(
+            part.annotate(kind_code=kind_code, found_text=Cast("found_on", CharField())).values_list(
+                "workplace_id", "kind_code", "found_text"
+            )
+        )
+        if frows:
+            got = list(zip(*frows, strict=True))
+            columns = [
+                columns[0] + got[0],
+                columns[1] + got[1],
+                columns[2] + got[2],
+                columns[3] + (flag,) * len(frows),
+            ]
     fc = planning.FindingColumns(
         # pks are sorted: the positions of the findings' workplaces in the register
-        np.searchsorted(pk_arr, np.array(fcols[0], dtype=np.int64)).astype(np.int64),
-        np.array(fcols[1], dtype=np.int8),
-        _days(fcols[2]),
+        np.searchsorted(pk_arr, np.array(columns[0], dtype=np.int64)).astype(np.int64),
+        np.array(columns[1], dtype=np.int8),
+        _days(columns[2]),
+        np.array(columns[3], dtype=bool),
     )
     return wp, fc, pks
+
+
+def remediated_findings() -> QuerySet[Finding] | None:
+    """The findings remediated: an enforcement action on the finding, or on its visit without
+    naming a finding, was verified complied with at a follow-up visit. None when no action is."""
+    complied = EnforcementAction.objects.filter(
+        status=EnforcementAction.Status.COMPLIED, verified_by__isnull=False
+    )
+    if not complied.exists():
+        return None
+    return Finding.objects.filter(
+        Q(pk__in=complied.filter(finding__isnull=False).values("finding_id"))
+        | Q(visit_id__in=complied.filter(finding__isnull=True).values("visit_id"))
+    ).values("pk")
 
 
 def _fetch(qs: Any) -> list[tuple[Any, ...]]:
