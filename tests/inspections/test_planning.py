@@ -241,6 +241,15 @@ def _shipped() -> dict:
             lambda d: d["components"]["findings"].update(half_life_days=0),
             "half_life_days': expected a number > 0",
         ),
+        (
+            lambda d: d["components"]["findings"].update(remediated_factor=2),
+            "remediated_factor': expected a number in",
+        ),
+        (lambda d: d["components"]["supply_chain"].update(measure="gut"), "expected risk or exposure"),
+        (
+            lambda d: d["components"]["supply_chain"].pop("match_name_at"),
+            "missing key 'components.supply_chain.match_name_at'",
+        ),
     ],
 )
 def test_weights_file_errors_name_the_key(tmp_path: Path, change, message: str) -> None:

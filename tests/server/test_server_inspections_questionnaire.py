@@ -52,7 +52,7 @@ def test_a_text_missing_in_a_language_is_refused():
     fr = texts(q, "fr")
     dq.build_visit_form(q, ["en", "fr"], {"en": texts(q, "en"), "fr": fr})
     del fr["obs.guards"]
-    with pytest.raises(InputError, match="no fr wording for obs.guards"):
+    with pytest.raises(InputError, match=r"no fr wording for obs\.guards"):
         dq.build_visit_form(q, ["en", "fr"], {"en": texts(q, "en"), "fr": fr})
 
 
@@ -72,7 +72,9 @@ def test_a_change_in_the_definition_changes_the_page_and_the_form(tmp_path, monk
     monkeypatch.setattr(page_forms, "questionnaire", lambda: dq.load_questionnaire(changed))
     page = set(page_forms.ObservationsForm().fields) | set(page_forms.InterviewForm().fields)
     form = visit_form()
-    assert before_page - page == {"guards", "interpreter"} | {f"q_{i}" for i in dq.load_questionnaire().indicator_ids("ilo-2012-forced-labour")}
+    assert before_page - page == {"guards", "interpreter"} | {
+        f"q_{i}" for i in dq.load_questionnaire().indicator_ids("ilo-2012-forced-labour")
+    }
     assert not {"obs_guards", "interpreter", "UR01"} & names(form)
     assert "obs_locked_doors" in names(form) and "ILO11.07" in names(form)
     assert form.settings["version"] == "test.2"
@@ -92,8 +94,9 @@ def test_a_definition_that_asks_migration_status_is_refused(tmp_path):
 @pytest.fixture
 def visit(orgs, users):
     wp = Workplace.objects.create(organisation=orgs["a"], name="Quarry", sector="B")
-    return services.add_visit(users["inspection_lead"], wp, scheduled_on=date(2026, 5, 1),
-                              inspectors=[users["inspector"]])
+    return services.add_visit(
+        users["inspection_lead"], wp, scheduled_on=date(2026, 5, 1), inspectors=[users["inspector"]]
+    )
 
 
 CSV = (

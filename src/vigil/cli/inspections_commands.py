@@ -254,7 +254,9 @@ def form_cmd(
 def submissions_cmd(
     visit: Annotated[int, typer.Option("--visit", help="the visit the interviews were held at")],
     user: Annotated[str, typer.Option("--user", help="the inspector importing them (username)")],
-    path: Annotated[Path, typer.Argument(metavar="EXPORT.csv|xlsx|json", help="a Kobo or ODK Central export")],
+    path: Annotated[
+        Path, typer.Argument(metavar="EXPORT.csv|xlsx|json", help="a Kobo or ODK Central export")
+    ],
 ) -> None:
     """Import the submissions of the visit form as interviews of a visit, screened as the page
     screens them; all or nothing; a submission imported before (same UUID) is skipped."""

@@ -13,7 +13,10 @@ Each workplace gets points from seven components, each with a reason in words:
 - ``complaints``: complaints still open about the workplace;
 - ``recruiters``: known recruiters that are unlicensed or breaching (fee breaches, upheld
   complaints, sanctions in the recruitment registry);
-- ``supply_chain``: exposure in [0, 1] through the workplace's buyers (``vigil.supply``);
+- ``supply_chain``: a value in [0, 1] from the supply chain: the register's exposure of the
+  workplace through its buyers, or, when the workplace matches a supplier or facility of the
+  supply register (``vigil.inspections.supply_link``), that entity's worst-path risk or exposure
+  (``measure``), the reason naming the entity and its path;
 - ``last_visit``: time since the last visit (never visited scores the cap).
 
 The weights are versioned data (``data/inspection-risk.yaml``); a plan keeps the version it was
@@ -113,6 +116,8 @@ class PlanWeights:
     per_breaching: float
     recruiters_cap: float
     supply_points: float
+    supply_measure: str
+    supply_match_at: float
     never_visited: float
     per_year_since: float
     last_visit_cap: float
@@ -152,6 +157,22 @@ def _table(data: Any, path: str, where: str) -> dict[str, float]:
     if not isinstance(value, dict):
         raise InputError(f"key {path!r}: expected a mapping of codes to points", where)
     return {str(k): _number(value, str(k), f"{where}, key {path}") for k in value}
+
+
+def _measure(data: Any, where: str) -> str:
+    value = _get(data, "components.supply_chain.measure", where)
+    if value not in ("risk", "exposure"):
+        raise InputError("key 'components.supply_chain.measure': expected risk or exposure", where)
+    return str(value)
+
+
+def _match_at(data: Any, where: str) -> float:
+    value = _number(data, "components.supply_chain.match_name_at", where)
+    if not 50 <= value <= 100:
+        raise InputError(
+            "key 'components.supply_chain.match_name_at': expected a score from 50 to 100", where
+        )
+    return value
 
 
 def load_weights(path: str | Path | None = None) -> PlanWeights:
@@ -218,6 +239,8 @@ def load_weights(path: str | Path | None = None) -> PlanWeights:
         per_breaching=n("recruiters.per_breaching"),
         recruiters_cap=n("recruiters.cap"),
         supply_points=n("supply_chain.points"),
+        supply_measure=_measure(data, where),
+        supply_match_at=_match_at(data, where),
         never_visited=n("last_visit.never"),
         per_year_since=n("last_visit.per_year_since"),
         last_visit_cap=n("last_visit.cap"),
@@ -242,6 +265,8 @@ class Workplace:
     #: exposure through buyers in [0, 1]; None when no supply-chain data covers the workplace
     supply_exposure: float | None = None
     last_visit: date | None = None
+    #: where ``supply_exposure`` comes from when the supply register gave it (empty: the register)
+    supply_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -272,6 +297,8 @@ class WorkplaceColumns:
     supply_exposure: npt.NDArray[np.float64]
     #: NaT where never visited
     last_visit: DateArray
+    #: where the supply value comes from ("" for the register's own); None: all from the register
+    supply_note: npt.NDArray[np.str_] | None = None
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -294,6 +321,7 @@ class WorkplaceColumns:
                 [NAT if w.last_visit is None else np.datetime64(w.last_visit, "D") for w in workplaces],
                 dtype="datetime64[D]",
             ),
+            supply_note=np.array([w.supply_note for w in workplaces], dtype=str),
         )
 
     def check(self) -> None:
@@ -311,6 +339,8 @@ class WorkplaceColumns:
         ):
             if getattr(self, name).shape != (n,):
                 raise InputError(f"column {name}: {getattr(self, name).shape[0]} values for {n} workplaces")
+        if self.supply_note is not None and self.supply_note.shape != (n,):
+            raise InputError(f"column supply_note: {self.supply_note.shape[0]} values for {n} workplaces")
         for name in ("open_complaints", "unlicensed_recruiters", "breaching_recruiters"):
             bad = np.flatnonzero(getattr(self, name) < 0)
             if bad.size:
@@ -416,9 +446,11 @@ def _visit_reason(last: date | None, as_of: date) -> str:
     return f"last inspected {last.isoformat()} ({years:.1f} years ago)"
 
 
-def _exposure_reason(exposure: float | None) -> str:
+def _exposure_reason(exposure: float | None, note: str = "") -> str:
     if exposure is None:
         return "no supply-chain data"
+    if note:
+        return f"supply chain {exposure:.2f}: {note}"
     return f"supply-chain exposure {exposure:.2f}"
 
 
@@ -467,7 +499,7 @@ def score_workplace(
         Component(
             "supply_chain",
             0.0 if exposure is None else exposure * w.supply_points,
-            _exposure_reason(exposure),
+            _exposure_reason(exposure, workplace.supply_note),
         ),
         Component("last_visit", visit, _visit_reason(workplace.last_visit, as_of)),
     )
@@ -554,7 +586,12 @@ class Plan:
                 _recruiter_reason(int(wp.unlicensed_recruiters[i]), int(wp.breaching_recruiters[i])),
             ),
             Component(
-                "supply_chain", float(p[5]), _exposure_reason(None if math.isnan(exposure) else exposure)
+                "supply_chain",
+                float(p[5]),
+                _exposure_reason(
+                    None if math.isnan(exposure) else exposure,
+                    str(wp.supply_note[i]) if wp.supply_note is not None else "",
+                ),
             ),
             Component("last_visit", float(p[6]), _visit_reason(last_day, self.as_of)),
         )

@@ -53,8 +53,17 @@ FIELD_KINDS: dict[str, str] = {
 }
 #: texts a form needs in each of its languages, besides the rule sets' questions:
 #: ``obs.<key>``, ``field.<key>`` and these
-TEXT_KEYS = ("private_note", "observations", "interview", "checklist", "further", "seen", "not_seen",
-             "yes", "no")
+TEXT_KEYS = (
+    "private_note",
+    "observations",
+    "interview",
+    "checklist",
+    "further",
+    "seen",
+    "not_seen",
+    "yes",
+    "no",
+)
 FORM_FIELD = "vigil_questionnaire"
 FORM_VERSION = "vigil_questionnaire_version"
 OBS_PREFIX = "obs_"
@@ -138,12 +147,16 @@ def load_questionnaire(path: str | Path | None = None) -> VisitQuestionnaire:
     fields = _strings(itv.get("fields") or [], "interview.fields", where)
     banned = [k for k in fields if k in MIGRATION_FACTS]
     if banned:
-        raise InputError(f"interview.fields: {banned[0]!r}: an inspection does not ask migration status", where)
+        raise InputError(
+            f"interview.fields: {banned[0]!r}: an inspection does not ask migration status", where
+        )
     bad = [k for k in fields if k not in FIELD_KINDS]
     if bad:
         raise InputError(f"interview.fields: unknown {bad[0]!r} (known: {', '.join(FIELD_KINDS)})", where)
     if "held_in_private" not in fields:
-        raise InputError("interview.fields: held_in_private is required (interviews are held in private)", where)
+        raise InputError(
+            "interview.fields: held_in_private is required (interviews are held in private)", where
+        )
     rulesets: dict[str, str | None] = {}
     for key in ("checklist", "further"):
         value = itv.get(key)
@@ -196,13 +209,17 @@ def build_visit_form(
         for lang in langs:
             text = (texts.get(lang) or {}).get(key)
             if not text or not str(text).strip():
-                raise InputError(f"no {lang} wording for {key}; a form is never written with another "
-                                 "language's text in it", q.source or q.id)
+                raise InputError(
+                    f"no {lang} wording for {key}; a form is never written with another "
+                    "language's text in it",
+                    q.source or q.id,
+                )
             out[lang] = str(text)
         return _labels("label", out)
 
-    words = {rs: {lang: _Words(load_ruleset(rs), lang) for lang in langs}
-             for rs in (q.checklist, q.further) if rs}
+    words = {
+        rs: {lang: _Words(load_ruleset(rs), lang) for lang in langs} for rs in (q.checklist, q.further) if rs
+    }
     form = Form(languages=tuple(langs))
     s = form.survey
     s.append({"type": "note", "name": "private_note", **said("private_note")})
@@ -238,9 +255,14 @@ def build_visit_form(
         s.append({"type": "begin_group", "name": f"g_{section}", **said(section)})
         for iid in q.indicator_ids(rs):
             w = words[rs]
-            s.append({"type": "select_one answer", "name": iid,
-                      **_labels("label", {lang: w[lang].indicator(iid)[1] for lang in langs}),
-                      **_labels("hint", {lang: f"{iid}: {w[lang].indicator(iid)[0]}" for lang in langs})})
+            s.append(
+                {
+                    "type": "select_one answer",
+                    "name": iid,
+                    **_labels("label", {lang: w[lang].indicator(iid)[1] for lang in langs}),
+                    **_labels("hint", {lang: f"{iid}: {w[lang].indicator(iid)[0]}" for lang in langs}),
+                }
+            )
         s.append({"type": "end_group", "name": ""})
     s.append({"type": "end_group", "name": ""})
     s.append({"type": "calculate", "name": FORM_FIELD, "calculation": f"'{q.id}'"})
@@ -248,8 +270,13 @@ def build_visit_form(
     any_rs = next(iter(words.values()), None)
     if any_rs is not None:
         for name in ("yes", "no", "dont_know", "refused"):
-            form.choices.append({"list_name": "answer", "name": name,
-                                 **_labels("label", {lang: any_rs[lang].form(name) for lang in langs})})
+            form.choices.append(
+                {
+                    "list_name": "answer",
+                    "name": name,
+                    **_labels("label", {lang: any_rs[lang].form(name) for lang in langs}),
+                }
+            )
     for name in ("yes", "no"):
         form.choices.append({"list_name": "yes_no", "name": name, **said(name)})
     form.choices.append({"list_name": "seen", "name": "yes", **said("seen")})
@@ -304,14 +331,23 @@ def read_visit_submissions(q: VisitQuestionnaire, path: str | Path) -> list[Visi
             name = column if column in by_name else last[-1]
             if name in (FORM_FIELD, FORM_VERSION):
                 if name == FORM_VERSION and text and text != q.version:
-                    raise InputError(f"collected with questionnaire version {text!r}, not {q.version!r}: "
-                                     "import into the version in use", f"{sub.place}, {sub.word} {column}")
+                    raise InputError(
+                        f"collected with questionnaire version {text!r}, not {q.version!r}: "
+                        "import into the version in use",
+                        f"{sub.place}, {sub.word} {column}",
+                    )
                 continue
             if name in by_name:
                 cells[name] = text
-            elif not (column in META or column.startswith(("_", "SET-OF-")) or last[0] in META_GROUPS
-                      or name in ("private_note",)):
-                raise InputError(f"answer to an unknown question {column!r}", f"{sub.place}, {sub.word} {column}")
+            elif not (
+                column in META
+                or column.startswith(("_", "SET-OF-"))
+                or last[0] in META_GROUPS
+                or name in ("private_note",)
+            ):
+                raise InputError(
+                    f"answer to an unknown question {column!r}", f"{sub.place}, {sub.word} {column}"
+                )
         if not uuid:
             raise InputError(f"missing submission UUID (none of {', '.join(UUID_KEYS)})", sub.place)
         item = VisitSubmission(uuid=uuid, place=sub.place, held_in_private=False)

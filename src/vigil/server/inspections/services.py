@@ -86,8 +86,43 @@ def agency_flags(agency_ids: Iterable[int]) -> dict[int, tuple[bool, bool]]:
     }
 
 
+def supply_matches(qs: QuerySet[Workplace], weights: planning.PlanWeights) -> dict[int, Any]:
+    """{workplace pk: ``SupplyMatch``} for the workplaces of ``qs`` that match a supplier or
+    facility of a supply register (``vigil.inspections.supply_link``), its risk propagated by
+    ``vigil.server.supply.services.chain_risk``; empty when no supply register holds one."""
+    from vigil.inspections.supply_link import Candidate, match_workplaces
+    from vigil.server.supply import services as supply
+    from vigil.server.supply.models import Entity
+
+    kinds = (Entity.Kind.SUPPLIER, Entity.Kind.FACILITY)
+    orgs = list(
+        Entity.objects.filter(kind__in=kinds, merged_into__isnull=True)
+        .values_list("organisation", flat=True)
+        .distinct()
+    )
+    if not orgs:
+        return {}
+    from vigil.server.accounts.models import Organisation
+
+    candidates: list[Candidate] = []
+    for org in Organisation.objects.filter(pk__in=orgs).order_by("pk"):
+        cr = supply.chain_risk(org)
+        for key, e in cr.entities.items():
+            r = cr.risks.get(key)
+            if e.kind not in kinds or r is None:
+                continue
+            path = tuple(cr.entities[k].name for k in r.path if k in cr.entities)
+            candidates.append(Candidate(key, e.name, e.ref, r.risk, r.exposure, path))
+    rows = [(str(pk), name, reg) for pk, name, reg in qs.values_list("pk", "name", "registration_number")]
+    got = match_workplaces(
+        rows, candidates, measure=weights.supply_measure, match_at=weights.supply_match_at
+    )
+    return {int(k): v for k, v in got.items()}
+
+
 def plan_columns(
     qs: QuerySet[Workplace],
+    weights: planning.PlanWeights | None = None,
 ) -> tuple[planning.WorkplaceColumns, planning.FindingColumns, list[int]]:
     """The planning input of the workplaces of ``qs``: one query for the workplaces, one for their
     links to recruiters, one for their findings (then the registry flags of the agencies)."""
@@ -120,6 +155,15 @@ def plan_columns(
         unl, brc = flags.get(a, (False, False))
         unlicensed[pos[w]] += int(unl)
         breaching[pos[w]] += int(brc)
+    exposure = np.array([np.nan if x is None else x for x in cols[6]], dtype=np.float64)
+    notes = None
+    matched = supply_matches(qs, weights or planning.load_weights())
+    if matched:
+        notes = np.full(n, "", dtype=object)
+        for pk, m in matched.items():
+            exposure[pos[pk]] = m.value
+            notes[pos[pk]] = m.note
+        notes = notes.astype(str)
     wp = planning.WorkplaceColumns(
         ids=pk_arr.astype(str),
         names=np.array(cols[1], dtype=str),
@@ -128,8 +172,9 @@ def plan_columns(
         open_complaints=np.array(cols[4], dtype=np.int64),
         unlicensed_recruiters=unlicensed,
         breaching_recruiters=breaching,
-        supply_exposure=np.array([np.nan if x is None else x for x in cols[6]], dtype=np.float64),
+        supply_exposure=exposure,
         last_visit=_days(cols[7]),
+        supply_note=notes,
     )
     # the kind as its position in FINDING_KINDS and the date as ISO text, computed by the database
     kind_code = DbCase(
@@ -221,7 +266,7 @@ def worklist(
     weights: planning.PlanWeights | None = None,
 ) -> list[WorklistLine]:
     """The workplaces of ``qs`` ranked by the explained risk score, highest first."""
-    wp, fc, _pks = plan_columns(qs)
+    wp, fc, _pks = plan_columns(qs, weights)
     plan = planning.rank(
         wp, fc, weights, as_of=as_of or timezone.localdate(), regions=[region] if region else None
     )
