@@ -252,8 +252,8 @@ class Interview(models.Model):
     # vigil.inspections.findings.classify_interview
     category = models.CharField(_("result"), max_length=32, blank=True, editable=False)
     presumed_victim = models.BooleanField(default=False, editable=False)
-    ruleset = models.CharField(max_length=64, blank=True, editable=False)
-    ruleset_version = models.CharField(max_length=32, blank=True, editable=False)
+    ruleset = models.CharField(_("rule set"), max_length=64, blank=True, editable=False)
+    ruleset_version = models.CharField(_("rule-set version"), max_length=32, blank=True, editable=False)
     fired = models.JSONField(default=list, blank=True, editable=False)
     decided_by = models.TextField(blank=True, editable=False)
     determination = models.JSONField(default=dict, blank=True, editable=False)
