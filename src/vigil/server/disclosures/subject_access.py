@@ -2,7 +2,8 @@
 migration stages, consents, screenings with their determinations, referrals, follow-ups, the
 labour-inspection interviews that opened a case for the person (``inspections.Interview.case``:
 the worker was referred with consent; an interview never referred names no person of the case
-register and is not matched by name) and the person's own requests. JSON for machines, a readable text in the person's language (else English).
+register and is not matched by name) and the person's own requests. JSON for machines, a
+readable text in the person's language (else English).
 """
 
 from __future__ import annotations
