@@ -269,3 +269,30 @@ def test_weights_file_is_read_as_given(tmp_path: Path) -> None:
     plan = rank(WorkplaceColumns.from_records([Workplace("a", region="north")]), None, w, as_of=DAY)
     assert plan.version == "test.2"
     assert plan.lines()[0].components[1].points == 9
+
+
+def test_totals_give_what_the_findings_give() -> None:
+    from vigil.inspections.planning import FindingTotals
+
+    wps, fs = _random(300, 2000, seed=5)
+    fs = [f for f in fs if f.found_on <= DAY]  # totals serve plans dated on or after the findings
+    cols = WorkplaceColumns.from_records(wps)
+    fc = FindingColumns.from_records(fs, [w.id for w in wps])
+    ref = rank(cols, fc, W, as_of=DAY)
+    tot = FindingTotals.from_findings(fc, len(wps), W.half_life_days)
+    assert tot.usable(W, DAY) and int(tot.counts.sum()) == len(fs)
+    for later in (DAY, DAY + timedelta(days=400)):
+        got = rank(cols, None, W, as_of=later, totals=tot)
+        want = rank(cols, fc, W, as_of=later)
+        assert got.scores == pytest.approx(want.scores, abs=1e-9)
+        assert [got.components(i)[2].reason for i in range(len(wps))] == [
+            want.components(i)[2].reason for i in range(len(wps))
+        ]
+    assert ref.scores == pytest.approx(rank(cols, None, W, as_of=DAY, totals=tot).scores, abs=1e-9)
+    # a plan dated before a finding, or another half-life: the totals do not serve
+    last = max(f.found_on for f in fs)
+    assert tot.usable(W, last) and not tot.usable(W, last - timedelta(days=1))
+    other = FindingTotals.from_findings(fc, len(wps), 365.0)
+    assert not other.usable(W, DAY)
+    with pytest.raises(InputError, match="totals"):
+        rank(cols, None, W, as_of=DAY, totals=other)

@@ -4,8 +4,10 @@ path (the findings summary) gives what the reference path (every finding) gives.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 
 from vigil.inspections import planning
@@ -118,3 +120,68 @@ def test_supply_chain_exposure_comes_from_a_matching_supplier(orgs):
     # the worklist line's reason carries it when it is among the heaviest
     line = services.worklist(Workplace.objects.filter(pk=by_reg.pk))[0]
     assert "Sunrise Spinning Mill" in line.reason
+
+
+# --- the fast path: stored findings totals give what every finding gives -------------------------
+
+
+def same_plan(qs, as_of=None, weights=None):
+    """The fast and the reference plans of ``qs``: same workplaces, scores (1e-9), components
+    and reasons, the same ranking (ties within rounding aside)."""
+    day = as_of or TODAY
+    fast, pks_f = services.rank_plan(qs, as_of=day, weights=weights)
+    ref, pks_r = services.rank_plan(qs, as_of=day, weights=weights, fast=False)
+    assert pks_f == pks_r
+    assert fast.scores == pytest.approx(ref.scores, abs=1e-9)
+    for i in range(len(pks_f)):
+        a, b = fast.components(i), ref.components(i)
+        assert [c.reason for c in a] == [c.reason for c in b]
+        assert [c.points for c in a] == pytest.approx([c.points for c in b], abs=1e-9)
+    assert ref.scores[fast.order] == pytest.approx(ref.scores[ref.order], abs=1e-9)
+    return fast, ref
+
+
+def test_the_totals_follow_every_write_and_give_the_reference_plan(inspected, orgs, users):
+    from vigil.server.inspections.models import FindingTotals
+
+    wp, action, follow, lead = inspected
+    qs = Workplace.objects.all()
+    Workplace.objects.create(organisation=orgs["a"], name="Never Visited", sector="A")
+    assert FindingTotals.objects.filter(workplace=wp).get().n_violation == 1
+    fast, _r = same_plan(qs)
+    # the totals were read: a stale row changes the fast plan (so the comparison can fail)
+    FindingTotals.objects.filter(workplace=wp).update(s_violation=0.0)
+    stale, _p = services.rank_plan(qs, as_of=TODAY)
+    assert stale.scores.sum() < fast.scores.sum()
+    services.refresh_totals([wp.pk])
+    same_plan(qs)
+    services.verify_action(action, follow, lead, status=EnforcementAction.Status.COMPLIED)
+    assert FindingTotals.objects.get(workplace=wp).n_remediated == 1
+    same_plan(qs)
+    # the follow-up finds more: indicators from an interview, then completion
+    services.record_interview(follow, users["inspector"], held_in_private=True, answers={"ILO11.07": True})
+    services.add_violation(follow, lead, category="hours")
+    services.complete_visit(follow, lead, carried_out_on=TODAY)
+    same_plan(qs)
+    assert FindingTotals.objects.get(workplace=wp).n_indicator >= 1
+    # a plan dated before a finding, or another half-life: the reference path serves
+    same_plan(qs, as_of=TODAY - timedelta(days=20))
+    pk_arr = np.array(sorted(qs.values_list("pk", flat=True)))
+    assert services.plan_totals(qs, pk_arr, planning.load_weights(), TODAY - timedelta(days=20)) is None
+    assert services.plan_totals(qs, pk_arr, planning.load_weights(), TODAY) is not None
+    w = planning.load_weights()
+    other = dataclasses.replace(w, half_life_days=365.0)
+    same_plan(qs, weights=other)
+    # a bulk load: rebuild_totals puts them right
+    FindingTotals.objects.all().delete()
+    assert services.rebuild_totals() == 1
+    same_plan(qs)
+
+
+def test_the_demo_plan_is_the_same_both_ways(settings):
+    from vigil.server.cases.demo import load_demo
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    load_demo(n_cases=5)
+    fast, ref = same_plan(Workplace.objects.all())
+    assert len(fast) == 6 and ref.kind_counts.sum() > 0

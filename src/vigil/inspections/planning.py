@@ -25,6 +25,13 @@ ranked with. The score orders a worklist; it is not a finding about any employer
 Two implementations of the same arithmetic: :func:`score_workplace` for one workplace (plain
 Python, the reference) and :func:`rank` for many at once (numpy columns: 200,000 workplaces and a
 million past findings in well under a second). Tests hold them equal.
+
+:class:`FindingTotals` holds the findings of each workplace summed once: with ``age = as_of -
+found_on``, ``0.5 ** (age / h) = 2 ** ((found_on - EPOCH) / h) * 2 ** (-(as_of - EPOCH) / h)``, so
+the sums of ``2 ** ((found_on - EPOCH) / h)`` by kind do not depend on the plan's date. A server
+keeps them up to date as findings are written and ranks from them without reading every finding
+(``rank(..., totals=...)``); they serve while the half-life is the one they were summed with and
+no finding is dated after the plan's day (else the findings themselves are read).
 """
 
 from __future__ import annotations
@@ -45,9 +52,11 @@ from vigil.io.yamlfile import read_yaml
 
 __all__ = [
     "COMPONENTS",
+    "EPOCH",
     "FINDING_KINDS",
     "Component",
     "FindingColumns",
+    "FindingTotals",
     "PastFinding",
     "Plan",
     "PlanLine",
@@ -406,6 +415,63 @@ class FindingColumns:
         )
 
 
+EPOCH = date(1970, 1, 1)
+#: below this half-life the sums of 2 ** (days / h) could overflow: the findings are read instead
+MIN_TOTALS_HALF_LIFE = 60.0
+
+
+@dataclass
+class FindingTotals:
+    """The past findings of each workplace (rows aligned with ``WorkplaceColumns``), summed."""
+
+    half_life_days: float
+    #: (n, len(FINDING_KINDS)) findings by kind
+    counts: npt.NDArray[np.int64]
+    #: (n,) remediated findings
+    remediated: npt.NDArray[np.int64]
+    #: (n, len(FINDING_KINDS)) sums of 2 ** ((found_on - EPOCH) / h), findings not remediated
+    open_sums: npt.NDArray[np.float64]
+    #: the same for remediated findings
+    fixed_sums: npt.NDArray[np.float64]
+    #: (n,) the latest finding's day, NaT for none
+    latest: DateArray
+
+    @classmethod
+    def from_findings(cls, f: FindingColumns, n: int, half_life_days: float) -> FindingTotals:
+        nk = len(FINDING_KINDS)
+        fixed = f.remediated_mask()
+        cell = f.workplace * nk + f.kind.astype(np.int64)
+        days = (f.found_on - np.datetime64(EPOCH, "D")).astype(np.int64)
+        grow = np.power(2.0, days / half_life_days)
+        counts = np.bincount(cell, minlength=n * nk).reshape(n, nk).astype(np.int64)
+        open_sums: npt.NDArray[np.float64] = np.asarray(
+            np.bincount(cell[~fixed], weights=grow[~fixed], minlength=n * nk), dtype=np.float64
+        ).reshape(n, nk)
+        fixed_sums: npt.NDArray[np.float64] = np.asarray(
+            np.bincount(cell[fixed], weights=grow[fixed], minlength=n * nk), dtype=np.float64
+        ).reshape(n, nk)
+        latest = np.full(n, NAT, dtype="datetime64[D]")
+        if len(f):
+            order = np.lexsort((f.found_on, f.workplace))
+            last = np.r_[f.workplace[order][1:] != f.workplace[order][:-1], True]
+            latest[f.workplace[order][last]] = f.found_on[order][last]
+        return cls(
+            float(half_life_days),
+            counts,
+            np.bincount(f.workplace[fixed], minlength=n).astype(np.int64),
+            open_sums,
+            fixed_sums,
+            latest,
+        )
+
+    def usable(self, weights: PlanWeights, as_of: date) -> bool:
+        """Whether ``rank`` may use these totals for ``weights`` at ``as_of``."""
+        if self.half_life_days != weights.half_life_days or self.half_life_days < MIN_TOTALS_HALF_LIFE:
+            return False
+        seen = self.latest[~np.isnat(self.latest)]
+        return not (seen.size and seen.max() > np.datetime64(as_of, "D"))
+
+
 # --- one workplace (the reference) -----------------------------------------------------------
 
 
@@ -633,9 +699,11 @@ def rank(
     *,
     as_of: date,
     regions: Iterable[str] | None = None,
+    totals: FindingTotals | None = None,
 ) -> Plan:
     """Score every workplace and rank them, highest first (ties by id); with ``regions``, only
-    the workplaces of those regions are ranked (a team's worklist)."""
+    the workplaces of those regions are ranked (a team's worklist). With ``totals`` (usable for
+    these weights and day), the findings component comes from them and ``findings`` is not read."""
     w = weights or load_weights()
     wp = workplaces
     wp.check()
@@ -648,6 +716,13 @@ def rank(
     pts[:, 0] = _lookup(wp.sector, w.sector_prior)
     pts[:, 1] = _lookup(wp.region, w.region_prior)
     kind_pts = np.array([w.finding_points[k] for k in FINDING_KINDS], dtype=np.float64)
+    if totals is not None:
+        if not totals.usable(w, as_of) or totals.counts.shape != (n, len(FINDING_KINDS)):
+            raise InputError("the findings totals do not serve these weights or this day: read the findings")
+        shrink = 2.0 ** (-float((day - np.datetime64(EPOCH, "D")).astype(np.int64)) / w.half_life_days)
+        raw = (totals.open_sums @ kind_pts + w.remediated_factor * (totals.fixed_sums @ kind_pts)) * shrink
+        pts[:, 2] = np.minimum(raw, w.findings_cap)
+        return _finish(wp, pts, totals.counts, totals.remediated, w, as_of, regions)
     age = np.maximum((day - f.found_on).astype(np.int64), 0)
     fixed = f.remediated_mask()
     if fixed.shape != f.workplace.shape:
@@ -658,6 +733,22 @@ def rank(
     nk = len(FINDING_KINDS)
     flat = np.bincount(f.workplace * nk + f.kind.astype(np.int64), minlength=n * nk)
     kind_counts = flat.reshape(n, nk).astype(np.int64)
+    remediated = np.bincount(f.workplace[fixed], minlength=n).astype(np.int64)
+    return _finish(wp, pts, kind_counts, remediated, w, as_of, regions)
+
+
+def _finish(
+    wp: WorkplaceColumns,
+    pts: npt.NDArray[np.float64],
+    kind_counts: npt.NDArray[np.int64],
+    remediated: npt.NDArray[np.int64],
+    w: PlanWeights,
+    as_of: date,
+    regions: Iterable[str] | None,
+) -> Plan:
+    """The components other than findings, the scores and the order."""
+    n = len(wp)
+    day = np.datetime64(as_of, "D")
     pts[:, 3] = np.minimum(wp.open_complaints * w.per_complaint, w.complaints_cap)
     rec = wp.unlicensed_recruiters * w.per_unlicensed + wp.breaching_recruiters * w.per_breaching
     pts[:, 4] = np.minimum(rec, w.recruiters_cap)
@@ -672,5 +763,4 @@ def rank(
     if regions is not None:
         pool = np.flatnonzero(np.isin(wp.region, np.array(sorted(set(regions)), dtype=str)))
     order = pool[np.lexsort((wp.ids[pool], -scores[pool]))].astype(np.int64)
-    remediated = np.bincount(f.workplace[fixed], minlength=n).astype(np.int64)
     return Plan(wp, pts, scores, order, kind_counts, w, as_of, remediated)

@@ -386,3 +386,37 @@ class EnforcementAction(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.currency = (self.currency or "").upper()
         super().save(*args, **kwargs)
+
+
+class FindingTotals(models.Model):
+    """The findings of one workplace summed for the worklist (``vigil.inspections.planning.
+    FindingTotals``): counts by kind, remediated count, sums of ``2 ** ((found_on - EPOCH) / h)``
+    by kind for open and remediated findings, and the latest finding's day. Written by
+    ``services.refresh_totals`` whenever a finding or an enforcement action changes; the worklist
+    reads these rows instead of every finding."""
+
+    workplace = models.OneToOneField(
+        Workplace, on_delete=models.CASCADE, primary_key=True, related_name="finding_totals"
+    )
+    half_life_days = models.FloatField()
+    n_violation = models.PositiveIntegerField(default=0)
+    n_indicator = models.PositiveIntegerField(default=0)
+    n_forced_labour = models.PositiveIntegerField(default=0)
+    n_remediated = models.PositiveIntegerField(default=0)
+    s_violation = models.FloatField(default=0.0)
+    s_indicator = models.FloatField(default=0.0)
+    s_forced_labour = models.FloatField(default=0.0)
+    r_violation = models.FloatField(default=0.0)
+    r_indicator = models.FloatField(default=0.0)
+    r_forced_labour = models.FloatField(default=0.0)
+    latest = models.DateField(null=True, blank=True)
+
+    COUNTS = ("n_violation", "n_indicator", "n_forced_labour")
+    OPEN = ("s_violation", "s_indicator", "s_forced_labour")
+    FIXED = ("r_violation", "r_indicator", "r_forced_labour")
+
+    def __str__(self) -> str:
+        return f"totals ({self.workplace_id})"
+
+
+assert tuple(f"n_{k}" for k in FINDING_KINDS) == FindingTotals.COUNTS

@@ -126,6 +126,14 @@ def plan_columns(
 ) -> tuple[planning.WorkplaceColumns, planning.FindingColumns, list[int]]:
     """The planning input of the workplaces of ``qs``: one query for the workplaces, one for their
     links to recruiters, one for their findings (then the registry flags of the agencies)."""
+    wp, pks = workplace_columns(qs, weights)
+    return wp, finding_columns(qs, np.array(pks, dtype=np.int64)), pks
+
+
+def workplace_columns(
+    qs: QuerySet[Workplace], weights: planning.PlanWeights | None = None
+) -> tuple[planning.WorkplaceColumns, list[int]]:
+    """The workplaces of ``qs`` as planning columns (in pk order) and their pks."""
     rows = _fetch(
         qs.order_by("pk").values_list(
             "pk",
@@ -176,6 +184,11 @@ def plan_columns(
         last_visit=_days(cols[7]),
         supply_note=notes,
     )
+    return wp, pks
+
+
+def finding_columns(qs: QuerySet[Workplace], pk_arr: npt.NDArray[np.int64]) -> planning.FindingColumns:
+    """The findings of the workplaces of ``qs`` (whose sorted pks are ``pk_arr``) as columns."""
     # the kind as its position in FINDING_KINDS and the date as ISO text, computed by the database
     kind_code = DbCase(
         *(When(kind=k, then=Value(i)) for i, k in enumerate(planning.FINDING_KINDS)),
@@ -206,14 +219,115 @@ def plan_columns(
                 columns[2] + got[2],
                 columns[3] + (flag,) * len(frows),
             ]
-    fc = planning.FindingColumns(
+    return planning.FindingColumns(
         # pks are sorted: the positions of the findings' workplaces in the register
         np.searchsorted(pk_arr, np.array(columns[0], dtype=np.int64)).astype(np.int64),
         np.array(columns[1], dtype=np.int8),
         _days(columns[2]),
         np.array(columns[3], dtype=bool),
     )
-    return wp, fc, pks
+
+
+# --- the findings totals: the fast path of the worklist ------------------------------------------
+
+
+def refresh_totals(workplace_pks: Iterable[int], half_life_days: float | None = None) -> None:
+    """Recompute the ``FindingTotals`` rows of these workplaces from their findings (a
+    workplace without findings has no row)."""
+    from vigil.server.inspections.models import FindingTotals
+
+    pks = sorted({int(p) for p in workplace_pks if p is not None})
+    if not pks:
+        return
+    h = half_life_days if half_life_days is not None else planning.load_weights().half_life_days
+    step = 20_000
+    with transaction.atomic():
+        for i in range(0, len(pks), step):
+            chunk = np.array(pks[i : i + step], dtype=np.int64)
+            qs = Workplace.objects.filter(pk__in=chunk.tolist())
+            fc = finding_columns(qs, chunk)
+            tot = planning.FindingTotals.from_findings(fc, len(chunk), h)
+            FindingTotals.objects.filter(workplace_id__in=chunk.tolist()).delete()
+            rows = []
+            for j in np.flatnonzero(tot.counts.sum(axis=1) > 0).tolist():
+                latest = tot.latest[j]
+                rows.append(
+                    FindingTotals(
+                        workplace_id=int(chunk[j]),
+                        half_life_days=h,
+                        **{k: int(tot.counts[j, c]) for c, k in enumerate(FindingTotals.COUNTS)},
+                        n_remediated=int(tot.remediated[j]),
+                        **{k: float(tot.open_sums[j, c]) for c, k in enumerate(FindingTotals.OPEN)},
+                        **{k: float(tot.fixed_sums[j, c]) for c, k in enumerate(FindingTotals.FIXED)},
+                        latest=None if np.isnat(latest) else latest.astype(date),
+                    )
+                )
+            FindingTotals.objects.bulk_create(rows, batch_size=2000)
+
+
+def rebuild_totals(half_life_days: float | None = None) -> int:
+    """Recompute every workplace's totals (after a bulk load or a new half-life); the count of
+    workplaces with findings."""
+    from vigil.server.inspections.models import FindingTotals
+
+    with transaction.atomic():
+        FindingTotals.objects.all().delete()
+        refresh_totals(Finding.objects.values_list("workplace_id", flat=True).distinct(), half_life_days)
+        return FindingTotals.objects.count()
+
+
+def plan_totals(
+    qs: QuerySet[Workplace], pk_arr: npt.NDArray[np.int64], weights: planning.PlanWeights, as_of: date
+) -> planning.FindingTotals | None:
+    """The stored totals of the workplaces of ``qs`` (one query), or None when they cannot serve
+    (another half-life, a finding dated after ``as_of``)."""
+    from vigil.server.inspections.models import FindingTotals
+
+    cols = ("workplace_id", "half_life_days", *FindingTotals.COUNTS, "n_remediated",
+            *FindingTotals.OPEN, *FindingTotals.FIXED, "latest")
+    rows = _fetch(FindingTotals.objects.filter(workplace__in=qs.values("pk")).values_list(*cols))
+    n = len(pk_arr)
+    nk = len(planning.FINDING_KINDS)
+    tot = planning.FindingTotals(
+        weights.half_life_days,
+        np.zeros((n, nk), dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.zeros((n, nk)),
+        np.zeros((n, nk)),
+        np.full(n, planning.NAT, dtype="datetime64[D]"),
+    )
+    if rows:
+        c = list(zip(*rows, strict=True))
+        if any(h != weights.half_life_days for h in set(c[1])):
+            return None
+        at = np.searchsorted(pk_arr, np.array(c[0], dtype=np.int64))
+        tot.counts[at] = np.array(c[2:5], dtype=np.int64).T
+        tot.remediated[at] = np.array(c[5], dtype=np.int64)
+        tot.open_sums[at] = np.array(c[6:9], dtype=np.float64).T
+        tot.fixed_sums[at] = np.array(c[9:12], dtype=np.float64).T
+        tot.latest[at] = _days(c[12])
+    return tot if tot.usable(weights, as_of) else None
+
+
+def rank_plan(
+    qs: QuerySet[Workplace],
+    *,
+    weights: planning.PlanWeights | None = None,
+    as_of: date,
+    regions: Sequence[str] | None = None,
+    fast: bool = True,
+) -> tuple[planning.Plan, list[int]]:
+    """The ranked plan of the workplaces of ``qs`` and their pks (positions of the plan): from
+    the stored findings totals when they serve (``fast``), else from every finding (the
+    reference path, which the tests hold equal)."""
+    w = weights or planning.load_weights()
+    wp, pks = workplace_columns(qs, w)
+    pk_arr = np.array(pks, dtype=np.int64)
+    totals = plan_totals(qs, pk_arr, w, as_of) if fast else None
+    if totals is not None:
+        return planning.rank(wp, None, w, as_of=as_of, regions=regions, totals=totals), pks
+    fc = finding_columns(qs, pk_arr)
+    return planning.rank(wp, fc, w, as_of=as_of, regions=regions), pks
 
 
 def remediated_findings() -> QuerySet[Finding] | None:
@@ -266,9 +380,8 @@ def worklist(
     weights: planning.PlanWeights | None = None,
 ) -> list[WorklistLine]:
     """The workplaces of ``qs`` ranked by the explained risk score, highest first."""
-    wp, fc, _pks = plan_columns(qs, weights)
-    plan = planning.rank(
-        wp, fc, weights, as_of=as_of or timezone.localdate(), regions=[region] if region else None
+    plan, _pks = rank_plan(
+        qs, weights=weights, as_of=as_of or timezone.localdate(), regions=[region] if region else None
     )
     lines = plan.lines(limit=limit)
     by_pk = Workplace.objects.in_bulk([int(ln.workplace_id) for ln in lines])
@@ -543,6 +656,7 @@ def complete_visit(visit: Visit, user: Any, *, carried_out_on: date | None = Non
         if wp.last_visit is None or wp.last_visit < day:
             wp.last_visit = day
             wp.save(update_fields=["last_visit"])
+        refresh_totals([wp.pk])  # the violations' dates moved with an update (no signal)
         audit("complete", user, visit, outcome=result.outcome, findings=len(result.finding_kinds))
     return visit
 
