@@ -114,9 +114,7 @@ def supply_matches(qs: QuerySet[Workplace], weights: planning.PlanWeights) -> di
             path = tuple(cr.entities[k].name for k in r.path if k in cr.entities)
             candidates.append(Candidate(key, e.name, e.ref, r.risk, r.exposure, path))
     rows = [(str(pk), name, reg) for pk, name, reg in qs.values_list("pk", "name", "registration_number")]
-    got = match_workplaces(
-        rows, candidates, measure=weights.supply_measure, match_at=weights.supply_match_at
-    )
+    got = match_workplaces(rows, candidates, measure=weights.supply_measure, match_at=weights.supply_match_at)
     return {int(k): v for k, v in got.items()}
 
 
@@ -135,7 +133,9 @@ def workplace_columns(
 ) -> tuple[planning.WorkplaceColumns, list[int]]:
     """The workplaces of ``qs`` as planning columns (in pk order) and their pks."""
     rows = _fetch(
-        qs.order_by("pk").values_list(
+        qs.order_by("pk")
+        .annotate(visit_text=Cast("last_visit", CharField()))
+        .values_list(
             "pk",
             "name",
             "sector",
@@ -143,7 +143,7 @@ def workplace_columns(
             "open_complaints",
             "unregistered_recruiters",
             "supply_exposure",
-            "last_visit",
+            "visit_text",
         )
     )
     pks = [r[0] for r in rows]
@@ -152,21 +152,25 @@ def workplace_columns(
     cols = list(zip(*rows, strict=True)) if rows else [()] * 8
     unlicensed = np.array(cols[5], dtype=np.int64)
     breaching = np.zeros(n, dtype=np.int64)
-    links = list(
+    links = _fetch(
         Workplace.recruiters.through.objects.filter(workplace__in=qs.values("pk")).values_list(
             "workplace_id", "agency_id"
         )
     )
-    flags = agency_flags(a for _w, a in links)
-    pos = {pk: i for i, pk in enumerate(pks)}
-    for w, a in links:
-        unl, brc = flags.get(a, (False, False))
-        unlicensed[pos[w]] += int(unl)
-        breaching[pos[w]] += int(brc)
-    exposure = np.array([np.nan if x is None else x for x in cols[6]], dtype=np.float64)
+    if links:
+        flags = agency_flags(a for _w, a in links)
+        at = np.searchsorted(pk_arr, np.array([w for w, _a in links], dtype=np.int64))
+        np.add.at(
+            unlicensed, at, np.array([flags.get(a, (False, False))[0] for _w, a in links], dtype=np.int64)
+        )
+        np.add.at(
+            breaching, at, np.array([flags.get(a, (False, False))[1] for _w, a in links], dtype=np.int64)
+        )
+    exposure = np.array(cols[6], dtype=np.float64)  # None -> NaN
     notes = None
     matched = supply_matches(qs, weights or planning.load_weights())
     if matched:
+        pos = {pk: i for i, pk in enumerate(pks)}
         notes = np.full(n, "", dtype=object)
         for pk, m in matched.items():
             exposure[pos[pk]] = m.value
@@ -283,9 +287,20 @@ def plan_totals(
     (another half-life, a finding dated after ``as_of``)."""
     from vigil.server.inspections.models import FindingTotals
 
-    cols = ("workplace_id", "half_life_days", *FindingTotals.COUNTS, "n_remediated",
-            *FindingTotals.OPEN, *FindingTotals.FIXED, "latest")
-    rows = _fetch(FindingTotals.objects.filter(workplace__in=qs.values("pk")).values_list(*cols))
+    cols = (
+        "workplace_id",
+        "half_life_days",
+        *FindingTotals.COUNTS,
+        "n_remediated",
+        *FindingTotals.OPEN,
+        *FindingTotals.FIXED,
+        "latest_text",
+    )
+    rows = _fetch(
+        FindingTotals.objects.filter(workplace__in=qs.values("pk"))
+        .annotate(latest_text=Cast("latest", CharField()))
+        .values_list(*cols)
+    )
     n = len(pk_arr)
     nk = len(planning.FINDING_KINDS)
     tot = planning.FindingTotals(
