@@ -57,7 +57,7 @@ def test_plan_jsonl_ranks_with_components_and_reason(files, capsys) -> None:
     lines = [json.loads(x) for x in out.splitlines()]
     assert [x["id"] for x in lines] == ["w1", "w3", "w2"]
     top = lines[0]
-    assert top["rank"] == 1 and top["version"] == "2026.1"
+    assert top["rank"] == 1 and top["version"] == "2026.2"
     assert [c["component"] for c in top["components"]] == [
         "sector",
         "region",
@@ -93,10 +93,10 @@ def test_plan_csv_text_region_and_limit(files, capsys) -> None:
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["id"] for r in rows] == ["w1"]
-    assert rows[0]["version"] == "2026.1" and "open complaint" in rows[0]["reason"]
+    assert rows[0]["version"] == "2026.2" and "open complaint" in rows[0]["reason"]
     code, out, _ = run(["inspections", "plan", str(reg), "--as-of", "2026-06-01"], capsys)
     assert code == 0
-    assert out.splitlines()[0] == "inspection plan (weights 2026.1): 3 workplace(s)"
+    assert out.splitlines()[0] == "inspection plan (weights 2026.2): 3 workplace(s)"
     assert out.splitlines()[1].startswith("1. w1 Green Farm [north]: score")
     assert out.splitlines()[2].startswith("     why: ")
 

@@ -34,7 +34,7 @@ def comp(wp: Workplace, name: str, findings: list[PastFinding] | None = None) ->
 
 def test_shipped_weights_have_a_version() -> None:
     assert W.id == "inspection-risk"
-    assert W.version == "2026.1"
+    assert W.version == "2026.2"
     # forced-labour indicators weigh more than labour-law violations
     assert W.finding_points["indicator"] > W.finding_points["violation"]
     assert W.finding_points["forced_labour"] > W.finding_points["indicator"]
@@ -110,11 +110,28 @@ def _random(n: int, m: int, seed: int) -> tuple[list[Workplace], list[PastFindin
     ]
     fs = [
         PastFinding(
-            f"w{rng.randrange(n):04d}", rng.choice(FINDING_KINDS), DAY - timedelta(days=rng.randint(-5, 4000))
+            f"w{rng.randrange(n):04d}",
+            rng.choice(FINDING_KINDS),
+            DAY - timedelta(days=rng.randint(-5, 4000)),
+            remediated=rng.random() < 0.2,
         )
         for _ in range(m)
     ]
     return wps, fs
+
+
+def test_a_remediated_finding_counts_less_and_says_so() -> None:
+    wp = Workplace("w")
+    open_ = [PastFinding("w", "violation", DAY), PastFinding("w", "indicator", DAY)]
+    fixed = [PastFinding("w", "violation", DAY, remediated=True), PastFinding("w", "indicator", DAY)]
+    before, _r = comp(wp, "findings", open_)
+    after, reason = comp(wp, "findings", fixed)
+    assert before == 2 + 8
+    assert after == pytest.approx(2 * W.remediated_factor + 8)
+    assert "1 remediated, verified at follow-up" in reason
+    plan = rank(WorkplaceColumns.from_records([wp]), FindingColumns.from_records(fixed, ["w"]), W, as_of=DAY)
+    assert plan.components(0)[2].points == pytest.approx(after)
+    assert plan.components(0)[2].reason == reason
 
 
 def test_columns_equal_the_one_workplace_reference() -> None:
@@ -224,6 +241,15 @@ def _shipped() -> dict:
             lambda d: d["components"]["findings"].update(half_life_days=0),
             "half_life_days': expected a number > 0",
         ),
+        (
+            lambda d: d["components"]["findings"].update(remediated_factor=2),
+            "remediated_factor': expected a number in",
+        ),
+        (lambda d: d["components"]["supply_chain"].update(measure="gut"), "expected risk or exposure"),
+        (
+            lambda d: d["components"]["supply_chain"].pop("match_name_at"),
+            "missing key 'components.supply_chain.match_name_at'",
+        ),
     ],
 )
 def test_weights_file_errors_name_the_key(tmp_path: Path, change, message: str) -> None:
@@ -243,3 +269,30 @@ def test_weights_file_is_read_as_given(tmp_path: Path) -> None:
     plan = rank(WorkplaceColumns.from_records([Workplace("a", region="north")]), None, w, as_of=DAY)
     assert plan.version == "test.2"
     assert plan.lines()[0].components[1].points == 9
+
+
+def test_totals_give_what_the_findings_give() -> None:
+    from vigil.inspections.planning import FindingTotals
+
+    wps, fs = _random(300, 2000, seed=5)
+    fs = [f for f in fs if f.found_on <= DAY]  # totals serve plans dated on or after the findings
+    cols = WorkplaceColumns.from_records(wps)
+    fc = FindingColumns.from_records(fs, [w.id for w in wps])
+    ref = rank(cols, fc, W, as_of=DAY)
+    tot = FindingTotals.from_findings(fc, len(wps), W.half_life_days)
+    assert tot.usable(W, DAY) and int(tot.counts.sum()) == len(fs)
+    for later in (DAY, DAY + timedelta(days=400)):
+        got = rank(cols, None, W, as_of=later, totals=tot)
+        want = rank(cols, fc, W, as_of=later)
+        assert got.scores == pytest.approx(want.scores, abs=1e-9)
+        assert [got.components(i)[2].reason for i in range(len(wps))] == [
+            want.components(i)[2].reason for i in range(len(wps))
+        ]
+    assert ref.scores == pytest.approx(rank(cols, None, W, as_of=DAY, totals=tot).scores, abs=1e-9)
+    # a plan dated before a finding, or another half-life: the totals do not serve
+    last = max(f.found_on for f in fs)
+    assert tot.usable(W, last) and not tot.usable(W, last - timedelta(days=1))
+    other = FindingTotals.from_findings(fc, len(wps), 365.0)
+    assert not other.usable(W, DAY)
+    with pytest.raises(InputError, match="totals"):
+        rank(cols, None, W, as_of=DAY, totals=other)

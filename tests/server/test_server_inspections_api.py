@@ -263,7 +263,7 @@ def test_worklist_ranks_with_reasons(world, users):
     assert [ln["name"] for ln in lines] == ["Green Farm", "Corner Shop"]  # org B's workplace not listed
     assert lines[0]["reason"].startswith("sector 0111")
     assert {c["component"] for c in lines[0]["components"]} >= {"sector", "findings", "last_visit"}
-    assert lines[0]["version"] == "2026.1"
+    assert lines[0]["version"] == "2026.2"
     north = client_for(users["inspection_lead"]).get("/api/inspections/worklist/?region=south").json()
     assert [ln["name"] for ln in north] == ["Corner Shop"]
 

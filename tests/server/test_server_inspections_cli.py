@@ -79,3 +79,32 @@ def test_import_needs_to_know_the_inspectorate(tmp_path: Path, capsys, inspector
     code, _out, err = run(["inspections", "import", "--organisation", "Inspectorate South", str(reg)], capsys)
     assert code == 0, err
     assert Workplace.objects.get().organisation.name == "Inspectorate South"
+
+
+def test_form_and_submissions_commands(tmp_path: Path, capsys, users, orgs) -> None:
+    from openpyxl import load_workbook
+
+    from vigil.server.inspections import services
+    from vigil.server.inspections.models import Interview
+
+    out = tmp_path / "visit.xlsx"
+    code, stdout, _err = run(["inspections", "form", "--out", str(out), "--lang", "en,ar"], capsys)
+    assert code == 0 and "vigil-visit-questionnaire-" in stdout
+    head = [c.value for c in load_workbook(out)["survey"][1]]
+    assert "label::Arabic (ar)" in head
+    code, _o, err = run(["inspections", "form", "--out", str(tmp_path / "x.xlsx"), "--lang", "xx"], capsys)
+    assert code == 2 and "xx" in err and not (tmp_path / "x.xlsx").exists()
+    wp = Workplace.objects.create(organisation=orgs["a"], name="Tea Estate", sector="A")
+    visit = services.add_visit(
+        users["inspection_lead"], wp, scheduled_on=date(2026, 5, 1), inspectors=[users["inspector"]]
+    )
+    sub = tmp_path / "kobo.csv"
+    sub.write_text("_uuid;held_in_private;interview/g_checklist/ILO11.07\nu-1;yes;yes\n", "utf-8")
+    args = ["inspections", "submissions", "--visit", str(visit.pk), "--user", "inspector", str(sub)]
+    code, stdout, _err = run(args, capsys)
+    assert code == 0 and "1 interview(s) stored" in stdout
+    code, stdout, _err = run(args, capsys)
+    assert code == 0 and "0 interview(s) stored, 1 imported before" in stdout
+    assert Interview.objects.filter(visit=visit).count() == 1
+    code, _o, err = run([*args[:4], "--user", "caseworker", str(sub)], capsys)
+    assert code == 2 and "--user" in err

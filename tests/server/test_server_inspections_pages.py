@@ -42,6 +42,7 @@ def test_who_reaches_the_pages(farm, users, role):
         "/inspections/plans/",
         "/inspections/workplaces/",
         f"/inspections/workplaces/{farm.pk}/",
+        "/inspections/visit-form.xlsx",
     ):
         r = c.get(url)
         assert r.status_code == (200 if inside else 403), (role, url)

@@ -226,3 +226,55 @@ def plan_cmd(
             for ln in got
         ]
     _print(lines, fmt, w.version)
+
+
+@inspections_app.command("form")
+def form_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="the XLSForm to write (.xlsx)")],
+    lang: Annotated[str, typer.Option("--lang", help="languages of the form, e.g. en,fr")] = "en",
+) -> None:
+    """Write the visit questionnaire as an XLSForm for ODK and KoboToolbox: the same questions as
+    the visit page (one definition), in the page's words; checked with pyxform before it is
+    written."""
+    from vigil.forms import parse_languages, write_form
+
+    langs = parse_languages(lang)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.server.settings")
+    import django
+
+    django.setup()
+    from vigil.server.inspections.questionnaire import visit_form
+
+    form = visit_form(langs)
+    write_form(form, out)
+    typer.echo(f"{out}: {form.settings['form_id']} ({', '.join(langs)}), {len(form.survey)} rows")
+
+
+@inspections_app.command("submissions")
+def submissions_cmd(
+    visit: Annotated[int, typer.Option("--visit", help="the visit the interviews were held at")],
+    user: Annotated[str, typer.Option("--user", help="the inspector importing them (username)")],
+    path: Annotated[
+        Path, typer.Argument(metavar="EXPORT.csv|xlsx|json", help="a Kobo or ODK Central export")
+    ],
+) -> None:
+    """Import the submissions of the visit form as interviews of a visit, screened as the page
+    screens them; all or nothing; a submission imported before (same UUID) is skipped."""
+    _setup_django()
+    from vigil.server.accounts.models import User
+    from vigil.server.inspections.models import Visit
+    from vigil.server.inspections.questionnaire import import_submissions
+
+    who = User.objects.filter(username=user, is_active=True).first()
+    if who is None or not who.can("inspection.manage"):
+        raise InputError(f"no active inspector {user[:40]!r}", "--user")
+    from vigil.server import scoping
+
+    v = scoping.visits_for(who).filter(pk=visit).first()
+    if v is None or not isinstance(v, Visit):
+        raise InputError(f"no visit {visit} of {user[:40]!r}'s team", "--visit")
+    got = import_submissions(v, who, path)
+    typer.echo(
+        f"{path.name}: {got.read} submission(s), {got.created} interview(s) stored, {got.skipped} "
+        f"imported before, {got.not_private} not held in private (not stored)"
+    )

@@ -7,11 +7,16 @@ Each workplace gets points from seven components, each with a reason in words:
 - ``region``: a prior by region (border or seasonal-work regions, as a team configures);
 - ``findings``: past findings of inspections, by kind (a forced-labour indicator weighs more
   than a labour-law violation, a forced-labour finding more still), halved every
-  ``half_life_days`` since the visit that found them;
+  ``half_life_days`` since the visit that found them; a finding remediated (an enforcement
+  action on it complied with, verified at a follow-up visit) counts ``remediated_factor`` of
+  its points: the employer risk moves with remediation;
 - ``complaints``: complaints still open about the workplace;
 - ``recruiters``: known recruiters that are unlicensed or breaching (fee breaches, upheld
   complaints, sanctions in the recruitment registry);
-- ``supply_chain``: exposure in [0, 1] through the workplace's buyers (``vigil.supply``);
+- ``supply_chain``: a value in [0, 1] from the supply chain: the register's exposure of the
+  workplace through its buyers, or, when the workplace matches a supplier or facility of the
+  supply register (``vigil.inspections.supply_link``), that entity's worst-path risk or exposure
+  (``measure``), the reason naming the entity and its path;
 - ``last_visit``: time since the last visit (never visited scores the cap).
 
 The weights are versioned data (``data/inspection-risk.yaml``); a plan keeps the version it was
@@ -20,6 +25,13 @@ ranked with. The score orders a worklist; it is not a finding about any employer
 Two implementations of the same arithmetic: :func:`score_workplace` for one workplace (plain
 Python, the reference) and :func:`rank` for many at once (numpy columns: 200,000 workplaces and a
 million past findings in well under a second). Tests hold them equal.
+
+:class:`FindingTotals` holds the findings of each workplace summed once: with ``age = as_of -
+found_on``, ``0.5 ** (age / h) = 2 ** ((found_on - EPOCH) / h) * 2 ** (-(as_of - EPOCH) / h)``, so
+the sums of ``2 ** ((found_on - EPOCH) / h)`` by kind do not depend on the plan's date. A server
+keeps them up to date as findings are written and ranks from them without reading every finding
+(``rank(..., totals=...)``); they serve while the half-life is the one they were summed with and
+no finding is dated after the plan's day (else the findings themselves are read).
 """
 
 from __future__ import annotations
@@ -40,9 +52,11 @@ from vigil.io.yamlfile import read_yaml
 
 __all__ = [
     "COMPONENTS",
+    "EPOCH",
     "FINDING_KINDS",
     "Component",
     "FindingColumns",
+    "FindingTotals",
     "PastFinding",
     "Plan",
     "PlanLine",
@@ -103,6 +117,7 @@ class PlanWeights:
     region_default: float
     finding_points: Mapping[str, float]
     half_life_days: float
+    remediated_factor: float
     findings_cap: float
     per_complaint: float
     complaints_cap: float
@@ -110,6 +125,8 @@ class PlanWeights:
     per_breaching: float
     recruiters_cap: float
     supply_points: float
+    supply_measure: str
+    supply_match_at: float
     never_visited: float
     per_year_since: float
     last_visit_cap: float
@@ -149,6 +166,22 @@ def _table(data: Any, path: str, where: str) -> dict[str, float]:
     if not isinstance(value, dict):
         raise InputError(f"key {path!r}: expected a mapping of codes to points", where)
     return {str(k): _number(value, str(k), f"{where}, key {path}") for k in value}
+
+
+def _measure(data: Any, where: str) -> str:
+    value = _get(data, "components.supply_chain.measure", where)
+    if value not in ("risk", "exposure"):
+        raise InputError("key 'components.supply_chain.measure': expected risk or exposure", where)
+    return str(value)
+
+
+def _match_at(data: Any, where: str) -> float:
+    value = _number(data, "components.supply_chain.match_name_at", where)
+    if not 50 <= value <= 100:
+        raise InputError(
+            "key 'components.supply_chain.match_name_at': expected a score from 50 to 100", where
+        )
+    return value
 
 
 def load_weights(path: str | Path | None = None) -> PlanWeights:
@@ -194,6 +227,9 @@ def load_weights(path: str | Path | None = None) -> PlanWeights:
         raise InputError("key 'components.findings.half_life_days': expected a number > 0", where)
     def n(key: str) -> float:
         return _number(data, f"components.{key}", where)
+    remediated = n("findings.remediated_factor")
+    if remediated > 1:
+        raise InputError("key 'components.findings.remediated_factor': expected a number in [0, 1]", where)
     return PlanWeights(
         id=str(data["id"]),
         version=str(data["version"]),
@@ -204,6 +240,7 @@ def load_weights(path: str | Path | None = None) -> PlanWeights:
         region_default=n("region.default"),
         finding_points=kinds,
         half_life_days=half_life,
+        remediated_factor=remediated,
         findings_cap=n("findings.cap"),
         per_complaint=n("complaints.per_complaint"),
         complaints_cap=n("complaints.cap"),
@@ -211,6 +248,8 @@ def load_weights(path: str | Path | None = None) -> PlanWeights:
         per_breaching=n("recruiters.per_breaching"),
         recruiters_cap=n("recruiters.cap"),
         supply_points=n("supply_chain.points"),
+        supply_measure=_measure(data, where),
+        supply_match_at=_match_at(data, where),
         never_visited=n("last_visit.never"),
         per_year_since=n("last_visit.per_year_since"),
         last_visit_cap=n("last_visit.cap"),
@@ -235,6 +274,8 @@ class Workplace:
     #: exposure through buyers in [0, 1]; None when no supply-chain data covers the workplace
     supply_exposure: float | None = None
     last_visit: date | None = None
+    #: where ``supply_exposure`` comes from when the supply register gave it (empty: the register)
+    supply_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -242,6 +283,8 @@ class PastFinding:
     workplace_id: str
     kind: str
     found_on: date
+    #: an enforcement action on it was complied with (verified at a follow-up visit)
+    remediated: bool = False
 
 
 DateArray = npt.NDArray[np.datetime64]
@@ -263,6 +306,8 @@ class WorkplaceColumns:
     supply_exposure: npt.NDArray[np.float64]
     #: NaT where never visited
     last_visit: DateArray
+    #: where the supply value comes from ("" for the register's own); None: all from the register
+    supply_note: npt.NDArray[np.str_] | None = None
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -285,6 +330,7 @@ class WorkplaceColumns:
                 [NAT if w.last_visit is None else np.datetime64(w.last_visit, "D") for w in workplaces],
                 dtype="datetime64[D]",
             ),
+            supply_note=np.array([w.supply_note for w in workplaces], dtype=str),
         )
 
     def check(self) -> None:
@@ -302,6 +348,8 @@ class WorkplaceColumns:
         ):
             if getattr(self, name).shape != (n,):
                 raise InputError(f"column {name}: {getattr(self, name).shape[0]} values for {n} workplaces")
+        if self.supply_note is not None and self.supply_note.shape != (n,):
+            raise InputError(f"column supply_note: {self.supply_note.shape[0]} values for {n} workplaces")
         for name in ("open_complaints", "unlicensed_recruiters", "breaching_recruiters"):
             bad = np.flatnonzero(getattr(self, name) < 0)
             if bad.size:
@@ -327,9 +375,16 @@ class FindingColumns:
     workplace: npt.NDArray[np.int64]
     kind: npt.NDArray[np.int8]
     found_on: DateArray
+    #: remediated (see ``PastFinding.remediated``); None: none is
+    remediated: npt.NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return int(self.workplace.shape[0])
+
+    def remediated_mask(self) -> npt.NDArray[np.bool_]:
+        if self.remediated is None:
+            return np.zeros(len(self), dtype=bool)
+        return self.remediated
 
     @classmethod
     def empty(cls) -> FindingColumns:
@@ -342,6 +397,7 @@ class FindingColumns:
         wp: list[int] = []
         kind: list[int] = []
         when: list[date] = []
+        fixed: list[bool] = []
         for k, f in enumerate(findings, start=1):
             if f.workplace_id not in pos:
                 raise InputError(f"unknown workplace {f.workplace_id!r}", f"finding {k}")
@@ -350,11 +406,70 @@ class FindingColumns:
             wp.append(pos[f.workplace_id])
             kind.append(codes[f.kind])
             when.append(f.found_on)
+            fixed.append(bool(f.remediated))
         return cls(
             np.array(wp, dtype=np.int64),
             np.array(kind, dtype=np.int8),
             np.array(when, dtype="datetime64[D]"),
+            np.array(fixed, dtype=bool),
         )
+
+
+EPOCH = date(1970, 1, 1)
+#: below this half-life the sums of 2 ** (days / h) could overflow: the findings are read instead
+MIN_TOTALS_HALF_LIFE = 60.0
+
+
+@dataclass
+class FindingTotals:
+    """The past findings of each workplace (rows aligned with ``WorkplaceColumns``), summed."""
+
+    half_life_days: float
+    #: (n, len(FINDING_KINDS)) findings by kind
+    counts: npt.NDArray[np.int64]
+    #: (n,) remediated findings
+    remediated: npt.NDArray[np.int64]
+    #: (n, len(FINDING_KINDS)) sums of 2 ** ((found_on - EPOCH) / h), findings not remediated
+    open_sums: npt.NDArray[np.float64]
+    #: the same for remediated findings
+    fixed_sums: npt.NDArray[np.float64]
+    #: (n,) the latest finding's day, NaT for none
+    latest: DateArray
+
+    @classmethod
+    def from_findings(cls, f: FindingColumns, n: int, half_life_days: float) -> FindingTotals:
+        nk = len(FINDING_KINDS)
+        fixed = f.remediated_mask()
+        cell = f.workplace * nk + f.kind.astype(np.int64)
+        days = (f.found_on - np.datetime64(EPOCH, "D")).astype(np.int64)
+        grow = np.power(2.0, days / half_life_days)
+        counts = np.bincount(cell, minlength=n * nk).reshape(n, nk).astype(np.int64)
+        open_sums: npt.NDArray[np.float64] = np.asarray(
+            np.bincount(cell[~fixed], weights=grow[~fixed], minlength=n * nk), dtype=np.float64
+        ).reshape(n, nk)
+        fixed_sums: npt.NDArray[np.float64] = np.asarray(
+            np.bincount(cell[fixed], weights=grow[fixed], minlength=n * nk), dtype=np.float64
+        ).reshape(n, nk)
+        latest = np.full(n, NAT, dtype="datetime64[D]")
+        if len(f):
+            order = np.lexsort((f.found_on, f.workplace))
+            last = np.r_[f.workplace[order][1:] != f.workplace[order][:-1], True]
+            latest[f.workplace[order][last]] = f.found_on[order][last]
+        return cls(
+            float(half_life_days),
+            counts,
+            np.bincount(f.workplace[fixed], minlength=n).astype(np.int64),
+            open_sums,
+            fixed_sums,
+            latest,
+        )
+
+    def usable(self, weights: PlanWeights, as_of: date) -> bool:
+        """Whether ``rank`` may use these totals for ``weights`` at ``as_of``."""
+        if self.half_life_days != weights.half_life_days or self.half_life_days < MIN_TOTALS_HALF_LIFE:
+            return False
+        seen = self.latest[~np.isnat(self.latest)]
+        return not (seen.size and seen.max() > np.datetime64(as_of, "D"))
 
 
 # --- one workplace (the reference) -----------------------------------------------------------
@@ -371,11 +486,12 @@ def _sector_reason(code: str, points: float) -> str:
     return f"sector {code or 'unknown'} (prior {points:g})"
 
 
-def _finding_reason(counts: Mapping[str, int], half_life: float) -> str:
+def _finding_reason(counts: Mapping[str, int], half_life: float, remediated: int = 0) -> str:
     if not any(counts.values()):
         return "no past finding"
     parts = ", ".join(f"{counts[k]} {_KIND_WORDS[k]}" for k in reversed(FINDING_KINDS) if counts[k])
-    return f"past findings: {parts}; older ones count less (half-life {half_life:g} days)"
+    fixed = f" ({remediated} remediated, verified at follow-up)" if remediated else ""
+    return f"past findings: {parts}{fixed}; older ones count less (half-life {half_life:g} days)"
 
 
 def _recruiter_reason(unlicensed: int, breaching: int) -> str:
@@ -396,9 +512,11 @@ def _visit_reason(last: date | None, as_of: date) -> str:
     return f"last inspected {last.isoformat()} ({years:.1f} years ago)"
 
 
-def _exposure_reason(exposure: float | None) -> str:
+def _exposure_reason(exposure: float | None, note: str = "") -> str:
     if exposure is None:
         return "no supply-chain data"
+    if note:
+        return f"supply chain {exposure:.2f}: {note}"
     return f"supply-chain exposure {exposure:.2f}"
 
 
@@ -411,10 +529,13 @@ def score_workplace(
     region = w.region_prior(workplace.region)
     total = 0.0
     counts = dict.fromkeys(FINDING_KINDS, 0)
+    remediated = 0
     for f in findings:
         age = max((as_of - f.found_on).days, 0)
-        total += w.finding_points[f.kind] * 0.5 ** (age / w.half_life_days)
+        factor = w.remediated_factor if f.remediated else 1.0
+        total += w.finding_points[f.kind] * 0.5 ** (age / w.half_life_days) * factor
         counts[f.kind] += 1
+        remediated += int(f.remediated)
     rec = (
         workplace.unlicensed_recruiters * w.per_unlicensed + workplace.breaching_recruiters * w.per_breaching
     )
@@ -426,7 +547,9 @@ def score_workplace(
     return (
         Component("sector", sector, _sector_reason(workplace.sector, sector)),
         Component("region", region, f"region {workplace.region or 'unknown'} (prior {region:g})"),
-        Component("findings", min(total, w.findings_cap), _finding_reason(counts, w.half_life_days)),
+        Component(
+            "findings", min(total, w.findings_cap), _finding_reason(counts, w.half_life_days, remediated)
+        ),
         Component(
             "complaints",
             min(workplace.open_complaints * w.per_complaint, w.complaints_cap),
@@ -442,7 +565,7 @@ def score_workplace(
         Component(
             "supply_chain",
             0.0 if exposure is None else exposure * w.supply_points,
-            _exposure_reason(exposure),
+            _exposure_reason(exposure, workplace.supply_note),
         ),
         Component("last_visit", visit, _visit_reason(workplace.last_visit, as_of)),
     )
@@ -494,6 +617,8 @@ class Plan:
     kind_counts: npt.NDArray[np.int64]  # (n, len(FINDING_KINDS))
     weights: PlanWeights
     as_of: date
+    #: remediated findings per workplace
+    remediated: npt.NDArray[np.int64] | None = None
 
     @property
     def version(self) -> str:
@@ -513,7 +638,13 @@ class Plan:
         return (
             Component("sector", float(p[0]), _sector_reason(str(wp.sector[i]), float(p[0]))),
             Component("region", float(p[1]), f"region {wp.region[i] or 'unknown'} (prior {float(p[1]):g})"),
-            Component("findings", float(p[2]), _finding_reason(counts, w.half_life_days)),
+            Component(
+                "findings",
+                float(p[2]),
+                _finding_reason(
+                    counts, w.half_life_days, int(self.remediated[i]) if self.remediated is not None else 0
+                ),
+            ),
             Component("complaints", float(p[3]), f"{n_c} open complaint(s)" if n_c else "no open complaint"),
             Component(
                 "recruiters",
@@ -521,7 +652,12 @@ class Plan:
                 _recruiter_reason(int(wp.unlicensed_recruiters[i]), int(wp.breaching_recruiters[i])),
             ),
             Component(
-                "supply_chain", float(p[5]), _exposure_reason(None if math.isnan(exposure) else exposure)
+                "supply_chain",
+                float(p[5]),
+                _exposure_reason(
+                    None if math.isnan(exposure) else exposure,
+                    str(wp.supply_note[i]) if wp.supply_note is not None else "",
+                ),
             ),
             Component("last_visit", float(p[6]), _visit_reason(last_day, self.as_of)),
         )
@@ -563,9 +699,11 @@ def rank(
     *,
     as_of: date,
     regions: Iterable[str] | None = None,
+    totals: FindingTotals | None = None,
 ) -> Plan:
     """Score every workplace and rank them, highest first (ties by id); with ``regions``, only
-    the workplaces of those regions are ranked (a team's worklist)."""
+    the workplaces of those regions are ranked (a team's worklist). With ``totals`` (usable for
+    these weights and day), the findings component comes from them and ``findings`` is not read."""
     w = weights or load_weights()
     wp = workplaces
     wp.check()
@@ -578,12 +716,39 @@ def rank(
     pts[:, 0] = _lookup(wp.sector, w.sector_prior)
     pts[:, 1] = _lookup(wp.region, w.region_prior)
     kind_pts = np.array([w.finding_points[k] for k in FINDING_KINDS], dtype=np.float64)
+    if totals is not None:
+        if not totals.usable(w, as_of) or totals.counts.shape != (n, len(FINDING_KINDS)):
+            raise InputError("the findings totals do not serve these weights or this day: read the findings")
+        shrink = 2.0 ** (-float((day - np.datetime64(EPOCH, "D")).astype(np.int64)) / w.half_life_days)
+        raw = (totals.open_sums @ kind_pts + w.remediated_factor * (totals.fixed_sums @ kind_pts)) * shrink
+        pts[:, 2] = np.minimum(raw, w.findings_cap)
+        return _finish(wp, pts, totals.counts, totals.remediated, w, as_of, regions)
     age = np.maximum((day - f.found_on).astype(np.int64), 0)
+    fixed = f.remediated_mask()
+    if fixed.shape != f.workplace.shape:
+        raise InputError("column remediated: one value per past finding")
     decayed = kind_pts[f.kind] * np.power(0.5, age / w.half_life_days)
+    decayed = np.where(fixed, decayed * w.remediated_factor, decayed)
     pts[:, 2] = np.minimum(np.bincount(f.workplace, weights=decayed, minlength=n), w.findings_cap)
     nk = len(FINDING_KINDS)
     flat = np.bincount(f.workplace * nk + f.kind.astype(np.int64), minlength=n * nk)
     kind_counts = flat.reshape(n, nk).astype(np.int64)
+    remediated = np.bincount(f.workplace[fixed], minlength=n).astype(np.int64)
+    return _finish(wp, pts, kind_counts, remediated, w, as_of, regions)
+
+
+def _finish(
+    wp: WorkplaceColumns,
+    pts: npt.NDArray[np.float64],
+    kind_counts: npt.NDArray[np.int64],
+    remediated: npt.NDArray[np.int64],
+    w: PlanWeights,
+    as_of: date,
+    regions: Iterable[str] | None,
+) -> Plan:
+    """The components other than findings, the scores and the order."""
+    n = len(wp)
+    day = np.datetime64(as_of, "D")
     pts[:, 3] = np.minimum(wp.open_complaints * w.per_complaint, w.complaints_cap)
     rec = wp.unlicensed_recruiters * w.per_unlicensed + wp.breaching_recruiters * w.per_breaching
     pts[:, 4] = np.minimum(rec, w.recruiters_cap)
@@ -598,4 +763,4 @@ def rank(
     if regions is not None:
         pool = np.flatnonzero(np.isin(wp.region, np.array(sorted(set(regions)), dtype=str)))
     order = pool[np.lexsort((wp.ids[pool], -scores[pool]))].astype(np.int64)
-    return Plan(wp, pts, scores, order, kind_counts, w, as_of)
+    return Plan(wp, pts, scores, order, kind_counts, w, as_of, remediated)

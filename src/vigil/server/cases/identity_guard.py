@@ -155,6 +155,7 @@ PLAIN_TEXT_FIELDS: dict[str, str] = {
     "inspections.Interview.category": CODE,
     "inspections.Interview.ruleset": CODE,
     "inspections.Interview.ruleset_version": CODE,
+    "inspections.Interview.submission_uuid": "the UUID an ODK or Kobo device gave the submission",
     "inspections.Interview.decided_by": "the deciding clause of a rule set (indicator ids and labels only)",
     "inspections.Finding.indicator": CODE,
     "inspections.Finding.description": WORKERS_GUARDED,

@@ -1,6 +1,9 @@
 """A person's complete record for a data-subject access request: identity (decrypted), cases,
-migration stages, consents, screenings with their determinations, referrals, follow-ups and the
-person's own requests. JSON for machines, a readable text in the person's language (else English).
+migration stages, consents, screenings with their determinations, referrals, follow-ups, the
+labour-inspection interviews that opened a case for the person (``inspections.Interview.case``:
+the worker was referred with consent; an interview never referred names no person of the case
+register and is not matched by name) and the person's own requests. JSON for machines, a
+readable text in the person's language (else English).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
 from vigil.server.followups.models import FollowUp
+from vigil.server.inspections.models import Interview
 from vigil.server.referrals.models import Referral
 
 PERSON_FIELDS = (*Person.PROFILE_FIELDS, "created_at")
@@ -56,6 +60,19 @@ REFERRAL_FIELDS = (
     "completed_at",
 )
 FOLLOWUP_FIELDS = ("kind", "due_on", "done_on", "outcome", "removal_verified", "retrafficking_risk", "notes")
+INTERVIEW_FIELDS = (
+    "created_at",
+    "held_in_private",
+    "language",
+    "interpreter",
+    "age",
+    *Interview.IDENTITY_FIELDS,
+    "answers",
+    "category",
+    "fired",
+    "ruleset",
+    "ruleset_version",
+)
 
 # (section name in the JSON and the field list, model, fields, related name on Case)
 CHILDREN: tuple[tuple[str, type[models.Model], tuple[str, ...], str], ...] = (
@@ -64,6 +81,7 @@ CHILDREN: tuple[tuple[str, type[models.Model], tuple[str, ...], str], ...] = (
     ("screenings", Screening, SCREENING_FIELDS, "screenings"),
     ("referrals", Referral, REFERRAL_FIELDS, "referrals"),
     ("follow_ups", FollowUp, FOLLOWUP_FIELDS, "followups"),
+    ("inspection_interviews", Interview, INTERVIEW_FIELDS, "inspection_interviews"),
 )
 REQUEST_FIELDS = ("kind", "received_on", "channel", "status", "due_on", "completed_on")
 
@@ -106,6 +124,7 @@ _LABELS = {
     "decided_at": lambda: _("decided on"),
     "completed_at": lambda: _("completed on"),
     "determination": lambda: _("indicators found"),
+    "fired": lambda: _("indicators found"),
     "answers": lambda: _("answers"),
     "provider": lambda: _("service"),
 }
@@ -168,6 +187,7 @@ def render_text(person: Person, cases: list[Case], requests: list[Any], organisa
         "screenings": _("Screenings"),
         "referrals": _("Referrals"),
         "follow_ups": _("Follow-ups"),
+        "inspection_interviews": _("Labour inspection interviews"),
     }
     lines = [
         _("The record held about you by %(org)s") % {"org": organisation},

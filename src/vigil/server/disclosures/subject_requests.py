@@ -23,6 +23,7 @@ from vigil.server.cases.models import Case, Person
 from vigil.server.cases.retention import anonymise_case
 from vigil.server.disclosures import conf, exportfiles, subject_access
 from vigil.server.disclosures.models import ExportFile, SubjectRequest
+from vigil.server.inspections.models import Interview
 from vigil.server.versioning import StaleEdit, lock, transition
 
 CLOSED = (Case.Status.CLOSED, Case.Status.CLOSED_REFERRED)
@@ -240,7 +241,9 @@ def _person_cases(person: Person, user: Any) -> list[Case]:
         cases_for(user)
         .filter(person=person)
         .order_by("opened_on", "id")
-        .prefetch_related("stages", "consents", "screenings", "referrals__provider", "followups")
+        .prefetch_related(
+            "stages", "consents", "screenings", "referrals__provider", "followups", "inspection_interviews"
+        )
     )
 
 
@@ -269,6 +272,7 @@ def access(
     files, lang = subject_access.members(person, cases, requests, organisation)
     fields = subject_access.field_list()
     case_ids = [c.pk for c in cases]
+    interviews = [i for c in cases for i in c.inspection_interviews.all()]
 
     def audit(export: ExportFile) -> None:
         record(
@@ -282,11 +286,25 @@ def access(
                 "subject_request": req.pk,
                 "export": export.pk,
                 "cases": case_ids,
+                "inspection_interviews": [i.pk for i in interviews],
                 "fields": fields,
                 "language": lang,
                 "encrypted": True,
             },
         )
+        for itv in interviews:  # each interview's own trail shows it was handed out
+            record(
+                "subject_access",
+                user=user,
+                obj=itv,
+                via=via,
+                request=request,
+                detail={
+                    "subject_request": req.pk,
+                    "export": export.pk,
+                    "fields": [f for f in subject_access.INTERVIEW_FIELDS if f in Interview.IDENTITY_FIELDS],
+                },
+            )
         if req.is_open:
             _close(req, user, SubjectRequest.Status.COMPLETED, expected_version=req.version)
         _audit("complete", req, user, via, request, export=export.pk, fields=["status"])

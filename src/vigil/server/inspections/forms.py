@@ -1,6 +1,8 @@
-"""Forms of the inspection pages. The interview form asks the ILO-11 checklist and, when the
-interview goes further, the questions of the forced-labour rule set; no field asks about
-migration status (the firewall, docs/security.md)."""
+"""Forms of the inspection pages. The observations and the interview's fields and questions are
+read from the visit questionnaire (``vigil.inspections.questionnaire``), the definition the
+XLSForm is written from too: the ILO-11 checklist and, when the interview goes further, the
+questions of the forced-labour rule set; no field asks about migration status (the firewall,
+docs/security.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vigil.inspections.findings import OBSERVATIONS, VIOLATION_CATEGORIES
+from vigil.inspections.questionnaire import VisitQuestionnaire, load_questionnaire
 from vigil.rules import load_ruleset
 from vigil.server.inspections.models import JOINT_BODIES, EnforcementAction, InspectionPlan
 
@@ -27,7 +30,11 @@ OBSERVATION_LABELS = {
 }
 assert set(OBSERVATION_LABELS) == set(OBSERVATIONS)
 YES_NO = [("", _("not asked / not known")), ("yes", _("yes")), ("no", _("no"))]
-FURTHER = "ilo-2012-forced-labour"
+
+
+def questionnaire() -> VisitQuestionnaire:
+    """The visit questionnaire the page asks (and the XLSForm download writes)."""
+    return load_questionnaire()
 
 
 class DateInput(forms.DateInput):
@@ -63,20 +70,24 @@ class ObservationsForm(forms.Form):
 
     def __init__(self, *args: Any, seen: set[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for key, obs in OBSERVATIONS.items():
+        for key in questionnaire().observations:
+            obs = OBSERVATIONS[key]
             self.fields[key] = forms.BooleanField(
                 label=OBSERVATION_LABELS.get(key, obs.label), required=False, initial=key in (seen or set())
             )
 
 
-def _questions(ruleset: str) -> list[tuple[str, str]]:
-    """The questions of a rule set in the user's language (``vigil.rules.i18n``)."""
+def _questions(ruleset: str | None, ids: list[str]) -> list[tuple[str, str]]:
+    """The questions ``ids`` of a rule set in the user's language (``vigil.rules.i18n``)."""
     from django.utils import translation
 
     from vigil.rules import i18n as rule_i18n
 
+    if not ruleset:
+        return []
     rs = rule_i18n.translate(load_ruleset(ruleset), translation.get_language())
-    return [(i.id, i.question or i.label) for i in rs.indicators if i.question]
+    by_id = {i.id: i for i in rs.indicators}
+    return [(i, by_id[i].question or by_id[i].label) for i in ids]
 
 
 class InterviewForm(forms.Form):
@@ -106,12 +117,16 @@ class InterviewForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        q = questionnaire()
+        # the interview's fields, in the definition's order (a field it does not list is not asked)
+        declared = self.fields
+        self.fields = {k: declared[k] for k in q.fields}  # type: ignore[assignment]
         self.checklist = []
         self.further = []
-        for ind, question in _questions("ilo-11"):
+        for ind, question in _questions(q.checklist, q.indicator_ids(q.checklist)):
             self.fields[f"q_{ind}"] = forms.ChoiceField(label=question, choices=YES_NO, required=False)
             self.checklist.append(f"q_{ind}")
-        for ind, question in _questions(FURTHER):
+        for ind, question in _questions(q.further, q.indicator_ids(q.further)):
             self.fields[f"q_{ind}"] = forms.ChoiceField(label=question, choices=YES_NO, required=False)
             self.further.append(f"q_{ind}")
 
@@ -121,6 +136,10 @@ class InterviewForm(forms.Form):
             if name.startswith("q_") and value in ("yes", "no"):
                 out[name[2:]] = value == "yes"
         return out
+
+    def interview_fields(self) -> list[Any]:
+        """The fields about the interview and the worker, in the definition's order."""
+        return [self[n] for n in self.fields if not n.startswith("q_")]
 
     def checklist_fields(self) -> list[Any]:
         return [self[n] for n in self.checklist]

@@ -252,8 +252,8 @@ class Interview(models.Model):
     # vigil.inspections.findings.classify_interview
     category = models.CharField(_("result"), max_length=32, blank=True, editable=False)
     presumed_victim = models.BooleanField(default=False, editable=False)
-    ruleset = models.CharField(max_length=64, blank=True, editable=False)
-    ruleset_version = models.CharField(max_length=32, blank=True, editable=False)
+    ruleset = models.CharField(_("rule set"), max_length=64, blank=True, editable=False)
+    ruleset_version = models.CharField(_("rule-set version"), max_length=32, blank=True, editable=False)
     fired = models.JSONField(default=list, blank=True, editable=False)
     decided_by = models.TextField(blank=True, editable=False)
     determination = models.JSONField(default=dict, blank=True, editable=False)
@@ -265,6 +265,8 @@ class Interview(models.Model):
         related_name="inspection_interviews",
         editable=False,
     )
+    # the UUID of the XLSForm submission it was imported from (empty: recorded on the page)
+    submission_uuid = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -276,6 +278,13 @@ class Interview(models.Model):
         ordering = ("visit", "id")
         verbose_name = _("interview")
         verbose_name_plural = _("interviews")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("submission_uuid",),
+                condition=~models.Q(submission_uuid=""),
+                name="inspections_interview_submission_once",
+            ),
+        )
 
     def __str__(self) -> str:
         return f"interview #{self.pk}"  # never the name
@@ -377,3 +386,37 @@ class EnforcementAction(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.currency = (self.currency or "").upper()
         super().save(*args, **kwargs)
+
+
+class FindingTotals(models.Model):
+    """The findings of one workplace summed for the worklist (``vigil.inspections.planning.
+    FindingTotals``): counts by kind, remediated count, sums of ``2 ** ((found_on - EPOCH) / h)``
+    by kind for open and remediated findings, and the latest finding's day. Written by
+    ``services.refresh_totals`` whenever a finding or an enforcement action changes; the worklist
+    reads these rows instead of every finding."""
+
+    workplace = models.OneToOneField(
+        Workplace, on_delete=models.CASCADE, primary_key=True, related_name="finding_totals"
+    )
+    half_life_days = models.FloatField()
+    n_violation = models.PositiveIntegerField(default=0)
+    n_indicator = models.PositiveIntegerField(default=0)
+    n_forced_labour = models.PositiveIntegerField(default=0)
+    n_remediated = models.PositiveIntegerField(default=0)
+    s_violation = models.FloatField(default=0.0)
+    s_indicator = models.FloatField(default=0.0)
+    s_forced_labour = models.FloatField(default=0.0)
+    r_violation = models.FloatField(default=0.0)
+    r_indicator = models.FloatField(default=0.0)
+    r_forced_labour = models.FloatField(default=0.0)
+    latest = models.DateField(null=True, blank=True)
+
+    COUNTS = ("n_violation", "n_indicator", "n_forced_labour")
+    OPEN = ("s_violation", "s_indicator", "s_forced_labour")
+    FIXED = ("r_violation", "r_indicator", "r_forced_labour")
+
+    def __str__(self) -> str:
+        return f"totals ({self.workplace_id})"
+
+
+assert tuple(f"n_{k}" for k in FINDING_KINDS) == FindingTotals.COUNTS

@@ -86,13 +86,56 @@ def agency_flags(agency_ids: Iterable[int]) -> dict[int, tuple[bool, bool]]:
     }
 
 
+def supply_matches(qs: QuerySet[Workplace], weights: planning.PlanWeights) -> dict[int, Any]:
+    """{workplace pk: ``SupplyMatch``} for the workplaces of ``qs`` that match a supplier or
+    facility of a supply register (``vigil.inspections.supply_link``), its risk propagated by
+    ``vigil.server.supply.services.chain_risk``; empty when no supply register holds one."""
+    from vigil.inspections.supply_link import Candidate, match_workplaces
+    from vigil.server.supply import services as supply
+    from vigil.server.supply.models import Entity
+
+    kinds = (Entity.Kind.SUPPLIER, Entity.Kind.FACILITY)
+    orgs = list(
+        Entity.objects.filter(kind__in=kinds, merged_into__isnull=True)
+        .values_list("organisation", flat=True)
+        .distinct()
+    )
+    if not orgs:
+        return {}
+    from vigil.server.accounts.models import Organisation
+
+    candidates: list[Candidate] = []
+    for org in Organisation.objects.filter(pk__in=orgs).order_by("pk"):
+        cr = supply.chain_risk(org)
+        for key, e in cr.entities.items():
+            r = cr.risks.get(key)
+            if e.kind not in kinds or r is None:
+                continue
+            path = tuple(cr.entities[k].name for k in r.path if k in cr.entities)
+            candidates.append(Candidate(key, e.name, e.ref, r.risk, r.exposure, path))
+    rows = [(str(pk), name, reg) for pk, name, reg in qs.values_list("pk", "name", "registration_number")]
+    got = match_workplaces(rows, candidates, measure=weights.supply_measure, match_at=weights.supply_match_at)
+    return {int(k): v for k, v in got.items()}
+
+
 def plan_columns(
     qs: QuerySet[Workplace],
+    weights: planning.PlanWeights | None = None,
 ) -> tuple[planning.WorkplaceColumns, planning.FindingColumns, list[int]]:
     """The planning input of the workplaces of ``qs``: one query for the workplaces, one for their
     links to recruiters, one for their findings (then the registry flags of the agencies)."""
+    wp, pks = workplace_columns(qs, weights)
+    return wp, finding_columns(qs, np.array(pks, dtype=np.int64)), pks
+
+
+def workplace_columns(
+    qs: QuerySet[Workplace], weights: planning.PlanWeights | None = None
+) -> tuple[planning.WorkplaceColumns, list[int]]:
+    """The workplaces of ``qs`` as planning columns (in pk order) and their pks."""
     rows = _fetch(
-        qs.order_by("pk").values_list(
+        qs.order_by("pk")
+        .annotate(visit_text=Cast("last_visit", CharField()))
+        .values_list(
             "pk",
             "name",
             "sector",
@@ -100,7 +143,7 @@ def plan_columns(
             "open_complaints",
             "unregistered_recruiters",
             "supply_exposure",
-            "last_visit",
+            "visit_text",
         )
     )
     pks = [r[0] for r in rows]
@@ -109,17 +152,30 @@ def plan_columns(
     cols = list(zip(*rows, strict=True)) if rows else [()] * 8
     unlicensed = np.array(cols[5], dtype=np.int64)
     breaching = np.zeros(n, dtype=np.int64)
-    links = list(
+    links = _fetch(
         Workplace.recruiters.through.objects.filter(workplace__in=qs.values("pk")).values_list(
             "workplace_id", "agency_id"
         )
     )
-    flags = agency_flags(a for _w, a in links)
-    pos = {pk: i for i, pk in enumerate(pks)}
-    for w, a in links:
-        unl, brc = flags.get(a, (False, False))
-        unlicensed[pos[w]] += int(unl)
-        breaching[pos[w]] += int(brc)
+    if links:
+        flags = agency_flags(a for _w, a in links)
+        at = np.searchsorted(pk_arr, np.array([w for w, _a in links], dtype=np.int64))
+        np.add.at(
+            unlicensed, at, np.array([flags.get(a, (False, False))[0] for _w, a in links], dtype=np.int64)
+        )
+        np.add.at(
+            breaching, at, np.array([flags.get(a, (False, False))[1] for _w, a in links], dtype=np.int64)
+        )
+    exposure = np.array(cols[6], dtype=np.float64)  # None -> NaN
+    notes = None
+    matched = supply_matches(qs, weights or planning.load_weights())
+    if matched:
+        pos = {pk: i for i, pk in enumerate(pks)}
+        notes = np.full(n, "", dtype=object)
+        for pk, m in matched.items():
+            exposure[pos[pk]] = m.value
+            notes[pos[pk]] = m.note
+        notes = notes.astype(str)
     wp = planning.WorkplaceColumns(
         ids=pk_arr.astype(str),
         names=np.array(cols[1], dtype=str),
@@ -128,28 +184,179 @@ def plan_columns(
         open_complaints=np.array(cols[4], dtype=np.int64),
         unlicensed_recruiters=unlicensed,
         breaching_recruiters=breaching,
-        supply_exposure=np.array([np.nan if x is None else x for x in cols[6]], dtype=np.float64),
+        supply_exposure=exposure,
         last_visit=_days(cols[7]),
+        supply_note=notes,
     )
+    return wp, pks
+
+
+def finding_columns(qs: QuerySet[Workplace], pk_arr: npt.NDArray[np.int64]) -> planning.FindingColumns:
+    """The findings of the workplaces of ``qs`` (whose sorted pks are ``pk_arr``) as columns."""
     # the kind as its position in FINDING_KINDS and the date as ISO text, computed by the database
     kind_code = DbCase(
         *(When(kind=k, then=Value(i)) for i, k in enumerate(planning.FINDING_KINDS)),
         default=Value(-1),
         output_field=IntegerField(),
     )
-    frows = _fetch(
-        Finding.objects.filter(workplace__in=qs.values("pk"))
-        .annotate(kind_code=kind_code, found_text=Cast("found_on", CharField()))
-        .values_list("workplace_id", "kind_code", "found_text")
+    # remediated findings (an action on them complied with, verified at a follow-up) come in a
+    # second, small query; the first reads the others
+    mine = Finding.objects.filter(workplace__in=qs.values("pk"))
+    fixed = remediated_findings()
+    parts = (
+        [(mine, False)]
+        if fixed is None
+        else [(mine.exclude(pk__in=fixed), False), (mine.filter(pk__in=fixed), True)]
     )
-    fcols = list(zip(*frows, strict=True)) if frows else [(), (), ()]
-    fc = planning.FindingColumns(
+    columns: list[tuple[Any, ...]] = [(), (), (), ()]
+    for part, flag in parts:
+        frows = _fetch(
+            part.annotate(kind_code=kind_code, found_text=Cast("found_on", CharField())).values_list(
+                "workplace_id", "kind_code", "found_text"
+            )
+        )
+        if frows:
+            got = list(zip(*frows, strict=True))
+            columns = [
+                columns[0] + got[0],
+                columns[1] + got[1],
+                columns[2] + got[2],
+                columns[3] + (flag,) * len(frows),
+            ]
+    return planning.FindingColumns(
         # pks are sorted: the positions of the findings' workplaces in the register
-        np.searchsorted(pk_arr, np.array(fcols[0], dtype=np.int64)).astype(np.int64),
-        np.array(fcols[1], dtype=np.int8),
-        _days(fcols[2]),
+        np.searchsorted(pk_arr, np.array(columns[0], dtype=np.int64)).astype(np.int64),
+        np.array(columns[1], dtype=np.int8),
+        _days(columns[2]),
+        np.array(columns[3], dtype=bool),
     )
-    return wp, fc, pks
+
+
+# --- the findings totals: the fast path of the worklist ------------------------------------------
+
+
+def refresh_totals(workplace_pks: Iterable[int], half_life_days: float | None = None) -> None:
+    """Recompute the ``FindingTotals`` rows of these workplaces from their findings (a
+    workplace without findings has no row)."""
+    from vigil.server.inspections.models import FindingTotals
+
+    pks = sorted({int(p) for p in workplace_pks if p is not None})
+    if not pks:
+        return
+    h = half_life_days if half_life_days is not None else planning.load_weights().half_life_days
+    step = 20_000
+    with transaction.atomic():
+        for i in range(0, len(pks), step):
+            chunk = np.array(pks[i : i + step], dtype=np.int64)
+            qs = Workplace.objects.filter(pk__in=chunk.tolist())
+            fc = finding_columns(qs, chunk)
+            tot = planning.FindingTotals.from_findings(fc, len(chunk), h)
+            FindingTotals.objects.filter(workplace_id__in=chunk.tolist()).delete()
+            rows = []
+            for j in np.flatnonzero(tot.counts.sum(axis=1) > 0).tolist():
+                latest = tot.latest[j]
+                rows.append(
+                    FindingTotals(
+                        workplace_id=int(chunk[j]),
+                        half_life_days=h,
+                        **{k: int(tot.counts[j, c]) for c, k in enumerate(FindingTotals.COUNTS)},
+                        n_remediated=int(tot.remediated[j]),
+                        **{k: float(tot.open_sums[j, c]) for c, k in enumerate(FindingTotals.OPEN)},
+                        **{k: float(tot.fixed_sums[j, c]) for c, k in enumerate(FindingTotals.FIXED)},
+                        latest=None if np.isnat(latest) else latest.astype(date),
+                    )
+                )
+            FindingTotals.objects.bulk_create(rows, batch_size=2000)
+
+
+def rebuild_totals(half_life_days: float | None = None) -> int:
+    """Recompute every workplace's totals (after a bulk load or a new half-life); the count of
+    workplaces with findings."""
+    from vigil.server.inspections.models import FindingTotals
+
+    with transaction.atomic():
+        FindingTotals.objects.all().delete()
+        refresh_totals(Finding.objects.values_list("workplace_id", flat=True).distinct(), half_life_days)
+        return FindingTotals.objects.count()
+
+
+def plan_totals(
+    qs: QuerySet[Workplace], pk_arr: npt.NDArray[np.int64], weights: planning.PlanWeights, as_of: date
+) -> planning.FindingTotals | None:
+    """The stored totals of the workplaces of ``qs`` (one query), or None when they cannot serve
+    (another half-life, a finding dated after ``as_of``)."""
+    from vigil.server.inspections.models import FindingTotals
+
+    cols = (
+        "workplace_id",
+        "half_life_days",
+        *FindingTotals.COUNTS,
+        "n_remediated",
+        *FindingTotals.OPEN,
+        *FindingTotals.FIXED,
+        "latest_text",
+    )
+    rows = _fetch(
+        FindingTotals.objects.filter(workplace__in=qs.values("pk"))
+        .annotate(latest_text=Cast("latest", CharField()))
+        .values_list(*cols)
+    )
+    n = len(pk_arr)
+    nk = len(planning.FINDING_KINDS)
+    tot = planning.FindingTotals(
+        weights.half_life_days,
+        np.zeros((n, nk), dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.zeros((n, nk)),
+        np.zeros((n, nk)),
+        np.full(n, planning.NAT, dtype="datetime64[D]"),
+    )
+    if rows:
+        c = list(zip(*rows, strict=True))
+        if any(h != weights.half_life_days for h in set(c[1])):
+            return None
+        at = np.searchsorted(pk_arr, np.array(c[0], dtype=np.int64))
+        tot.counts[at] = np.array(c[2:5], dtype=np.int64).T
+        tot.remediated[at] = np.array(c[5], dtype=np.int64)
+        tot.open_sums[at] = np.array(c[6:9], dtype=np.float64).T
+        tot.fixed_sums[at] = np.array(c[9:12], dtype=np.float64).T
+        tot.latest[at] = _days(c[12])
+    return tot if tot.usable(weights, as_of) else None
+
+
+def rank_plan(
+    qs: QuerySet[Workplace],
+    *,
+    weights: planning.PlanWeights | None = None,
+    as_of: date,
+    regions: Sequence[str] | None = None,
+    fast: bool = True,
+) -> tuple[planning.Plan, list[int]]:
+    """The ranked plan of the workplaces of ``qs`` and their pks (positions of the plan): from
+    the stored findings totals when they serve (``fast``), else from every finding (the
+    reference path, which the tests hold equal)."""
+    w = weights or planning.load_weights()
+    wp, pks = workplace_columns(qs, w)
+    pk_arr = np.array(pks, dtype=np.int64)
+    totals = plan_totals(qs, pk_arr, w, as_of) if fast else None
+    if totals is not None:
+        return planning.rank(wp, None, w, as_of=as_of, regions=regions, totals=totals), pks
+    fc = finding_columns(qs, pk_arr)
+    return planning.rank(wp, fc, w, as_of=as_of, regions=regions), pks
+
+
+def remediated_findings() -> QuerySet[Finding] | None:
+    """The findings remediated: an enforcement action on the finding, or on its visit without
+    naming a finding, was verified complied with at a follow-up visit. None when no action is."""
+    complied = EnforcementAction.objects.filter(
+        status=EnforcementAction.Status.COMPLIED, verified_by__isnull=False
+    )
+    if not complied.exists():
+        return None
+    return Finding.objects.filter(
+        Q(pk__in=complied.filter(finding__isnull=False).values("finding_id"))
+        | Q(visit_id__in=complied.filter(finding__isnull=True).values("visit_id"))
+    ).values("pk")
 
 
 def _fetch(qs: Any) -> list[tuple[Any, ...]]:
@@ -188,9 +395,8 @@ def worklist(
     weights: planning.PlanWeights | None = None,
 ) -> list[WorklistLine]:
     """The workplaces of ``qs`` ranked by the explained risk score, highest first."""
-    wp, fc, _pks = plan_columns(qs)
-    plan = planning.rank(
-        wp, fc, weights, as_of=as_of or timezone.localdate(), regions=[region] if region else None
+    plan, _pks = rank_plan(
+        qs, weights=weights, as_of=as_of or timezone.localdate(), regions=[region] if region else None
     )
     lines = plan.lines(limit=limit)
     by_pk = Workplace.objects.in_bulk([int(ln.workplace_id) for ln in lines])
@@ -465,6 +671,7 @@ def complete_visit(visit: Visit, user: Any, *, carried_out_on: date | None = Non
         if wp.last_visit is None or wp.last_visit < day:
             wp.last_visit = day
             wp.save(update_fields=["last_visit"])
+        refresh_totals([wp.pk])  # the violations' dates moved with an update (no signal)
         audit("complete", user, visit, outcome=result.outcome, findings=len(result.finding_kinds))
     return visit
 

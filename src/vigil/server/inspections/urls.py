@@ -15,5 +15,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("inspections/visits/<int:pk>/", views.visit_detail, name="visit-detail"),
     path("inspections/visits/<int:pk>/interviews/new/", views.interview_new, name="interview-new"),
     path("inspections/interviews/<int:pk>/", views.interview_detail, name="interview-detail"),
+    path("inspections/visit-form.xlsx", views.visit_form, name="visit-form"),
     path("inspections/statistics/", views.statistics, name="statistics"),
 ]

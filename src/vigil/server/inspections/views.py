@@ -157,7 +157,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             with transaction.atomic():
                 if which == "observations" and obs_form.is_valid():
-                    for key in OBSERVATIONS:
+                    for key in obs_form.fields:
                         services.record_observation(
                             visit, request.user, kind=key, present=bool(obs_form.cleaned_data[key])
                         )
@@ -244,12 +244,12 @@ def interview_new(request: HttpRequest, pk: int) -> HttpResponse:
                 request.user,
                 held_in_private=d["held_in_private"],
                 answers=form.answers(),
-                age=d["age"],
-                language=d["language"],
-                interpreter=d["interpreter"],
-                worker_name=d["worker_name"],
-                worker_contact=d["worker_contact"],
-                notes=d["notes"],
+                age=d.get("age"),
+                language=d.get("language") or "",
+                interpreter=bool(d.get("interpreter")),
+                worker_name=d.get("worker_name") or "",
+                worker_contact=d.get("worker_contact") or "",
+                notes=d.get("notes") or "",
                 via="web",
                 request=request,
             )
@@ -347,3 +347,28 @@ def statistics(request: HttpRequest) -> HttpResponse:
     return render(
         request, "inspections/statistics.html", {"stats": services.statistics(visits, findings, actions)}
     )
+
+
+@page_view
+def visit_form(request: HttpRequest) -> HttpResponse:
+    """The visit questionnaire as an XLSForm (``?lang=en,fr``; default: the page's language),
+    the same questions and words as the visit page."""
+    from django.utils import translation
+
+    from vigil.errors import InputError
+    from vigil.forms import parse_languages
+    from vigil.server.inspections.questionnaire import visit_form as build
+
+    require_capability(request, "inspection.view")
+    try:
+        langs = parse_languages(request.GET.get("lang") or translation.get_language() or "en")
+        form = build(langs)
+    except InputError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    audit_page(request, "export", None, form=form.settings["form_id"], languages=langs)
+    resp = HttpResponse(
+        form.to_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    resp["Content-Disposition"] = f'attachment; filename="{form.settings["form_id"]}.xlsx"'
+    return resp
