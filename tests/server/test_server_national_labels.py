@@ -103,3 +103,13 @@ def test_the_public_statistics_label_the_released_values_in_the_reader_language(
     services.release(demo["coordinator"], YEAR)
     html = Client(HTTP_ACCEPT_LANGUAGE="fr").get(f"/public/statistics/?year={YEAR}").content.decode()
     assert "Femme" in html and "Sexe" in html
+
+
+def test_the_arabic_pdf_report_holds_the_translated_labels_and_country_names(demo):
+    if report._font_files() is None:
+        pytest.skip("an Arabic PDF needs the DejaVu Sans font (Debian: fonts-dejavu-core)")
+    data = report.build(demo["coordinator"], YEAR, lang="ar")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(report.to_pdf(data))).pages)
+    assert FEMALE["ar"] in text and "العمل الجبري" in text and "أشكال متعددة" in text
+    assert "Female" not in text and "Forced labour" not in text
+    assert data.flows.legs and countries.name(data.flows.legs[0].origin, "ar") in text
