@@ -4,7 +4,8 @@ Reads ``/usr/share/iso-codes/json/iso_3166-1.json`` and the gettext catalogues
 ``/usr/share/locale/<lang>/LC_MESSAGES/iso_3166-1.mo`` (package ``iso-codes``), writes one row
 per ISO 3166-1 alpha-3 code: the short English name (``common_name`` where iso-codes has one,
 else ``name``) and its French, Spanish and Arabic translations. Kosovo (``XKX``, user-assigned,
-not in ISO 3166-1) is added by hand, and the Arabic name of Türkiye (iso-codes leaves it in Latin script). Run: ``python scripts/country_names.py`` (needs iso-codes).
+not in ISO 3166-1) is added by hand, and the Arabic name of Türkiye (iso-codes leaves it in
+Latin script). Run: ``python scripts/country_names.py`` (needs iso-codes).
 """
 
 from __future__ import annotations

@@ -43,7 +43,8 @@ def _wording(set_id: str) -> dict[str, dict[str, dict[str, Any]]]:
         }
         labels = parts.get("labels") or {}
         if not isinstance(labels, dict) or not all(isinstance(v, dict) for v in labels.values()):
-            raise InputError("labels: a mapping of dimension -> {value: label}", f"{path.name}: languages.{lang}")
+            raise InputError("labels: a mapping of dimension -> {value: label}",
+                             f"{path.name}: languages.{lang}")
         out[str(lang)]["labels"] = {
             str(dim): {str(k): str(v) for k, v in values.items()} for dim, values in labels.items()
         }
@@ -98,7 +99,8 @@ def _labels(indicator_set: IndicatorSet, lang: str) -> dict[str, Any]:
             raise InputError(f"dimension {dim!r} has no 'multiple' label", f"{where}.multiple")
     unknown_common = sorted(set(wording.get("common", {})) - set(COMMON))
     if unknown_common:
-        raise InputError(f"no common word {unknown_common[0]!r} (one of {', '.join(COMMON)})", f"{where}.common")
+        raise InputError(f"no common word {unknown_common[0]!r} (one of {', '.join(COMMON)})",
+                         f"{where}.common")
     return wording
 
 
@@ -129,6 +131,8 @@ def category_label(indicator_set: IndicatorSet, dimension: str, code: str, lang:
     return english
 
 
-def column_labels(indicator_set: IndicatorSet, dimension: str, cols: list[str], lang: str | None) -> list[str]:
+def column_labels(
+    indicator_set: IndicatorSet, dimension: str, cols: list[str], lang: str | None
+) -> list[str]:
     """The labels of a table's columns (its values, then ``total``) in ``lang``."""
     return [category_label(indicator_set, dimension, c, lang) for c in cols]
