@@ -39,3 +39,48 @@ def test_a_stale_key_is_refused(monkeypatch):
     monkeypatch.setattr(indicator_i18n, "_wording", lambda _set_id: stale)
     with pytest.raises(Exception, match="victims_found"):
         indicator_i18n.titles(iset, "fr")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_labelled_value_has_a_label_in_each_language(lang):
+    iset = load_set("nap-2026")
+    raw = indicator_i18n._wording(iset.id)[lang]
+    for dim_id, dim in iset.dimensions.items():
+        missing = sorted(set(dim.labels) - set(raw["labels"].get(dim_id, {})))
+        assert not missing, f"{lang}: {dim_id} has no label for {missing}"
+        for code in dim.labels:
+            label = indicator_i18n.category_label(iset, dim_id, code, lang)
+            assert label and label == raw["labels"][dim_id][code], (lang, dim_id, code)
+            if lang == "ar":
+                assert any("\u0600" <= ch <= "\u06ff" for ch in label), (dim_id, code, label)
+        if dim.multiple is not None:
+            assert indicator_i18n.category_label(iset, dim_id, dim.multiple, lang) != dim.multiple
+    assert set(raw["common"]) == set(indicator_i18n.COMMON), lang
+
+
+def test_category_labels_in_each_language_and_their_fallbacks():
+    iset = load_set("nap-2026")
+    cols = ["Feminine", "", "total"]
+    assert indicator_i18n.column_labels(iset, "sex", cols, "en") == ["Female", "Not recorded", "Total"]
+    assert indicator_i18n.column_labels(iset, "sex", cols, "fr") == ["Femme", "Non renseigné", "Total"]
+    assert indicator_i18n.column_labels(iset, "sex", cols, "ar") == ["أنثى", "غير مسجَّل", "المجموع"]
+    assert indicator_i18n.category_label(iset, "form", "Multiple forms", "es") == "Varias formas"
+    assert indicator_i18n.category_label(iset, "form", "ForcedLabour", "es-MX") == "Trabajo forzoso"
+    # countries by their ISO 3166-1 alpha-3 code; an unknown code stays the code
+    assert indicator_i18n.category_label(iset, "citizenship", "DEU", "en") == "Germany"
+    assert indicator_i18n.category_label(iset, "citizenship", "DEU", "fr") == "Allemagne"
+    assert indicator_i18n.category_label(iset, "citizenship", "DEU", "ar") == "ألمانيا"
+    assert indicator_i18n.category_label(iset, "citizenship", "QQQ", "fr") == "QQQ"
+    # values the set does not label (age bands, free-text regions) are shown as recorded
+    assert indicator_i18n.category_label(iset, "age_group", "18-24", "ar") == "18-24"
+    assert indicator_i18n.category_label(iset, "region", "Nakuru", "fr") == "Nakuru"
+    assert indicator_i18n.category_label(iset, "sex", "Feminine", "de") == "Female"  # none: English
+
+
+def test_a_stale_value_label_is_refused(monkeypatch):
+    iset = load_set("nap-2026")
+    stale = {"fr": {"indicators": {}, "dimensions": {}, "multiple": {}, "common": {},
+                    "labels": {"sex": {"Femal": "Femme"}}}}
+    monkeypatch.setattr(indicator_i18n, "_wording", lambda _set_id: stale)
+    with pytest.raises(Exception, match="Femal"):
+        indicator_i18n.category_label(iset, "sex", "Feminine", "fr")

@@ -34,6 +34,7 @@ import polars as pl
 
 from vigil.errors import InputError
 from vigil.io.yamlfile import read_yaml
+from vigil.stats import countries
 from vigil.stats.disclosure import DEFAULT_K, suppress_table
 
 __all__ = [
@@ -149,12 +150,15 @@ class Dimension:
     age_at: str | None = None
     bands: tuple[tuple[str, int, int], ...] = ()
     multiple: str | None = None
+    codes: str | None = None  # "country": the values are ISO 3166-1 alpha-3 codes
 
     def label(self, code: str) -> str:
         if code == TOTAL:
             return "Total"
         if code == UNKNOWN:
             return "Not recorded"
+        if self.codes == "country" and code not in self.labels:
+            return countries.name(code)
         return self.labels.get(code, code)
 
 
@@ -343,6 +347,7 @@ def _parse(data: Any) -> IndicatorSet:
             None if spec.get("age_at") is None else str(spec["age_at"]),
             tuple(bands),
             None if spec.get("multiple") is None else str(spec["multiple"]),
+            _codes(spec.get("codes"), f"{where}.codes"),
         )
     raw_indicators = _need(top, "indicators", "top level", list)
     indicators: list[Indicator] = []
@@ -685,6 +690,12 @@ def _clause(frames: dict[str, _Frame], source: str, clause: Condition | Has | An
     out = np.zeros(frame.n, dtype=bool)
     out[child.parent_row[sub]] = True
     return ~out if clause.negate else out
+
+
+def _codes(value: Any, where: str) -> str | None:
+    if value is not None and value != "country":
+        raise InputError("codes, if given, is 'country' (ISO 3166-1 alpha-3)", where)
+    return None if value is None else str(value)
 
 
 # --- periods and categories ----------------------------------------------------------------------

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from vigil.errors import InputError
 from vigil.io.spreadsheet import formula_safe
 from vigil.server.national import services
-from vigil.stats import flows, indicator_i18n
+from vigil.stats import countries, flows, indicator_i18n
 from vigil.stats.indicators import TOTAL, IndicatorResult
 
 FORMATS = ("pdf", "xlsx")
@@ -173,7 +173,7 @@ def build(user: Any, year: str, *, lang: str = "en", estimates: Sequence[Estimat
                     continue
                 reasons = {(s.row, s.col): s.reason for s in table.suppressed}
                 line = table.values[0] if table.values else []
-                labels = [*table.col_labels[:-1], _("Total")]
+                labels = services.column_labels(dim_id, table.cols, lang)
                 breakdowns.append(Breakdown(
                     dim_id, dims.get(dim_id, table.title), labels, list(line),
                     {label: _reason(reasons[(table.rows[0], col)])
@@ -292,9 +292,10 @@ def to_pdf(report: Report) -> bytes:
                     head.cell(text(h))
                 for leg in report.flows.legs:
                     row = table.row()
-                    row.cell(leg.origin)
+                    row.cell(text(services.country_name(leg.origin, report.lang)))
                     within = leg.destination == leg.origin
-                    row.cell(text(_("(within the country)")) if within else leg.destination)
+                    row.cell(text(_("(within the country)") if within
+                                  else services.country_name(leg.destination, report.lang)))
                     shown = _fmt(leg.persons) if leg.persons is not None else f"— ({_reason(leg.reason)})"
                     row.cell(text(shown))
         else:
@@ -348,10 +349,13 @@ def to_xlsx(report: Report) -> bytes:
                     tables.append([s.id, cell(s.title), cell(b.title), cell(str(label)), value,
                                    cell(b.why(label, value))])
         flow = wb.create_sheet("Flows")
-        flow.append([cell(_("From")), cell(_("To")), cell(_("Persons")), cell(_("Hidden because"))])
+        flow.append([cell(_("From")), cell(_("To")), cell(_("Persons")), cell(_("Hidden because")),
+                     "from", "to"])
         for leg in report.flows.legs:
             why = _reason(leg.reason) if leg.reason else ""
-            flow.append([leg.origin, leg.destination, leg.persons, cell(why)])
+            flow.append([cell(countries.name(leg.origin, report.lang)),
+                         cell(countries.name(leg.destination, report.lang)), leg.persons, cell(why),
+                         leg.origin, leg.destination])
         if report.flow_map_png:
             flow.add_image(Image(io.BytesIO(report.flow_map_png)), "F2")
         est = wb.create_sheet("Estimates")

@@ -34,7 +34,7 @@ from vigil.server.audit.log import record
 from vigil.server.cases.models import Case
 from vigil.server.national import columns
 from vigil.server.national.models import Alert, Release
-from vigil.stats import farrington, flows, geo, indicator_i18n
+from vigil.stats import countries, farrington, flows, geo, indicator_i18n
 from vigil.stats.indicators import IndicatorResult, IndicatorSet, Prepared, compute, load_set, members
 
 SET_ID = "nap-2026"
@@ -47,6 +47,23 @@ def min_k() -> int:
 @cache
 def indicator_set() -> IndicatorSet:
     return load_set(getattr(settings, "VIGIL_INDICATOR_SET", SET_ID))
+
+
+def _lang(lang: str | None) -> str:
+    from django.utils.translation import get_language
+
+    return (lang if lang is not None else get_language() or "en").split("-")[0]
+
+
+def country_name(code: str, lang: str | None = None) -> str:
+    """``Name (CODE)`` in ``lang`` (default: the active language); the code alone when unknown."""
+    name = countries.name(code, _lang(lang))
+    return f"{name} ({code})" if name != code else code
+
+
+def column_labels(dimension: str, cols: list[str], lang: str | None = None) -> list[str]:
+    """The labels of a table's columns in ``lang`` (default: the active language)."""
+    return indicator_i18n.column_labels(indicator_set(), dimension, cols, _lang(lang))
 
 
 def titles(lang: str | None = None) -> dict[str, str]:
@@ -389,7 +406,7 @@ def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
 WIDTH, HEIGHT = 640, 360
 
 
-def flow_map_spec(result: flows.FlowResult, title: str = "") -> dict[str, Any]:
+def flow_map_spec(result: flows.FlowResult, title: str = "", lang: str | None = None) -> dict[str, Any]:
     """The world (shipped Natural Earth 1:110m boundaries) with an arrow for each published leg,
     a dot for published journeys within one country, the countries with published figures
     shaded. Hidden legs are not drawn: they are listed beside the map."""
@@ -407,10 +424,11 @@ def flow_map_spec(result: flows.FlowResult, title: str = "") -> dict[str, Any]:
             continue
         a, b = world[leg.origin].point, world[leg.destination].point
         if leg.origin == leg.destination:
-            dots.append({"lon": a[0], "lat": a[1], "persons": leg.persons, "leg": f"{leg.origin}"})
+            dots.append({"lon": a[0], "lat": a[1], "persons": leg.persons,
+                         "leg": country_name(leg.origin, lang)})
             continue
         lines.append({"lon": a[0], "lat": a[1], "lon2": b[0], "lat2": b[1], "persons": leg.persons,
-                      "leg": f"{leg.origin} → {leg.destination}"})
+                      "leg": f"{country_name(leg.origin, lang)} → {country_name(leg.destination, lang)}"})
         tip = (a[0] + 0.9 * (b[0] - a[0]), a[1] + 0.9 * (b[1] - a[1]))
         heads.append({"lon": tip[0], "lat": tip[1], "angle": _bearing(a, b), "persons": leg.persons})
     points = [world[c].point for c in shown if c in world]
@@ -458,10 +476,10 @@ def flow_map_spec(result: flows.FlowResult, title: str = "") -> dict[str, Any]:
     return chart.to_dict()  # type: ignore[no-any-return]
 
 
-def flow_map_svg(result: flows.FlowResult, title: str = "") -> str:
+def flow_map_svg(result: flows.FlowResult, title: str = "", lang: str | None = None) -> str:
     import vl_convert as vlc
 
-    return str(vlc.vegalite_to_svg(flow_map_spec(result, title)))
+    return str(vlc.vegalite_to_svg(flow_map_spec(result, title, lang)))
 
 
 def svg_data_uri(svg: str) -> str:

@@ -30,7 +30,7 @@ from vigil.server.national.forms import DecisionForm, ReleaseForm
 from vigil.server.national.models import Alert, Release
 from vigil.server.recruitment.public import public_page
 from vigil.server.web.access import page_view, require_capability
-from vigil.stats import geo, indicator_i18n
+from vigil.stats import indicator_i18n
 from vigil.stats.indicators import PERIODS, TOTAL, IndicatorResult
 
 ROLE_TITLES = {
@@ -158,6 +158,7 @@ def pivot(request: HttpRequest, indicator_id: str) -> HttpResponse:
             "result": result,
             "title": title,
             "table": table,
+            "col_labels": services.column_labels(dim, table.cols),
             "dim": dim,
             "dims": [(d, _("Total") if d == TOTAL else dim_names.get(d, result.tables[d].title))
                      for d in dims],
@@ -176,11 +177,6 @@ def _year(request: HttpRequest, years: list[str]) -> str:
     return value if value in years else ""
 
 
-def _country_name(code: str) -> str:
-    country = geo.countries().get(code)
-    return f"{country.name} ({code})" if country else code
-
-
 @page_view
 def flows_page(request: HttpRequest) -> HttpResponse:
     """Persons per leg of the journeys, every leg and total disclosure-checked; no case, no drill."""
@@ -191,8 +187,8 @@ def flows_page(request: HttpRequest) -> HttpResponse:
     result = services.flows_for(user, year=year or None)
     legs = [
         {
-            "origin": _country_name(leg.origin),
-            "destination": _country_name(leg.destination),
+            "origin": services.country_name(leg.origin),
+            "destination": services.country_name(leg.destination),
             "within": leg.origin == leg.destination,
             "persons": leg.persons,
             "reason": REASONS.get(leg.reason, ""),
@@ -201,7 +197,7 @@ def flows_page(request: HttpRequest) -> HttpResponse:
     ]
     countries = [
         {
-            "name": _country_name(code),
+            "name": services.country_name(code),
             "leaving": result.leaving[code],
             "arriving": result.arriving[code],
             "leaving_reason": REASONS.get(result.margin_reasons.get(f"leaving {code}", ""), ""),
@@ -270,8 +266,10 @@ def drill(request: HttpRequest, indicator_id: str) -> HttpResponse:
             "row": row,
             "dim": dim,
             "cat": cat,
-            "dim_title": iset.dimensions[dim].title if dim and dim in iset.dimensions else "",
-            "cat_label": iset.dimensions[dim].label(cat or "") if dim and dim in iset.dimensions else "",
+            "dim_title": indicator_i18n.dimension_titles(iset, get_language()).get(dim, "")
+            if dim and dim in iset.dimensions else "",
+            "cat_label": indicator_i18n.category_label(iset, dim, cat or "", get_language())
+            if dim and dim in iset.dimensions else "",
         },
     )
 
@@ -338,6 +336,8 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
     year = request.GET.get("year") or (years[0] if years else None)
     rel = services.latest_release(year) if year in years else None
     indicators = []
+    dim_names = indicator_i18n.dimension_titles(services.indicator_set(), get_language())
+    names = services.titles()
     if rel is not None:
         for fig in rel.figures:
             total = fig["tables"].get("total")
@@ -348,18 +348,20 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
                 hidden = {(s["row"], s["col"]) for s in table["suppressed"]}
                 # the row of the released year (the first row; the second is the total)
                 line = table["values"][0] if table["values"] else []
+                labels = (services.column_labels(dim_id, table["cols"]) if dim_id in dim_names
+                          else table["col_labels"])
                 rows.append(
                     {
-                        "title": table["title"],
+                        "title": dim_names.get(dim_id, table["title"]),
                         "cells": [
                             {"label": label, "value": v, "hidden": (table["rows"][0], col) in hidden}
-                            for label, col, v in zip(table["col_labels"], table["cols"], line, strict=False)
+                            for label, col, v in zip(labels, table["cols"], line, strict=False)
                         ],
                     }
                 )
             indicators.append(
                 {
-                    "title": fig["title"],
+                    "title": names.get(fig["id"], fig["title"]),
                     "kind": fig["kind"],
                     "total": total["values"][0][0] if total and total["values"] else None,
                     "tables": rows,
