@@ -36,7 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-PG_DB = "vigil_bench_indicators"
+PG_DB = os.environ.get("VIGIL_BENCH_PG_DB", "vigil_bench_indicators")
 
 
 def _pg(url: str) -> tuple[str, dict[str, Any]]:
