@@ -117,3 +117,45 @@ def test_no_rows_gives_empty_columns():
     fast = columns.fetch_source(Case.objects.filter(pk=-1),
                                 {"id": "id", "opened_on": "opened_on", "sex": "person__gender"})
     assert {c: len(s) for c, s in fast.items()} == {"id": 0, "opened_on": 0, "sex": 0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sources_read_on_threads_equal_one_after_the_other(settings):
+    """Outside a transaction the sources are read on several threads (their own connections):
+    the same columns as reading them one after the other on the caller's connection."""
+    from django.db import connection
+
+    from vigil.server.cases.demo import load_demo
+
+    load_demo()
+    assert not connection.in_atomic_block
+    queries = {}
+    for name, source in indicator_set().sources.items():
+        try:
+            model = apps.get_model(source.orm_model)
+        except (LookupError, ValueError):
+            continue
+        if all(columns._field(model, p) is not None for p in source.orm_fields.values()):
+            queries[name] = (model._default_manager.all(), source.orm_fields)
+    used: set[str] = set()
+    real = columns.fetch_source
+
+    def noting(qs: Any, fields: Any) -> Any:
+        import threading
+
+        used.add(threading.current_thread().name)
+        return real(qs, fields)
+
+    settings.VIGIL_INDICATOR_LOAD_THREADS = 1
+    serial = columns.fetch_sources(queries)
+    settings.VIGIL_INDICATOR_LOAD_THREADS = 3
+    columns.fetch_source = noting  # type: ignore[assignment]
+    try:
+        threaded = columns.fetch_sources(queries)
+    finally:
+        columns.fetch_source = real  # type: ignore[assignment]
+    assert any(n.startswith("vigil-indicators") for n in used)  # it did run on the pool
+    assert list(threaded) == list(serial) and len(serial) >= 8
+    for name in serial:
+        for col, series in serial[name].items():
+            assert threaded[name][col].to_list() == series.to_list(), (name, col)
