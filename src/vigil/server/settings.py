@@ -179,6 +179,30 @@ TEMPLATES = [
 # no loaders are given: each template is parsed once per process).
 FORM_RENDERER = "django.forms.renderers.Jinja2"
 
+# --- cache --------------------------------------------------------------------------------------
+# Rate-limit counters and the dashboards' indicator results live in Django's cache. One process:
+# the default per-process memory. Several processes or servers: a shared cache, so that a limit is
+# per user and a change of data invalidates every server's figures (docs/reliability.md):
+# VIGIL_CACHE_URL=redis://host:6379/0 (Django's Redis backend; install the ``redis`` package) or
+# memcached://host:11211 (install ``pymemcache``).
+_CACHE_URL = _env("VIGIL_CACHE_URL")
+if not _CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}}
+elif _CACHE_URL.startswith("memcached://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+            "LOCATION": _CACHE_URL.removeprefix("memcached://"),
+        }
+    }
+else:
+    raise ImproperlyConfigured(
+        f"VIGIL_CACHE_URL: expected redis://..., rediss://..., unix://... or memcached://host:port, "
+        f"got {_CACHE_URL.split('://')[0]!r}"
+    )
+
 # --- database ------------------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.config(
