@@ -14,9 +14,8 @@
    reading its durations), as a straightforward implementation would. It is timed on a random
    sample of cells (``--sample``, 40 by default) and scaled to the number of cells (printed as
    such); the sampled cells' values are checked equal to ours before disclosure.
-4. The earlier loader in the same run (each source's columns aggregated into one text by the
-   database, one source after the other) against ours (SQLite: the same texts, the sources on
-   several threads; PostgreSQL: ``COPY`` as CSV, on several threads), checked to give the same
+4. The earlier loader in the same run (the sources read one after the other) against ours (on
+   ``columns.load_threads()`` threads, each with its own connection), checked to give the same
    published cells; ours is timed again after it (the better of the two is kept: the first read
    of a fresh database pays for the disk cache).
 
@@ -31,7 +30,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import functools
 import os
 import random
 import sys
@@ -397,20 +395,16 @@ def main() -> None:
         results = compute(iset, prepared, period="year", k=11)
         t_compute = time.perf_counter() - t1
         ours = t_load + t_compute
-        # the earlier loader in the same run: one source after the other, each column aggregated
-        # into one text by the database (group_concat / string_agg)
+        # the earlier loader in the same run: one source after the other
         from django.conf import settings
 
-        real_fetch = columns.fetch_source
         threads = columns.load_threads()
         settings.VIGIL_INDICATOR_LOAD_THREADS = 1
-        columns.fetch_source = functools.partial(real_fetch, aggregated=True)  # type: ignore[assignment]
         try:
             t3 = time.perf_counter()
             earlier = columns.load(iset, Case.objects.all(), restrict_children=False)
             t_earlier = time.perf_counter() - t3
         finally:
-            columns.fetch_source = real_fetch  # type: ignore[assignment]
             settings.VIGIL_INDICATOR_LOAD_THREADS = threads
         t4 = time.perf_counter()  # ours again, now that the earlier loader warmed the same pages
         columns.load(iset, Case.objects.all(), restrict_children=False)
@@ -422,7 +416,7 @@ def main() -> None:
             r.to_dict() for r in results
         ]
         print(
-            f"earlier loader (aggregated texts, one source at a time): {t_earlier:.2f} s, "
+            f"earlier loader (one source at a time): {t_earlier:.2f} s, "
             f"{t_earlier / t_load:.1f}x ours ({threads} threads); same published cells: {same}"
         )
         print(f"BENCH indicators_load_{backend} value={t_load:.3f} unit=s baseline={t_earlier:.3f} "

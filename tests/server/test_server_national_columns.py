@@ -1,8 +1,8 @@
-"""The columnar loader of the indicators (``national.columns.fetch_source``: ``group_concat`` on
-SQLite, ``COPY`` as CSV on PostgreSQL) gives exactly the columns of reading the same fields with
-the ORM (``values_list``, one Python value at a time), source by source, on the demo world and on
-records with the awkward values: nulls, empty texts, empty and multi-valued JSON lists, booleans,
-dates and date-times."""
+"""The columnar loader of the indicators (``national.columns.fetch_source``: each column as one
+``group_concat`` / ``string_agg`` text split by polars; the sources read on threads) gives
+exactly the columns of reading the same fields with the ORM (``values_list``, one Python value at
+a time), source by source, on the demo world and on records with the awkward values: nulls,
+empty texts, empty and multi-valued JSON lists, booleans, dates and date-times."""
 
 from __future__ import annotations
 

@@ -95,17 +95,15 @@ def _typed(series: pl.Series, field: Any) -> pl.Series:
     return series
 
 
-def fetch_source(
-    queryset: QuerySet[Any], fields: Mapping[str, str], *, aggregated: bool = False
-) -> dict[str, Any]:
+def fetch_source(queryset: QuerySet[Any], fields: Mapping[str, str]) -> dict[str, Any]:
     """The columns of ``queryset``: column name -> values, in one query.
 
-    The ORM compiles the query (joins, the scope's filters). On SQLite the database then returns
-    each column as one text (``group_concat`` with a unit separator), so a million rows cross
-    into Python as a handful of strings instead of a million tuples, and polars splits and types
-    them; on PostgreSQL the same texts are streamed as CSV by ``COPY`` (``_copy_source``; with
-    ``aggregated`` as ``string_agg`` texts, the earlier way, kept for the bench's comparison). Missing
-    values come back as empty strings. ``tests/server/test_server_national_columns.py`` checks
+    The ORM compiles the query (joins, the scope's filters); the database then returns each
+    column as one text (``group_concat`` / ``string_agg`` with a unit separator), so a million
+    rows cross into Python as a handful of strings instead of a million tuples, and polars splits
+    and types them. (Streaming the same texts as CSV with PostgreSQL's ``COPY`` was tried and was
+    slower at 1,000,000 cases: psycopg hands ``COPY TO`` over one row at a time.) Missing values
+    come back as empty strings. ``tests/server/test_server_national_columns.py`` checks
     both against reading the same fields with the ORM.
     """
     from django.db.models import F
@@ -116,8 +114,6 @@ def fetch_source(
     inner = queryset.order_by().values(**aliases)
     sql, params = inner.query.sql_with_params()
     connection = connections[inner.db]
-    if connection.vendor == "postgresql" and fields and not aggregated:
-        return _copy_source(connection, sql, params, fields, resolved)
     agg = "string_agg({}, chr(31))" if connection.vendor == "postgresql" else "group_concat({}, char(31))"
     outer = ", ".join(agg.format(f"coalesce(CAST(t.c{i} AS TEXT), '')") for i in range(len(fields)))
     with connection.cursor() as cursor:
@@ -128,31 +124,6 @@ def fetch_source(
     for i, col in enumerate(fields):
         out[col] = _typed(_split(row[i + 1] if row else None, n), resolved[col])
     return out
-
-
-def _copy_source(
-    connection: Any, sql: str, params: Any, fields: Mapping[str, str], resolved: Mapping[str, Any]
-) -> dict[str, Any]:
-    """PostgreSQL: the same text values (``coalesce(CAST(... AS TEXT), '')``) streamed by
-    ``COPY ... TO STDOUT`` as CSV and parsed by polars in one pass: no aggregate string built by
-    the server, no row tuples in Python."""
-    texts = ", ".join(f"coalesce(CAST(t.c{i} AS TEXT), '') AS c{i}" for i in range(len(fields)))
-    query = f"COPY (SELECT {texts} FROM ({sql}) t) TO STDOUT (FORMAT csv, HEADER true)"
-    chunks: list[bytes] = []
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # the driver's cursor: psycopg's COPY
-        with raw.copy(query, params or None) as copy:
-            for data in copy:
-                chunks.append(bytes(data))
-    names = [f"c{i}" for i in range(len(fields))]
-    frame = pl.read_csv(
-        b"".join(chunks) or (",".join(names) + "\n").encode(),
-        schema={name: pl.String for name in names},
-    )  # a quoted "" is an empty text; an unquoted empty field (never written here) would be null
-    return {
-        col: _typed(frame[f"c{i}"].fill_null(""), resolved[col]) for i, col in enumerate(fields)
-    }
 
 
 def load(
