@@ -1,5 +1,5 @@
 """The columnar loader of the indicators (``national.columns.fetch_source``: each column as one
-``group_concat`` / ``string_agg`` text split by polars; the sources read on threads) gives
+``group_concat`` / ``string_agg`` text split by polars) gives
 exactly the columns of reading the same fields with the ORM (``values_list``, one Python value at
 a time), source by source, on the demo world and on records with the awkward values: nulls,
 empty texts, empty and multi-valued JSON lists, booleans, dates and date-times."""
@@ -118,44 +118,3 @@ def test_no_rows_gives_empty_columns():
                                 {"id": "id", "opened_on": "opened_on", "sex": "person__gender"})
     assert {c: len(s) for c, s in fast.items()} == {"id": 0, "opened_on": 0, "sex": 0}
 
-
-@pytest.mark.django_db(transaction=True)
-def test_sources_read_on_threads_equal_one_after_the_other(settings):
-    """Outside a transaction the sources are read on several threads (their own connections):
-    the same columns as reading them one after the other on the caller's connection."""
-    from django.db import connection
-
-    from vigil.server.cases.demo import load_demo
-
-    load_demo()
-    assert not connection.in_atomic_block
-    queries = {}
-    for name, source in indicator_set().sources.items():
-        try:
-            model = apps.get_model(source.orm_model)
-        except (LookupError, ValueError):
-            continue
-        if all(columns._field(model, p) is not None for p in source.orm_fields.values()):
-            queries[name] = (model._default_manager.all(), source.orm_fields)
-    used: set[str] = set()
-    real = columns.fetch_source
-
-    def noting(qs: Any, fields: Any) -> Any:
-        import threading
-
-        used.add(threading.current_thread().name)
-        return real(qs, fields)
-
-    settings.VIGIL_INDICATOR_LOAD_THREADS = 1
-    serial = columns.fetch_sources(queries)
-    settings.VIGIL_INDICATOR_LOAD_THREADS = 3
-    columns.fetch_source = noting  # type: ignore[assignment]
-    try:
-        threaded = columns.fetch_sources(queries)
-    finally:
-        columns.fetch_source = real  # type: ignore[assignment]
-    assert any(n.startswith("vigil-indicators") for n in used)  # it did run on the pool
-    assert list(threaded) == list(serial) and len(serial) >= 8
-    for name in serial:
-        for col, series in serial[name].items():
-            assert threaded[name][col].to_list() == series.to_list(), (name, col)

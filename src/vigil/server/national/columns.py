@@ -11,14 +11,11 @@ and keys (``check_fields`` refuses an encrypted field).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import polars as pl
 from django.apps import apps
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models
 from django.db.models import QuerySet
@@ -103,8 +100,8 @@ def fetch_source(queryset: QuerySet[Any], fields: Mapping[str, str]) -> dict[str
     rows cross into Python as a handful of strings instead of a million tuples, and polars splits
     and types them. (Streaming the same texts as CSV with PostgreSQL's ``COPY`` was tried and was
     slower at 1,000,000 cases: psycopg hands ``COPY TO`` over one row at a time.) Missing values
-    come back as empty strings. ``tests/server/test_server_national_columns.py`` checks
-    both against reading the same fields with the ORM.
+    come back as empty strings. ``tests/server/test_server_national_columns.py`` checks the
+    columns against reading the same fields with the ORM, on SQLite and PostgreSQL.
     """
     from django.db.models import F
 
@@ -136,7 +133,6 @@ def load(
     for those cases when ``restrict_children``) and code them for the engine."""
     data: dict[str, dict[str, Any]] = {}
     missing: dict[str, str] = {}
-    queries: dict[str, tuple[QuerySet[Any], Mapping[str, str]]] = {}
     for name, source in indicator_set.sources.items():
         model = _model(source.orm_model)
         if model is None:
@@ -158,44 +154,5 @@ def load(
             qs = model._default_manager.all()
             if source.link and restrict_children:
                 qs = qs.filter(**{f"{source.link.removesuffix('_id')}__in": cases.values("pk")})
-        queries[name] = (qs, source.orm_fields)
-    data.update(fetch_sources(queries))
+        data[name] = fetch_source(qs, source.orm_fields)
     return prepare(indicator_set, data, missing)
-
-
-def load_threads() -> int:
-    """How many sources are read at once (``VIGIL_INDICATOR_LOAD_THREADS``; 1: one after the
-    other). Default: the machine's cores, at most 4."""
-    configured = getattr(settings, "VIGIL_INDICATOR_LOAD_THREADS", None)
-    if configured is not None:
-        return max(1, int(configured))
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-Queries = Mapping[str, tuple[QuerySet[Any], Mapping[str, str]]]
-
-
-def fetch_sources(queries: Queries) -> dict[str, dict[str, Any]]:
-    """Every source's columns. The database does most of the work (SQLite's ``group_concat`` runs
-    with Python's lock released, PostgreSQL in its own processes), so the sources are read on
-    several threads, each with its own connection, closed when done. Inside a transaction (a
-    write, a test) they are read on the caller's connection, one after the other: another
-    connection would not see the transaction's rows."""
-    threads = load_threads()
-    aliases = {qs.db for qs, _f in queries.values()}
-    in_transaction = any(connections[a].in_atomic_block for a in aliases)
-    if threads == 1 or len(queries) < 2 or in_transaction:
-        return {name: fetch_source(qs, fields) for name, (qs, fields) in queries.items()}
-
-    def work(item: tuple[QuerySet[Any], Mapping[str, str]]) -> dict[str, Any]:
-        qs, fields = item
-        try:
-            return fetch_source(qs, fields)
-        finally:
-            connections[qs.db].close()  # this thread's own connection
-
-    # the largest sources first, so that the last one started is a small one
-    order = sorted(queries, key=lambda n: n != "cases")
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="vigil-indicators") as pool:
-        results = dict(zip(order, pool.map(work, [queries[n] for n in order]), strict=True))
-    return {name: results[name] for name in queries}
