@@ -133,3 +133,5 @@ def test_cache_url_selects_a_shared_cache(tmp_path):
         assert r.stdout.strip() == expected.strip(), url
     r = _run(_production(tmp_path, VIGIL_CACHE_URL="ftp://cache"), "check")
     assert r.returncode != 0 and "VIGIL_CACHE_URL" in r.stderr
+    r = _run(_production(tmp_path, VIGIL_INDICATOR_CACHE_SECONDS="five"), "check")
+    assert r.returncode != 0 and "VIGIL_INDICATOR_CACHE_SECONDS" in r.stderr

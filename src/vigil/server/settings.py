@@ -202,6 +202,14 @@ else:
         f"VIGIL_CACHE_URL: expected redis://..., rediss://..., unix://... or memcached://host:port, "
         f"got {_CACHE_URL.split('://')[0]!r}"
     )
+# how long the dashboards' indicator results are kept (a change of data invalidates them before)
+_raw_cache_seconds = _env("VIGIL_INDICATOR_CACHE_SECONDS", "300")
+if not _raw_cache_seconds.isdigit():
+    raise ImproperlyConfigured(
+        "VIGIL_INDICATOR_CACHE_SECONDS: expected a whole number of seconds (0: no cache), "
+        f"got {_raw_cache_seconds!r}"
+    )
+VIGIL_INDICATOR_CACHE_SECONDS = int(_raw_cache_seconds)
 
 # --- database ------------------------------------------------------------------------------------
 DATABASES = {
