@@ -36,7 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-PG_DB = "vigil_bench_indicators"
+PG_DB = os.environ.get("VIGIL_BENCH_PG_DB", "vigil_bench_indicators")
 
 
 def _pg(url: str) -> tuple[str, dict[str, Any]]:
@@ -100,6 +100,12 @@ def _insert(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None
     marks = ", ".join(["%s"] * len(names))
     sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({cols}) VALUES ({marks})"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # COPY: minutes faster than executemany at 1M rows
+            table = connection.ops.quote_name(model._meta.db_table)
+            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row((*r, *constants))
+            return
         for start in range(0, len(rows), 50_000):
             chunk = [(*r, *constants) for r in rows[start : start + 50_000]]
             cursor.executemany(sql, chunk)

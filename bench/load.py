@@ -63,7 +63,7 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import case_api  # noqa: E402  (bench/ helper: data loader, server start, token)
 
-DB_NAME = "vigil_load"
+DB_NAME = os.environ.get("VIGIL_BENCH_PG_DB", "vigil_load")  # another name when benches share a server
 GOAL_RATIO = 3.0
 GOAL_P95_S = 0.150
 GOAL_CLIENTS = 50

@@ -112,3 +112,26 @@ def test_createsuperuser_makes_an_administrator(db):
     call_command("createsuperuser", username="root", email="", interactive=False, verbosity=0)
     root = User.objects.get(username="root")
     assert root.role == "administrator" and root.scope == "all" and root.is_staff and root.is_superuser
+
+
+def test_cache_url_selects_a_shared_cache(tmp_path):
+    """VIGIL_CACHE_URL: unset, the per-process memory; redis:// and memcached:// a shared cache;
+    anything else stops the server at start, naming the setting."""
+    show = (
+        "from django.conf import settings; c = settings.CACHES['default']; "
+        "print(c['BACKEND'], c.get('LOCATION', ''))"
+    )
+    backends = "django.core.cache.backends."
+    cases = {
+        "": backends + "locmem.LocMemCache",
+        "redis://cache.internal:6379/1": backends + "redis.RedisCache redis://cache.internal:6379/1",
+        "memcached://cache.internal:11211": backends + "memcached.PyMemcacheCache cache.internal:11211",
+    }
+    for url, expected in cases.items():
+        r = _run(_production(tmp_path, VIGIL_CACHE_URL=url), "shell", "--no-imports", "-c", show)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == expected.strip(), url
+    r = _run(_production(tmp_path, VIGIL_CACHE_URL="ftp://cache"), "check")
+    assert r.returncode != 0 and "VIGIL_CACHE_URL" in r.stderr
+    r = _run(_production(tmp_path, VIGIL_INDICATOR_CACHE_SECONDS="five"), "check")
+    assert r.returncode != 0 and "VIGIL_INDICATOR_CACHE_SECONDS" in r.stderr

@@ -177,6 +177,45 @@ TEMPLATES = [
     },
 ]
 
+# Forms render their widgets with Jinja2 (Django's own form templates for it, compiled once per
+# process) instead of one Django template per widget and option: the same markup at a fraction of
+# the CPU (the case page's edit forms were about 45% of its server time; docs/reliability.md).
+# Page templates stay Django templates, read through the cached loader (Django's default when
+# no loaders are given: each template is parsed once per process).
+FORM_RENDERER = "django.forms.renderers.Jinja2"
+
+# --- cache --------------------------------------------------------------------------------------
+# Rate-limit counters and the dashboards' indicator results live in Django's cache. One process:
+# the default per-process memory. Several processes or servers: a shared cache, so that a limit is
+# per user and a change of data invalidates every server's figures (docs/reliability.md):
+# VIGIL_CACHE_URL=redis://host:6379/0 (Django's Redis backend; install the ``redis`` package) or
+# memcached://host:11211 (install ``pymemcache``).
+_CACHE_URL = _env("VIGIL_CACHE_URL")
+if not _CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}}
+elif _CACHE_URL.startswith("memcached://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+            "LOCATION": _CACHE_URL.removeprefix("memcached://"),
+        }
+    }
+else:
+    raise ImproperlyConfigured(
+        f"VIGIL_CACHE_URL: expected redis://..., rediss://..., unix://... or memcached://host:port, "
+        f"got {_CACHE_URL.split('://')[0]!r}"
+    )
+# how long the dashboards' indicator results are kept (a change of data invalidates them before)
+_raw_cache_seconds = _env("VIGIL_INDICATOR_CACHE_SECONDS", "300")
+if not _raw_cache_seconds.isdigit():
+    raise ImproperlyConfigured(
+        "VIGIL_INDICATOR_CACHE_SECONDS: expected a whole number of seconds (0: no cache), "
+        f"got {_raw_cache_seconds!r}"
+    )
+VIGIL_INDICATOR_CACHE_SECONDS = int(_raw_cache_seconds)
+
 # --- database ------------------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.config(

@@ -19,7 +19,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -37,12 +40,13 @@ from vigil.server.cases.forms import (
     SearchForm,
     StageForm,
 )
-from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit, has_consent
+from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit
 from vigil.server.followups.forms import FollowUpForm
 from vigil.server.followups.models import FollowUp
 from vigil.server.referrals import services as referral_services
 from vigil.server.referrals.models import DEFAULT_SHARED, SHAREABLE, Referral
 from vigil.server.web.access import PermissionDeniedPage, audit_page, page_view, require_capability
+from vigil.server.web.blank_forms import BlankForm
 from vigil.server.web.versioning import STALE, changed_fields, fresh_form, refuse_stale, save_form
 
 PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]+")
@@ -72,6 +76,30 @@ def choice_labels(model: Any, *names: str) -> dict[str, dict[Any, str]]:
         name: {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
         for name in names
     }
+
+
+def case_rows(cases: Any) -> SafeString:
+    """The rows of the case table, built in Python with ``format_html`` (each value escaped):
+    the same markup the template's loop gave (link, short date, labels, outcome badge, count,
+    owner), for a fraction of the CPU of 25 rows of template tags and filters."""
+    from vigil.server.web.templatetags.vigil_tags import num, outcome_badge
+
+    link = reverse("cases:case-detail", args=[0])[:-2]  # ".../cases/" + pk + "/"
+    return format_html_join(
+        "",
+        '<tr><td><a href="{}{}/">{}</a></td><td>{}</td><td>{}</td>\n'
+        '      <td class="wide-only">{}</td><td class="wide-only">{}</td><td>{}</td>'
+        '<td class="num">{}</td><td class="wide-only">{}</td></tr>\n',
+        (
+            (
+                link, c.pk, c.reference, date_format(c.opened_on, "SHORT_DATE_FORMAT") if c.opened_on else "",
+                c.status_label, c.trafficking_status_label, c.sector_label,
+                outcome_badge(c.latest_outcome, c.latest_outcome_words), num(c.referral_count),
+                c.owner.username if c.owner_id else "",
+            )
+            for c in cases
+        ),
+    )
 
 
 @page_view
@@ -133,7 +161,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request,
         template,
         {"page": page, "form": form, "q": q, "searching": bool(q or status or sector),
-         "pager_query": f"&{keep}" if keep else "", "total": page.paginator.count},
+         "pager_query": f"&{keep}" if keep else "", "total": page.paginator.count,
+         "rows": case_rows(page.object_list)},
     )
 
 
@@ -258,11 +287,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         sc.outcome_words = screening.outcome_words(sc.outcome)  # type: ignore[attr-defined]
     referrals = list(case.referrals.select_related("provider"))
     followups = list(case.followups.select_related("done_by"))
+    consent_rows = list(case.consents.all())  # read once: the summary and the consent table
     return render(
         request,
         "cases/case_detail.html",
         {
-            "summary": _summary(case, screenings, referrals, followups),
+            "summary": _summary(case, screenings, referrals, followups, consent_rows),
             "history": _history(case),
             "case_errors": form.is_bound and bool(form.errors),
             "case": case,
@@ -270,11 +300,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_edit": can_edit,
             "stale": stale,
-            "stage_form": StageForm(prefix="stage"),
+            "stage_form": BlankForm(StageForm, "stage"),
             # the recruitment app's panel (recruitment/_case_agencies.html), when it is installed
             "agencies_panel": apps.is_installed("vigil.server.recruitment"),
             "stages": case.stages.all(),
-            "consents": case.consents.all(),
+            "consents": consent_rows,
             "version": case.version,
             "screenings": screenings,
             "prompt_possible": can_edit and _prompts_possible_victim(case, screenings),
@@ -287,11 +317,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_refer": can_edit and request.user.can("referral.create"),  # type: ignore[union-attr]
             "can_override": request.user.can("consent.override"),  # type: ignore[union-attr]
             "can_subject_request": request.user.can("subject.request"),  # type: ignore[union-attr]
-            "referral_consent": has_consent(case, "referral"),
+            # the latest referral consent, as has_consent(case, "referral") decides, from the rows read
+            "referral_consent": next((c.in_force for c in consent_rows if c.purpose == "referral"), False),
             "followups": followups,
-            "followup_form": FollowUpForm(prefix="fu"),
+            "followup_form": BlankForm(FollowUpForm, "fu"),
             "outcomes": FollowUp.Outcome.choices,
-            "at_risk": case.followups.filter(retrafficking_risk=True).exists(),
+            "at_risk": any(f.retrafficking_risk for f in followups),
         },
         status=409 if stale else 200,
     )
@@ -301,7 +332,7 @@ OPEN_REFERRAL = (Referral.Status.PENDING, Referral.Status.ACCEPTED)
 
 
 def _summary(case: Case, screenings: list[Screening], referrals: list[Referral],
-             followups: list[FollowUp]) -> dict[str, Any]:
+             followups: list[FollowUp], consent_list: list[Consent] | None = None) -> dict[str, Any]:
     """The top of the case page: the latest determination in words, the consent in force per
     purpose, the referrals still open and the next follow-up (from rows the page reads anyway)."""
     latest = screenings[0] if screenings else None  # ordered newest first
@@ -310,7 +341,7 @@ def _summary(case: Case, screenings: list[Screening], referrals: list[Referral],
         det_words = rule_i18n.outcome_label(screening.ruleset_for(latest), latest.outcome,
                                             translation.get_language())
     current: dict[str, Consent] = {}
-    for c in case.consents.all():  # ordered purpose, newest first
+    for c in case.consents.all() if consent_list is None else consent_list:  # purpose, newest first
         current.setdefault(c.purpose, c)
     consent_rows = [
         {"purpose": value, "label": label,
@@ -337,6 +368,20 @@ _HISTORY_WORDS = {"create": gettext_lazy("created"), "update": gettext_lazy("cha
                   "consent_withdrawn": gettext_lazy("consent withdrawn")}
 
 
+_LABELS: dict[str, dict[str, str]] = {}
+
+
+def _field_labels() -> dict[str, str]:
+    """The translated names of the case's and person's fields, built once per language."""
+    lang = translation.get_language() or ""
+    labels = _LABELS.get(lang)
+    if labels is None:
+        labels = {f.name: str(f.verbose_name) for model in (Case, Person) for f in model._meta.get_fields()
+                  if hasattr(f, "verbose_name")}
+        _LABELS[lang] = labels
+    return labels
+
+
 def _history(case: Case, limit: int = 50) -> list[dict[str, Any]]:
     """What was done to the case and its person, newest first, from the audit log: who, when, the
     kind of change and the names of the fields (the log never holds their values). Reads are left
@@ -351,8 +396,7 @@ def _history(case: Case, limit: int = 50) -> list[dict[str, Any]]:
         .exclude(action__in=("view", "list"))
         .order_by("-at", "-id")[:limit]
     )
-    labels = {f.name: str(f.verbose_name) for model in (Case, Person) for f in model._meta.get_fields()
-              if hasattr(f, "verbose_name")}
+    labels = _field_labels()
     purposes = dict(Consent.Purpose.choices)
     out = []
     for e in entries:

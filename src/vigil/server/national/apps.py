@@ -11,6 +11,9 @@ class NationalConfig(AppConfig):
 
     def ready(self) -> None:
         from vigil.server.jobs.registry import register
+        from vigil.server.national import cache
+
+        cache.connect()
 
         register(
             "national_alerts",

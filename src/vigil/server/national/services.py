@@ -94,7 +94,18 @@ def prepared_for(user: Any) -> Prepared:
 def indicators_for(
     user: Any, *, period: str = "year", k: int | None = None, ids: Sequence[str] | None = None
 ) -> list[IndicatorResult]:
-    return compute(indicator_set(), prepared_for(user), period=period, k=k or min_k(), indicators=ids)
+    """The indicators over the user's cases, from the cache of their scope when the data have not
+    changed since (``national.cache``: keyed by the SQL of ``cases_of(user)`` and the role)."""
+    from vigil.server.national import cache
+
+    k = k or min_k()
+    scope = cache.scope_key(str(getattr(user, "role", "")), cases_of(user))
+    return cache.cached(
+        scope,
+        ("indicators", indicator_set().id, indicator_set().version, period, k,
+         tuple(ids) if ids is not None else None),
+        lambda: compute(indicator_set(), prepared_for(user), period=period, k=k, indicators=ids),
+    )
 
 
 def drill_down(
