@@ -61,12 +61,12 @@ def test_check_offer_no_sign_wording(tmp_path: Path, capsys: pytest.CaptureFixtu
     )
     code, out, _ = run(["recruiters", "check-offer", str(f)], capsys)
     assert code == 0
-    assert "No warning sign found in this offer. That does not make it safe" in out
-    assert "safe:" in out and " is safe" not in out
+    assert "No warning sign found in this offer." in out and "safe" not in out.lower()
     code, out, _ = run(["recruiters", "check-offer", "--format", "json", "--lang", "en", str(f)], capsys)
     payload = json.loads(out)
     assert payload[0]["id"] == "offer" and payload[0]["signs"] == []
-    assert "not make it safe" in payload[0]["message"]
+    assert "No warning sign found" in payload[0]["message"]
+    assert "safe" not in payload[0]["message"].lower()  # never "safe", not even negated
 
 
 def test_check_offer_text_lists_signs_and_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -109,7 +109,7 @@ def test_offer_check_explains_signs_and_looks_up_the_agency(registry):
     assert "Never hand over your passport" in html
     assert "Agencies named in the offer" in html and "Licence suspended" in html
     html = Client().post("/public/offer-check/", {"text": "Hello."}).content.decode()
-    assert 'id="no-sign"' in html and "does not prove the offer is safe" in html
+    assert 'id="no-sign"' in html and "a deceptive offer can read well" in html
 
 
 def test_complaint_returns_a_receipt_code_and_the_follow_up_page_shows_status_only(registry):

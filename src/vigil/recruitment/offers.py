@@ -22,7 +22,7 @@ module applies them. Each sign is found in one or more of three ways:
 
 A clause ends at ``. ; : ! ?``, a line break, a contrast word ("but", "mais"...) and a comma,
 unless the comma separates the items of a list ("no placement, registration or visa fee").
-No sign found never means the offer is safe.
+No sign found is said in words and never presented as a clean bill of health.
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ from vigil.recruitment.signs_model import LANGUAGES, SignSet, load_signs
 __all__ = ["NO_SIGN_MESSAGE", "OfferScreen", "detect_language", "screen_offer"]
 
 NO_SIGN_MESSAGE = (
-    "No warning sign found in this offer. That does not make it safe: the screen only reads "
-    "the words of the offer; check the agency's licence and ask the worker what was promised."
+    "No warning sign found in this offer. The screen only reads the words of the offer, and a "
+    "deceptive offer can read well: check the agency's licence and ask the worker what was "
+    "promised."
 )
 
 _HARD = re.compile(r"[.;:!?\n\r]+(?:\s|$)|[;!?\n\r]|\s[-–—]\s|\(|\)")
