@@ -15,7 +15,7 @@ import pytest
 
 from vigil.forms import build_form, write_form
 from vigil.forms.submissions import load_submissions, read_form
-from vigil.forms.versions import superseded
+from vigil.forms.versions import edit_order, superseded
 from vigil.io.records import ColumnBuilder
 from vigil.rules import load_ruleset
 from vigil.rules.records import encode_record
@@ -134,6 +134,18 @@ def test_superseded_chain_resolution() -> None:
     assert superseded({"x": ("x", "gone")}) == set()
     assert superseded({"a": ("a", "a")}) == set()  # a version that names itself replaces nothing
     assert superseded({}) == set()
+
+
+def test_edit_order_puts_a_version_before_its_edits() -> None:
+    chain = {"a": None, "b": "a", "c": "b"}
+    for order in itertools.permutations("abcz"):
+        versions = [(u, chain.get(u)) for u in order]
+        got = [order[n] for n in edit_order(versions)]
+        assert sorted(got) == sorted(order)  # each once
+        assert got.index("a") < got.index("b") < got.index("c")
+    assert edit_order([("x", "gone"), ("z", None)]) == [0, 1]  # nothing to reorder: file order
+    assert sorted(edit_order([("a", "b"), ("b", "a")])) == [0, 1]  # a cycle does not loop
+    assert edit_order([("a", "a")]) == [0]
 
 
 def test_column_builder_drop_keeps_order_and_clears_the_tail() -> None:
