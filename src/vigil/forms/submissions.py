@@ -52,6 +52,7 @@ UUID_KEYS = ("_uuid", "meta/instanceID", "meta-instanceID", "__id", "KEY", "inst
 #: the version's own instance id, and the earlier version an edited submission replaces
 INSTANCE_KEYS = ("meta/instanceID", "meta-instanceID", "instanceID")
 DEPRECATED_KEYS = ("meta/deprecatedID", "meta-deprecatedID", "deprecatedID")
+VERSION_KEYS = frozenset((*INSTANCE_KEYS, *DEPRECATED_KEYS))
 #: columns of Kobo and Central exports that are about the submission, not an answer
 META = frozenset({
     "SubmissionDate", "start", "end", "today", "deviceid", "KEY", "SubmitterID", "SubmitterName",
@@ -636,6 +637,8 @@ class Reader:
         Central keeps ``__id`` (the submission) and changes ``meta/instanceID`` (the version)."""
         instance, deprecated = uuid, None
         for column, value in cells:
+            if column not in VERSION_KEYS:
+                continue
             text = _cell(value) if not isinstance(value, dict | list) else ""
             if not text:
                 continue
