@@ -159,6 +159,26 @@ def test_the_edit_and_its_original_in_one_file(users):
     assert fs.answers["indicators"]["ILO11.03"] is True
 
 
+def test_a_chain_in_one_file_out_of_order(users):
+    """A -> B -> C in one file as C, A, B: processed in chain order (vigil.forms.versions), one
+    screening with C's answers, and a second upload adds nothing."""
+    c = client(users["caseworker"])
+    third = {"ILO11.01": "no"}
+    subs = {
+        u: json.loads(kobo(u, answers, deprecated=dep))["results"][0]
+        for u, answers, dep in ((A, FIRST, None), (B, EDITED, A), (C, third, B))
+    }
+    data = json.dumps({"results": [subs[C], subs[A], subs[B]]}).encode()
+    up = send(c, data)
+    assert (up.stored, up.replaced, up.new_cases) == (3, 2, 1)
+    fs = FieldScreening.objects.get()
+    assert fs.submission_id == A and fs.answers["indicators"] == {"ILO11.01": False}
+    assert sorted(FieldScreeningVersion.objects.values_list("instance_id", flat=True)) == sorted([A, B, C])
+    up = send(c, data)
+    assert (up.stored, up.replaced, up.already_stored) == (0, 0, 3)
+    assert FieldScreening.objects.count() == 1
+
+
 def test_edits_stay_within_the_organisation(users):
     """Another organisation's stored version is never replaced: it is their screening."""
     send(client(users["caseworker"]), kobo(A, FIRST))

@@ -58,11 +58,12 @@ def import_cmd(
     missing: Annotated[Missing, typer.Option(help="not asked: unknown or absent")] = Missing.unknown,
 ) -> None:
     """Screen every submission with the form's rule set: one determination per submission, its
-    UUID as id (the same output as vigil assess)."""
+    UUID as id (the same output as vigil assess). An edit (meta/deprecatedID) supersedes the
+    version it replaces when both are in the file: only the latest version is screened."""
     from vigil.forms.submissions import read_form, screen
 
     spec = read_form(form, resolve_ruleset(ruleset) if ruleset else None)
-    result = screen(spec, submissions, missing.value, warn=_warn)
+    result = screen(spec, submissions, missing.value, warn=_warn, latest=True)
 
     def lines() -> Iterator[str]:
         for det in result:
@@ -127,7 +128,7 @@ def pull_cmd(
         return
     name = f"{form_id} (pulled)"
     subs = json_submissions(pulled.document(), name, spec.repeat_path or None)
-    screened = load(spec, subs, name, warn=_warn)
+    screened = load(spec, subs, name, warn=_warn, latest=True)
     if save is not None:
         _write([json.dumps(pulled.document(), ensure_ascii=False) + "\n"], save)
 

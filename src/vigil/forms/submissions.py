@@ -41,6 +41,7 @@ from vigil.forms.export import (
     RULESET_FIELD,
     VERSION_FIELD,
 )
+from vigil.forms.versions import superseded
 from vigil.io.limits import limit_rows
 from vigil.io.records import MAX_LINE, ColumnBuilder, text_lines
 from vigil.rules import Determination, assess_columns, load_ruleset
@@ -51,6 +52,7 @@ UUID_KEYS = ("_uuid", "meta/instanceID", "meta-instanceID", "__id", "KEY", "inst
 #: the version's own instance id, and the earlier version an edited submission replaces
 INSTANCE_KEYS = ("meta/instanceID", "meta-instanceID", "instanceID")
 DEPRECATED_KEYS = ("meta/deprecatedID", "meta-deprecatedID", "deprecatedID")
+VERSION_KEYS = frozenset((*INSTANCE_KEYS, *DEPRECATED_KEYS))
 #: columns of Kobo and Central exports that are about the submission, not an answer
 META = frozenset({
     "SubmissionDate", "start", "end", "today", "deviceid", "KEY", "SubmitterID", "SubmitterName",
@@ -635,6 +637,8 @@ class Reader:
         Central keeps ``__id`` (the submission) and changes ``meta/instanceID`` (the version)."""
         instance, deprecated = uuid, None
         for column, value in cells:
+            if column not in VERSION_KEYS:
+                continue
             text = _cell(value) if not isinstance(value, dict | list) else ""
             if not text:
                 continue
@@ -774,6 +778,8 @@ class Screened:
     without_consent: int = 0
     #: submissions of a form with a repeat group that hold no instance of it (nobody interviewed)
     without_people: int = 0
+    #: with ``latest``: submissions replaced by an edit of them in the same file (not screened)
+    superseded: int = 0
     #: with ``keep``: (record, submission UUID, place, identity fields) of each screened record
     records: list[tuple[dict[str, Any], str, str, dict[str, str]]] = field(default_factory=list)
     #: with ``keep``: per submission UUID, (its version's instance id, the id of the earlier
@@ -797,19 +803,38 @@ def _digest(record: dict[str, Any]) -> int:
 
 
 def load_submissions(spec: FormSpec, path: str | Path, warn: Warn | None = None,
-                     keep: bool = False) -> Screened:
+                     keep: bool = False, latest: bool = False) -> Screened:
     """Read, map and validate every submission of ``path`` (the first bad one raises)."""
-    return load(spec, iter_submissions(path, spec), Path(str(path)).name, warn, keep)
+    return load(spec, iter_submissions(path, spec), Path(str(path)).name, warn, keep, latest)
+
+
+@dataclass
+class _Version:
+    """With ``latest``: one version read, and where its records went."""
+
+    uuid: str
+    place: str
+    ids: tuple[str, str | None]
+    rows: list[int] = field(default_factory=list)  # in the column builder
+    kept: list[int] = field(default_factory=list)  # in ``records``
+    without_consent: int = 0
+    without_people: int = 0
 
 
 def load(spec: FormSpec, submissions: Iterable[Submission], name: str, warn: Warn | None = None,
-         keep: bool = False) -> Screened:
+         keep: bool = False, latest: bool = False) -> Screened:
     """Map and validate ``submissions`` (of the source ``name``): one record per submission, or
-    per instance of the form's repeat group; a UUID seen twice is counted once (the first kept)."""
+    per instance of the form's repeat group; a UUID seen twice is counted once (the first kept).
+
+    With ``latest``, an edited submission (``meta/deprecatedID``) supersedes the version it
+    replaces when both are in ``submissions``, whatever their order: of a chain A -> B -> C only
+    C is screened (``superseded`` counts the others); an edit whose original is absent is
+    screened like any submission."""
     reader = Reader(spec)
     rs = spec.ruleset
     out = Screened(spec, ColumnBuilder())
-    seen: dict[str, tuple[str, int]] = {}
+    seen: dict[Any, tuple[str, int]] = {}
+    read_versions: list[_Version] = []
     keys = rs.record_keys()
     repeat = spec.repeat[-1] if spec.repeat else None
     for sub in submissions:
@@ -819,52 +844,100 @@ def load(spec: FormSpec, submissions: Iterable[Submission], name: str, warn: War
         if repeat is None:
             if sub.instances:
                 raise InputError("answers of a repeat group, but the form has none", sub.instances[0].place)
-            ids: list[dict[str, str]] = [{}]
+            people: list[dict[str, str]] = [{}]
             read = [(place, reader.record(place, sub.word, sub.cells, uuid,
-                                          identity=ids[0] if keep else None))]
+                                          identity=people[0] if keep else None))]
         else:
-            ids = [{} for _ in sub.instances or ()]
+            people = [{} for _ in sub.instances or ()]
             read = [(inst.place, reader.record(place, sub.word, sub.cells, uuid, inst,
                                                inst.key or f"{repeat}[{n}]",
-                                               identity=ids[n - 1] if keep else None))
+                                               identity=people[n - 1] if keep else None))
                     for n, inst in enumerate(sub.instances or (), start=1)]
         digest = hash(tuple(_digest(r) for _, (_, _, r) in read))
-        if uuid in seen:
+        ids = reader.version(sub.cells, uuid) if keep or latest else (uuid, None)
+        # with ``latest`` two versions of one submission (Central keeps ``__id``) are not duplicates
+        key: Any = (uuid, ids[0]) if latest else uuid
+        if key in seen:
             out.duplicates += 1
-            first, first_digest = seen[uuid]
+            first, first_digest = seen[key]
             if warn is not None:
                 differs = "" if digest == first_digest else " with different answers (the first is kept)"
                 warn(f"{place}: duplicate submission {uuid} (first at {first.rsplit(', ', 1)[-1]}){differs}; "
                      "counted once")
             continue
-        seen[uuid] = (place, digest)
-        if keep:
-            out.versions[uuid] = reader.version(sub.cells, uuid)
+        seen[key] = (place, digest)
+        if keep and not latest:
+            out.versions[uuid] = ids
+        this = _Version(uuid, place, ids)
+        if latest:
+            read_versions.append(this)
         if repeat is not None and not read:
             out.without_people += 1
-        for (where, (_rid, consent, record)), identity in zip(read, ids, strict=True):
+            this.without_people += 1
+        for (where, (_rid, consent, record)), identity in zip(read, people, strict=True):
             if not consent:
                 out.without_consent += 1
+                this.without_consent += 1
                 continue
             try:
                 out.builder.add(encode_record(record, keys, rs.id))
             except VigilError as exc:
                 raise exc.at(where) from None
+            this.rows.append(out.builder.n - 1)
             if keep:
+                this.kept.append(len(out.records))
                 out.records.append((record, uuid, where, identity))
     if out.read == 0:
         raise InputError("the file has no submissions", name)
+    if latest:
+        _keep_latest(out, read_versions, warn)
     if warn is not None:
         whom = "submission(s)" if repeat is None else f"person(s) ({repeat})"
         if out.without_consent:
             warn(f"{name}: {out.without_consent} {whom} without consent were not screened")
         if out.without_people:
             warn(f"{name}: {out.without_people} submission(s) with nobody in the repeat group {repeat}")
+        if out.superseded:
+            warn(f"{name}: {out.superseded} submission(s) replaced by an edit in the same file were not "
+                 "screened (only the latest version is)")
     return out
 
 
+def _keep_latest(out: Screened, read: list[_Version], warn: Warn | None) -> None:
+    """Drop from ``out`` the versions an edit in the same file replaces (``superseded``), then
+    any second current version of one submission UUID (a duplicate, the first kept)."""
+    replaced = superseded({n: v.ids for n, v in enumerate(read)})
+    gone = set(replaced)
+    current: dict[str, _Version] = {}
+    for n, v in enumerate(read):
+        if n in gone:
+            continue
+        first = current.get(v.uuid)
+        if first is None:
+            current[v.uuid] = v
+            continue
+        gone.add(n)
+        out.duplicates += 1
+        if warn is not None:
+            warn(f"{v.place}: duplicate submission {v.uuid} (first at {first.place.rsplit(', ', 1)[-1]}), "
+                 "neither version replaces the other; counted once")
+    out.superseded = len(replaced)
+    rows: set[int] = set()
+    kept: set[int] = set()
+    for n in gone:
+        v = read[n]
+        rows.update(v.rows)
+        kept.update(v.kept)
+        out.without_consent -= v.without_consent
+        out.without_people -= v.without_people
+    out.builder.drop(rows)
+    if kept:
+        out.records = [r for j, r in enumerate(out.records) if j not in kept]
+    out.versions = {v.uuid: v.ids for v in current.values()}
+
+
 def screen(spec: FormSpec, path: str | Path, missing: str = "unknown",
-           warn: Warn | None = None) -> Iterator[Determination]:
+           warn: Warn | None = None, latest: bool = False) -> Iterator[Determination]:
     """Every consented submission (or repeat instance) of ``path`` screened with the form's rule
-    set, in file order."""
-    return load_submissions(spec, path, warn).determinations(missing)
+    set, in file order (with ``latest``, edits supersede the versions they replace)."""
+    return load_submissions(spec, path, warn, latest=latest).determinations(missing)

@@ -69,6 +69,20 @@ class ColumnBuilder:
         self.ids.append(enc.id)
         self.n += 1
 
+    def drop(self, rows: set[int]) -> None:
+        """Remove the records at ``rows`` (indices in the order added), keeping the order."""
+        if not rows:
+            return
+        keep = np.ones(self.n, dtype=bool)
+        keep[list(rows)] = False
+        for store, fill in ((self.codes, ABSENT_KEY), (self.nums, np.nan)):
+            for arr in store.values():
+                kept = arr[: self.n][keep]
+                arr[: len(kept)] = kept
+                arr[len(kept) : self.n] = fill  # a later add writes only its own columns
+        self.ids = [i for j, i in enumerate(self.ids) if keep[j]]
+        self.n = len(self.ids)
+
     def build(self) -> Columns:
         cols = Columns(
             n=self.n,

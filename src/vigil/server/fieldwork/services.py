@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from vigil.errors import VigilError
 from vigil.forms.export import form_id
 from vigil.forms.submissions import load_submissions, read_form
+from vigil.forms.versions import edit_order
 from vigil.server.audit.log import record as audit
 from vigil.server.cases.models import Case, Person
 from vigil.server.fieldwork.models import FieldScreening, FieldScreeningVersion, FieldUpload
@@ -135,7 +136,9 @@ def store_upload(
                     organisation_id=org, instance_id__in=wanted
                 ).select_related("screening")
             }
-            for rec, identity, det, version, deprecated in rows:
+            # within the file, a version before its edits (A -> B -> C in any row order)
+            order = edit_order([(r[3], r[4]) for r in rows])
+            for rec, identity, det, version, deprecated in (rows[n] for n in order):
                 rid = rec["id"]
                 if version in by_version or version in by_submission:
                     upload.already_stored += 1  # this very version is stored (or was replaced)
