@@ -54,6 +54,12 @@ class Alert(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     emailed_to = models.PositiveIntegerField(_("e-mails sent"), default=0)
+    # what was opened on it: a workplace visit (inspections) or an agency review (recruitment),
+    # by kind and id (no foreign key: either app may be absent)
+    acted = models.CharField(_("opened on this alert"), max_length=16, blank=True, choices=(
+        ("", _("nothing")), ("visit", _("an inspection visit")), ("agency_review", _("an agency review"))
+    ))
+    acted_ref = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -29,7 +29,7 @@ from vigil.server.national import services
 from vigil.server.national.forms import DecisionForm, ReleaseForm
 from vigil.server.national.models import Alert, Release
 from vigil.server.recruitment.public import public_page
-from vigil.server.web.access import page_view, require_capability
+from vigil.server.web.access import PermissionDeniedPage, page_view, require_capability
 from vigil.stats import indicator_i18n
 from vigil.stats.indicators import PERIODS, TOTAL, IndicatorResult
 
@@ -303,13 +303,15 @@ def alert_inbox(request: HttpRequest) -> HttpResponse:
     qs = services.alerts_for(request.user)
     if status in Alert.Status.values:
         qs = qs.filter(status=status)
+    rows = [(a, services.series_title(a), services.unit_name(a)) for a in qs[:200]]
     return render(
         request,
         "national/alerts.html",
         {
-            "alerts": qs[:200],
+            "rows": rows,
             "status": status,
             "statuses": Alert.Status.choices,
+            "may_dashboard": request.user.can("national.view"),  # type: ignore[union-attr]
         },
     )
 
@@ -318,6 +320,13 @@ def alert_inbox(request: HttpRequest) -> HttpResponse:
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request, "alerts.manage")
     alert = get_object_or_404(services.alerts_for(request.user), pk=pk)
+    actions = services.actions_for(request.user, alert)
+    if request.method == "POST" and request.POST.get("act") == "agency_review":
+        if not actions.get("agency_review"):
+            raise PermissionDeniedPage()
+        services.open_agency_review(request.user, alert)
+        messages.success(request, _("Review of the agency opened; the alert is acknowledged."))
+        return redirect("recruitment:agency-detail", pk=int(alert.unit))
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.decide(
@@ -326,7 +335,18 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Decision recorded."))
         return redirect("national:alerts")
     record("view", user=request.user, obj=alert, via="web", request=request)
-    return render(request, "national/alert_detail.html", {"alert": alert, "form": form})
+    return render(
+        request,
+        "national/alert_detail.html",
+        {
+            "alert": alert,
+            "form": form,
+            "series_title": services.series_title(alert),
+            "unit_name": services.unit_name(alert),
+            "evidence": services.evidence(request.user, alert),
+            "actions": actions,
+        },
+    )
 
 
 @public_page

@@ -511,3 +511,46 @@ class NamePairEvent(models.Model):
 
     class Meta:
         ordering = ("at", "id")
+
+
+class AgencyReview(models.Model):
+    """A review of an agency the regulator opens, by hand or on an early-warning alert (its id in
+    ``alert_id``: no foreign key, the national app may be absent), and closes with an outcome.
+    No free text: what happened is in the complaints, fee reports and inspections it leads to."""
+
+    class Outcome(models.TextChoices):
+        NO_ISSUE = "no_issue", _("No issue found")
+        INSPECTION = "inspection", _("Inspection carried out")
+        SANCTION = "sanction", _("Sanction imposed")
+        LICENCE = "licence", _("Licence suspended or revoked")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="reviews")
+    alert_id = models.PositiveBigIntegerField(_("early-warning alert"), null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-opened_at", "-id")
+        verbose_name = _("agency review")
+        verbose_name_plural = _("agency reviews")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("agency",),
+                condition=models.Q(closed_at__isnull=True),
+                name="recruitment_one_open_review",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"agency review #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
