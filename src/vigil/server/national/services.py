@@ -33,7 +33,7 @@ from vigil.server.accounts.models import CAPABILITIES, User
 from vigil.server.audit.log import record
 from vigil.server.cases.models import Case
 from vigil.server.national import columns, streams
-from vigil.server.national.models import Alert, Release
+from vigil.server.national.models import Alert, Estimate, Release
 from vigil.stats import countries, farrington, flows, geo, indicator_i18n
 from vigil.stats.indicators import IndicatorResult, IndicatorSet, Prepared, compute, load_set, members
 
@@ -195,6 +195,7 @@ def release(user: User, year: str, *, note: str = "", k: int | None = None, via:
         period=year,
         k=k,
         figures=published(results),
+        estimates=[e.as_published() for e in Estimate.objects.filter(year=year).order_by("id")],
         note=note,
         released_by=user,
     )
@@ -207,6 +208,36 @@ def release(user: User, year: str, *, note: str = "", k: int | None = None, via:
         detail={"period": year, "k": k, "indicators": len(rel.figures), "cells_hidden": hidden},
     )
     return rel
+
+
+@transaction.atomic
+def add_estimates(user: Any, year: str, text: str, name: str, *, via: str = "web") -> list[Estimate]:
+    """Store the estimates of one JSON file of ``vigil estimate mse|survey --format json`` for
+    ``year``: all of the file or none of it (an error names the file and the place); audited."""
+    from vigil.errors import InputError
+    from vigil.server.national import report
+
+    if not user.can("national.release"):
+        raise PermissionError("national.release")
+    if not (len(year) == 4 and year.isdigit()):
+        raise InputError(f"a year is four digits, found {year[:10]!r}", "year")
+    parsed = report.parse_estimates(text, name[:120])
+    rows = Estimate.objects.bulk_create(
+        Estimate(year=year, kind=e.kind, source=e.source[:200], label=e.label, value=e.value, low=e.low,
+                 high=e.high, note=e.note, added_by=user)
+        for e in parsed
+    )
+    for row in rows:
+        record("create", user=user, obj=row, via=via, detail={"year": year, "kind": row.kind})
+    return rows
+
+
+def delete_estimate(user: Any, estimate: Estimate, *, via: str = "web") -> None:
+    if not user.can("national.release"):
+        raise PermissionError("national.release")
+    pk = estimate.pk
+    estimate.delete()
+    record("delete", user=user, object_type="estimate", object_id=pk, via=via, detail={"year": estimate.year})
 
 
 def released_years() -> list[str]:

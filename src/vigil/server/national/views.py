@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 
 from vigil.server.audit.log import record
 from vigil.server.national import services
-from vigil.server.national.forms import DecisionForm, ReleaseForm
-from vigil.server.national.models import Alert, Release
+from vigil.server.national.forms import DecisionForm, EstimateUploadForm, ReleaseForm
+from vigil.server.national.models import Alert, Estimate, Release
 from vigil.server.recruitment.public import public_page
 from vigil.server.web.access import PermissionDeniedPage, page_view, require_capability
 from vigil.stats import indicator_i18n
@@ -297,6 +297,55 @@ def releases(request: HttpRequest) -> HttpResponse:
 
 
 @page_view
+def estimates(request: HttpRequest) -> HttpResponse:
+    """The estimates the annual report and the release carry (MSE, surveys): the coordinator
+    uploads the JSON of ``vigil estimate mse|survey --format json`` for a year, or deletes one."""
+    from vigil.errors import InputError
+    from vigil.server.national.report import MAX_ESTIMATES_BYTES
+
+    require_capability(request, "national.view")
+    user: Any = request.user
+    may_edit = user.can("national.release")
+    form = EstimateUploadForm(request.POST or None, request.FILES or None) if may_edit else None
+    if request.method == "POST":
+        require_capability(request, "national.release")
+        if request.POST.get("delete"):
+            wanted = request.POST["delete"]
+            est = get_object_or_404(Estimate, pk=int(wanted) if wanted.isdigit() else 0)
+            services.delete_estimate(user, est)
+            messages.success(request, _("Estimate deleted."))
+            return redirect("national:estimates")
+        if form is not None and form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > MAX_ESTIMATES_BYTES:
+                form.add_error("file", _("The file is larger than %(n)s bytes.") % {"n": MAX_ESTIMATES_BYTES})
+            else:
+                try:
+                    text = upload.read().decode("utf-8")
+                    rows = services.add_estimates(user, form.cleaned_data["year"], text, upload.name)
+                except UnicodeDecodeError:
+                    form.add_error("file", _("The file is not UTF-8 text."))
+                except InputError as exc:
+                    form.add_error("file", str(exc))
+                else:
+                    messages.success(request, _("%(n)s estimate(s) stored.") % {"n": len(rows)})
+                    return redirect("national:estimates")
+    rows = [(e, estimate_number(e.value), estimate_number(e.low), estimate_number(e.high))
+            for e in Estimate.objects.all()[:500]]
+    return render(request, "national/estimates.html", {"form": form, "rows": rows, "may_edit": may_edit})
+
+
+def estimate_number(value: float | None) -> str:
+    """An estimate in the page's number format: whole above 100, two decimals above 1, else four."""
+    from django.utils.formats import number_format
+
+    if value is None:
+        return "—"
+    places = 0 if abs(value) >= 100 else 2 if abs(value) >= 1 else 4
+    return str(number_format(round(value, places), places, use_l10n=True, force_grouping=places == 0))
+
+
+@page_view
 def alert_inbox(request: HttpRequest) -> HttpResponse:
     require_capability(request, "alerts.manage")
     status = request.GET.get("status", Alert.Status.OPEN)
@@ -395,6 +444,15 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
             "years": years,
             "year": year,
             "indicators": indicators,
+            "estimates": [
+                {
+                    **e,
+                    "value_text": estimate_number(e.get("value")),
+                    "low_text": estimate_number(e.get("low")),
+                    "high_text": estimate_number(e.get("high")),
+                }
+                for e in (rel.estimates if rel is not None else [])
+            ],
         },
     )
 
