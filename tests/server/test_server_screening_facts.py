@@ -234,3 +234,31 @@ def test_screening_api_takes_and_returns_facts(users, cases):
     )
     assert r.status_code == 400 and "fact 'act'" in r.content.decode()
     assert case.screenings.filter(ruleset=CHILD).count() == 0
+
+
+def test_field_screenings_keep_their_facts_in_the_shape_of_a_screening(users, tmp_path):
+    """An imported field submission keeps its facts under ``answers["facts"]`` with the names
+    and values ``Screening.facts`` takes: each passes ``clean_fact`` unchanged."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from tests.forms.synth import answers, kobo_csv
+
+    from vigil.server.fieldwork.models import FieldScreening
+
+    rs = load_ruleset(FL)
+    subs = answers(rs, 40, seed=5)
+    kobo_csv(subs, rs, tmp_path / "k.csv")
+    c = Client()
+    c.force_login(users["caseworker"])
+    r = c.post(
+        "/fieldwork/upload/",
+        {
+            "form": SimpleUploadedFile("f.xlsx", build_form(rs, ["en"]).to_xlsx()),
+            "submissions": SimpleUploadedFile("k.csv", (tmp_path / "k.csv").read_bytes()),
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:500]
+    with_facts = [fs.answers["facts"] for fs in FieldScreening.objects.all() if fs.answers.get("facts")]
+    assert with_facts, "the synthetic submissions carry facts"
+    for facts in with_facts:
+        for name, value in facts.items():
+            assert screening_service.clean_fact(rs, name, value) == value
