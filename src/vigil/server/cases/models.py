@@ -321,6 +321,10 @@ class Screening(Versioned):
     )
     # {indicator id: true | false}; an indicator not in the dict is unknown.
     answers = models.JSONField(_("answers"), default=dict, blank=True)
+    # {fact: true | false | [codes] | number}: the questionnaire's facts beside the indicators
+    # (``act``, ``worst_form``, ``fee_repayment``...), checked against their kind in the
+    # vocabulary (``vigil.rules.records.fact_specs``); codes and numbers only, never identity.
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
     determination = models.JSONField(_("determination"), default=dict, blank=True)
     outcome = models.CharField(_("outcome"), max_length=32, blank=True)
     created_by = models.ForeignKey(

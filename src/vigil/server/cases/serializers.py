@@ -207,6 +207,16 @@ class ScreeningSerializer(FastReadMixin, VersionedSerializerMixin, serializers.M
             "(null makes an indicator unknown again)."
         ),
     )
+    facts = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        required=False,
+        help_text=_(
+            "{fact: value}: the facts the rule set's questionnaire asks beside the indicators "
+            "(act, worst_form, fee_repayment...): true | false for a yes-no fact, a list of its "
+            "codes for a list fact ([] for none of these), a number; on update merged into the "
+            "stored facts (null makes a fact unknown again)."
+        ),
+    )
 
     class Meta:
         model = Screening
@@ -217,6 +227,7 @@ class ScreeningSerializer(FastReadMixin, VersionedSerializerMixin, serializers.M
             "ruleset_version",
             "age",
             "answers",
+            "facts",
             "outcome",
             "determination",
             "created_by",
