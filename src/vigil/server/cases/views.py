@@ -39,6 +39,7 @@ from vigil.server.cases.forms import (
     PersonForm,
     SearchForm,
     StageForm,
+    region_choices,
 )
 from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit
 from vigil.server.followups.forms import FollowUpForm
@@ -509,6 +510,17 @@ def stage_add(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "cases/_stages.html", context)
     return redirect(reverse("cases:case-detail", args=[case.pk]) + "#stages")
+
+
+@page_view
+def stage_regions(request: HttpRequest) -> HttpResponse:
+    """The options of a stage form's region select for the country typed (htmx): public
+    reference data (ISO 3166-2), no case read."""
+    country = next((v for k, v in request.GET.items() if k.endswith("country")), "")
+    options = format_html_join(
+        "", '<option value="{}">{}</option>', region_choices(country.strip().upper()[:3])
+    )
+    return HttpResponse(options)
 
 
 @page_view
