@@ -112,3 +112,32 @@ def test_case_page_shows_the_region_name_in_french(users, cases):
     assert '<abbr title="DEU">Allemagne</abbr>' in table
     english = _page(users["caseworker"]).get(f"/cases/{case.pk}/").content.decode()
     assert '<abbr title="DE-BY">Bayern</abbr>' in english
+
+
+def test_without_javascript_the_region_is_set_on_a_saved_stage(users, cases):
+    case = cases["a_caseworker"]
+    stage = MigrationStage.objects.create(case=case, stage="work", country="DEU")
+    c = _page(users["caseworker"], "fr")
+    html = c.get(f"/cases/{case.pk}/").content.decode()
+    form = re.search(rf'<form method="post" action="/stages/{stage.pk}/region/".*?</form>', html, re.S)
+    assert form is not None
+    options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', form.group(0))
+    assert ("DE-BY", "Bavière") in options
+    assert all(code == "" or code.startswith("DE-") for code, _ in options)
+    wrong = c.post(f"/stages/{stage.pk}/region/", {"region": "TH-10", "version": stage.version}, follow=True)
+    assert "TH-10 est une région de THA, non de DEU." in wrong.content.decode()
+    stage.refresh_from_db()
+    assert stage.region == ""
+    stale = c.post(f"/stages/{stage.pk}/region/", {"region": "DE-BY", "version": stage.version + 1})
+    assert stale.status_code == 302
+    stage.refresh_from_db()
+    assert stage.region == ""
+    c.post(f"/stages/{stage.pk}/region/", {"region": "de-by", "version": stage.version})
+    stage.refresh_from_db()
+    assert stage.region == "DE-BY"
+    html = c.get(f"/cases/{case.pk}/").content.decode()
+    assert f"/stages/{stage.pk}/region/" not in html and '<abbr title="DE-BY">Bavière</abbr>' in html
+    # someone who may not edit the case cannot set a region
+    other = _page(users["caseworker_b"])
+    refused = other.post(f"/stages/{stage.pk}/region/", {"region": "DE-BE", "version": stage.version})
+    assert refused.status_code == 404

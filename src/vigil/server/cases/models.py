@@ -270,6 +270,12 @@ class MigrationStage(Versioned):
 
         return subdivisions.name(self.region, get_language()) if self.region else ""
 
+    def region_options(self) -> list[tuple[str, str]]:
+        """The first-level subdivisions of the stage's country, by name in the active language."""
+        from django.utils.translation import get_language
+
+        return subdivisions.of_country(self.country, get_language()) if self.country else []
+
     def country_name(self) -> str:
         from django.utils.translation import get_language
 

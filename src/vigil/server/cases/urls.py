@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:pk>/possible-victim/", views.possible_victim, name="possible-victim"),
     path("cases/<int:pk>/stages/", views.stage_add, name="stage-add"),
     path("stages/regions/", views.stage_regions, name="stage-regions"),
+    path("stages/<int:pk>/region/", views.stage_region, name="stage-region"),
     path("cases/<int:pk>/consents/", views.consent_page, name="consent"),
     path("cases/<int:pk>/screenings/", views.screening_start, name="screening-start"),
     path("screenings/<int:pk>/", views.screening_page, name="screening"),
