@@ -86,6 +86,7 @@ PLAIN_TEXT_FIELDS: dict[str, str] = {
     "cases.Case.legal_hold_reason": GUARDED,
     "cases.MigrationStage.place": GUARDED + "; kept in plain text for the statistics of routes",
     "cases.MigrationStage.country": CODE,
+    "cases.MigrationStage.region": CODE,
     "cases.Screening.ruleset": CODE,
     "cases.Screening.ruleset_version": CODE,
     "cases.Screening.outcome": CODE,

@@ -41,8 +41,9 @@ from vigil.server.cases.forms import (
     PersonForm,
     SearchForm,
     StageForm,
+    region_choices,
 )
-from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit
+from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit, region_error
 from vigil.server.followups.forms import FollowUpForm
 from vigil.server.followups.models import FollowUp
 from vigil.server.referrals import services as referral_services
@@ -511,6 +512,42 @@ def stage_add(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "cases/_stages.html", context)
     return redirect(reverse("cases:case-detail", args=[case.pk]) + "#stages")
+
+
+@page_view
+@require_POST
+def stage_region(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set the region of a stage whose country is saved: the no-JavaScript way to a region
+    (the timeline offers the country's subdivisions), checked like the stage form."""
+    stage = get_object_or_404(scoping.stages_for(request.user), pk=pk)
+    case = case_or_404(request, stage.case_id)
+    if not scoping.can_edit_case(request.user, case):
+        raise PermissionDeniedPage
+    region = (request.POST.get("region") or "").strip().upper()
+    message = region_error(region, stage.country) if region else _("Choose a region from the list.")
+    if message is not None:
+        messages.error(request, message)
+    else:
+        try:
+            version = int(request.POST.get("version") or 0)
+            with transaction.atomic():
+                stage.save_versioned(version, {"region": region})
+                audit_page(request, "update", case, change="stage region set", stage=stage.pk)
+            messages.success(request, _("Saved."))
+        except (StaleEdit, ValueError):
+            messages.error(request, STALE)
+    return redirect(reverse("cases:case-detail", args=[case.pk]) + "#stages")
+
+
+@page_view
+def stage_regions(request: HttpRequest) -> HttpResponse:
+    """The options of a stage form's region select for the country typed (htmx): public
+    reference data (ISO 3166-2), no case read."""
+    country = next((v for k, v in request.GET.items() if k.endswith("country")), "")
+    options = format_html_join(
+        "", '<option value="{}">{}</option>', region_choices(country.strip().upper()[:3])
+    )
+    return HttpResponse(options)
 
 
 @page_view

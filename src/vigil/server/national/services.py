@@ -34,7 +34,7 @@ from vigil.server.audit.log import record
 from vigil.server.cases.models import Case
 from vigil.server.national import columns, streams
 from vigil.server.national.models import Alert, Estimate, Release
-from vigil.stats import countries, farrington, flows, geo, indicator_i18n
+from vigil.stats import countries, farrington, flows, geo, indicator_i18n, subdivisions
 from vigil.stats.indicators import IndicatorResult, IndicatorSet, Prepared, compute, load_set, members
 
 SET_ID = "nap-2026"
@@ -59,6 +59,17 @@ def country_name(code: str, lang: str | None = None) -> str:
     """``Name (CODE)`` in ``lang`` (default: the active language); the code alone when unknown."""
     name = countries.name(code, _lang(lang))
     return f"{name} ({code})" if name != code else code
+
+
+def place_name(code: str, lang: str | None = None) -> str:
+    """A place of the regions view: ``Region, Country (TH-10)`` for an ISO 3166-2 code, the
+    country's name for an alpha-3 code."""
+    if len(code) == 3:
+        return country_name(code, lang)
+    name = subdivisions.name(code, _lang(lang))
+    if name == code:
+        return code
+    return f"{name}, {countries.name(flows.place_country(code), _lang(lang))} ({code})"
 
 
 def column_labels(dimension: str, cols: list[str], lang: str | None = None) -> list[str]:
@@ -560,6 +571,27 @@ def flows_for(user: Any, *, year: str | None = None, k: int | None = None) -> fl
         .values("id", "case_id", "stage", "country", "start_date")
     )
     return flows.compute(flows.journeys(rows), k=max(k or min_k(), min_k()))
+
+
+def region_flows_for(
+    user: Any, *, year: str | None = None, k: int | None = None
+) -> tuple[flows.FlowResult, flows.RegionFlowResult]:
+    """The country flows of :func:`flows_for` and their break-down into region legs
+    (``flows.compute_regions``: only where the country leg is published and every region leg
+    in it reaches k), from one query over the migration stages."""
+    from vigil.server.cases.models import MigrationStage
+
+    cases = cases_of(user)
+    if year:
+        cases = cases.filter(opened_on__year=int(year))
+    rows = list(
+        MigrationStage.objects.filter(case__in=cases.values("pk"), stage__in=flows.FLOW_STAGES)
+        .exclude(country="")
+        .order_by()
+        .values("id", "case_id", "stage", "country", "region", "start_date")
+    )
+    by_country = flows.compute(flows.journeys(rows), k=max(k or min_k(), min_k()))
+    return by_country, flows.compute_regions(flows.region_journeys(rows), by_country)
 
 
 def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:

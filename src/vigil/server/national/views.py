@@ -176,6 +176,11 @@ def _year(request: HttpRequest, years: list[str]) -> str:
     value = request.GET.get("year", "")
     return value if value in years else ""
 
+REGION_REASONS = {
+    "regions": gettext_lazy("country leg: a region leg in it is fewer than k"),
+    "country": gettext_lazy("withheld: the country table has no published leg for it"),
+}
+
 
 @page_view
 def flows_page(request: HttpRequest) -> HttpResponse:
@@ -184,7 +189,11 @@ def flows_page(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     years = [str(d.year) for d in services.cases_of(user).dates("opened_on", "year", order="DESC")]
     year = _year(request, years)
-    result = services.flows_for(user, year=year or None)
+    view = "regions" if request.GET.get("view") == "regions" else "countries"
+    if view == "regions":
+        result, by_region = services.region_flows_for(user, year=year or None)
+    else:
+        result, by_region = services.flows_for(user, year=year or None), None
     legs = [
         {
             "origin": services.country_name(leg.origin),
@@ -194,6 +203,17 @@ def flows_page(request: HttpRequest) -> HttpResponse:
             "reason": REASONS.get(leg.reason, ""),
         }
         for leg in result.legs
+    ]
+    region_legs = [
+        {
+            "origin": services.place_name(leg.origin),
+            "destination": services.place_name(leg.destination),
+            "within": leg.origin == leg.destination,
+            "persons": leg.persons,
+            "detailed": leg.detailed,
+            "reason": REGION_REASONS.get(leg.reason) or REASONS.get(leg.reason, ""),
+        }
+        for leg in (by_region.legs if by_region is not None else [])
     ]
     countries = [
         {
@@ -211,7 +231,8 @@ def flows_page(request: HttpRequest) -> HttpResponse:
         object_type="indicator",
         via="web",
         request=request,
-        detail={"year": year or "all", "legs": len(result.published), "hidden": len(result.suppressed)},
+        detail={"year": year or "all", "view": view, "legs": len(result.published),
+                "hidden": len(result.suppressed)},
     )
     return render(
         request,
@@ -219,6 +240,8 @@ def flows_page(request: HttpRequest) -> HttpResponse:
         {
             "map": services.svg_data_uri(services.flow_map_svg(result)) if result.published else "",
             "legs": legs,
+            "view": view,
+            "region_legs": region_legs,
             "countries": countries,
             "hidden": len(result.suppressed) + len(result.margin_reasons),
             "total": result.total,
