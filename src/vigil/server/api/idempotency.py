@@ -222,6 +222,10 @@ class IdempotentMixin:
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         view: Any = self
+        if request.method in METHODS and HEADER in request.headers:
+            # read (and cached) before anything parses the stream: the session's CSRF check reads
+            # a multipart body, after which Django refuses ``request.body``
+            request.body  # noqa: B018
         view.args = args
         view.kwargs = kwargs
         request = view.initialize_request(request, *args, **kwargs)
