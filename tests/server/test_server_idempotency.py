@@ -273,3 +273,23 @@ def test_the_schema_documents_the_header_on_writes_only() -> None:
     assert header_of("/api/screenings/", "post") and "422" in post["responses"]
     assert header_of("/api/screenings/{id}/", "patch") and header_of("/api/referrals/", "post")
     assert not header_of("/api/screenings/", "get") and not header_of("/api/auth/token/", "post")
+
+
+@pytest.mark.django_db
+def test_a_retried_patch_is_replayed_not_refused_as_stale(users, cases) -> None:
+    from rest_framework.test import APIClient
+
+    from vigil.server.cases.models import Person
+
+    person = cases["a_caseworker"].person
+    c = APIClient()  # a session, as the pages' scripts use
+    c.force_login(users["caseworker"])
+    change = {"version": person.version, "narrative": "Recruited with a false offer (edited)."}
+    first = c.patch(f"/api/persons/{person.pk}/", change, format="json", HTTP_IDEMPOTENCY_KEY="edit-1")
+    assert first.status_code == 200, first.content
+    version = Person.objects.get(pk=person.pk).version
+    # without the key the same request is now stale; with it, the retry gets the first answer
+    assert c.patch(f"/api/persons/{person.pk}/", change, format="json").status_code == 409
+    again = c.patch(f"/api/persons/{person.pk}/", change, format="json", HTTP_IDEMPOTENCY_KEY="edit-1")
+    assert again.status_code == 200 and again[REPLAYED] == "true" and again.json() == first.json()
+    assert Person.objects.get(pk=person.pk).version == version
