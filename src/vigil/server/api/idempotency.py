@@ -172,7 +172,7 @@ def run(view: Any, request: Any, key: str, handler: Callable[[], Any]) -> Any:
                 stored.delete()  # expired: the key is new again
                 stored = None
             if stored is not None:
-                sent = (request.method, request.path, body_hash)
+                sent = (request.method, request.path[:500], body_hash)
                 if (stored.method, stored.path, stored.body_hash) != sent:
                     raise KeyReused()
                 return _replay(view, request, stored)
