@@ -60,6 +60,9 @@ SUPPLY = "a company's own supply-chain record about businesses (suppliers, facil
 GUIDE = "public safe-migration information, reviewed before publication; about no person"
 REGISTRY = "a public registry entry about a recruitment agency (a business), shown on public pages"
 PLAIN_TEXT_FIELDS: dict[str, str] = {
+    "api.IdempotencyKey.key_hash": CODE,
+    "api.IdempotencyKey.path": CODE + " (an API path: ids only, a body is never in it)",
+    "api.IdempotencyKey.body_hash": CODE,
     "accounts.Organisation.name": STAFF,
     "accounts.Organisation.country": CODE,
     "accounts.User.password": CODE,
