@@ -273,4 +273,18 @@ def english(tree: Mapping[str, Any]) -> str:
     return _EN.node(tree)
 
 
-__all__ = ["english", "render", "templates"]
+def decided_by(det: Mapping[str, Any], lang: str | None = None,
+               ruleset: RuleSet | str | None = None) -> str:
+    """What decided a stored determination, in ``lang``: its ``why`` tree rendered, or, for a
+    determination stored before trees (or with a tree this version cannot read), its English
+    ``decided_by`` text as stored."""
+    tree = det.get("why")
+    if isinstance(tree, Mapping):
+        try:
+            return render(tree, lang, ruleset if ruleset is not None else det.get("ruleset"))
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            pass
+    return str(det.get("decided_by") or "")
+
+
+__all__ = ["decided_by", "english", "render", "templates"]
