@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from vigil.errors import VigilError
 from vigil.forms import export as form_export
 from vigil.forms import questions
-from vigil.rules import RuleSet, assess, available, guided, load_ruleset
-from vigil.rules import explain_text
+from vigil.rules import RuleSet, assess, available, explain_text, guided, load_ruleset
 from vigil.rules import i18n as rule_i18n
 from vigil.server.cases.models import Screening
 from vigil.server.versioning import lock
