@@ -105,3 +105,52 @@ def test_interview_page_shows_the_why_in_the_users_language(users, orgs):
                          "ILO11.09 (servitude pour dettes)")
     Interview.objects.filter(pk=itv.pk).update(determination={})  # stored before trees
     assert why("fr") == itv.decided_by
+
+
+def test_agency_page_shows_the_fee_why_in_the_users_language(users):
+    from vigil.server.recruitment.models import Agency, FeeReport
+
+    agency = Agency.objects.create(legal_name="Golden Gate Overseas Pvt Ltd", registration_number="R1",
+                                   country="NPL")
+    fee = FeeReport.objects.create(agency=agency, amount=900, currency="USD", purpose="visa", channel="loan")
+    fee.refresh_from_db()
+    assert render(fee.why, "en", fee.ruleset) == fee.decided_by and "RC7" in fee.decided_by
+    url = f"/recruitment/agencies/{agency.pk}/"
+
+    def why(lang: str) -> str:
+        page = client(users["regulator"], lang).get(url).content.decode()
+        found = re.search(r'<span class="why">(.*?)</span>', page, re.S)
+        assert found
+        return htmllib.unescape(found.group(1))
+
+    assert why("en") == fee.decided_by
+    french = why("fr")
+    assert french == render(fee.why, "fr", fee.ruleset) and french != fee.decided_by
+    FeeReport.objects.filter(pk=fee.pk).update(why={})  # stored before trees
+    assert why("fr") == fee.decided_by
+
+
+def test_supply_entity_page_shows_the_finding_why_in_the_users_language(users, orgs):
+    from tests.server.test_server_supply import load
+
+    from vigil.server.supply import services as supply
+    from vigil.server.supply.models import Entity, Finding, SupplyAudit
+
+    load(orgs["a"])
+    mill = Entity.objects.get(organisation=orgs["a"], ref="T2")
+    audit = SupplyAudit.objects.create(organisation=orgs["a"], entity=mill, date="2026-09-01",
+                                       standard="Better Work", recorded_by=users["compliance"])
+    f = supply.add_finding(audit, "interview", supply.screen_interview(["ILO11.09"]))
+    assert f.decided_by == "ILO-11 indicator present: ILO11.09"
+    url = f"/supply/entities/{mill.pk}/"
+
+    def why(lang: str) -> str:
+        page = client(users["compliance"], lang).get(url).content.decode()
+        found = re.search(r'<span class="why">(.*?)</span>', page, re.S)
+        assert found
+        return htmllib.unescape(found.group(1))
+
+    assert why("en") == f.decided_by
+    assert why("es") == "indicador OIT-11 presente: ILO11.09 (servidumbre por deudas)"
+    Finding.objects.filter(pk=f.pk).update(why={})
+    assert why("es") == f.decided_by
