@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from vigil.errors import VigilError
 from vigil.forms import export as form_export
 from vigil.forms import questions
-from vigil.rules import RuleSet, assess, available, guided, load_ruleset
+from vigil.rules import RuleSet, assess, available, explain_text, guided, load_ruleset
 from vigil.rules import i18n as rule_i18n
 from vigil.rules.records import fact_specs
 from vigil.server.cases.models import Screening
@@ -92,6 +92,17 @@ def picker() -> list[tuple[str, str, str, bool]]:
 def ruleset_for(screening: Screening) -> RuleSet:
     rs = load_ruleset(screening.ruleset)
     return rs
+
+
+def why_text(screening: Screening, lang: str | None) -> str:
+    """What decided the screening, in ``lang``: the stored explanation tree is language-neutral
+    and rendered per request; a screening stored before trees shows its English text."""
+    det = screening.determination or {}
+    try:
+        rs: RuleSet | None = ruleset_for(screening)
+    except VigilError:
+        rs = None
+    return explain_text.decided_by(det, lang, rs)
 
 
 def is_current(screening: Screening) -> bool:
@@ -343,7 +354,7 @@ def evaluate(screening: Screening) -> dict[str, Any]:
     """Recompute and store the determination (the caller saves)."""
     rs = ruleset_for(screening)
     try:
-        det = assess(rs, record_of(screening)).to_dict()
+        det = assess(rs, record_of(screening), why=True).to_dict()
     except VigilError as exc:
         raise ScreeningError(str(exc)) from None
     screening.determination = det

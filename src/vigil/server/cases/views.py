@@ -1005,6 +1005,7 @@ def _determination_context(s: Screening, rs: Any, can_edit: bool = False) -> dic
     return {
         "det": det,
         "det_label": label,
+        "why_text": screening.why_text(s, translation.get_language()) if det else "",
         "fired": fired,
         "ask_next": screening.ask_next_questions(rs, det),
         "s": s,

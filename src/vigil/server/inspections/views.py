@@ -15,11 +15,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vigil.inspections import planning
 from vigil.inspections.findings import OBSERVATIONS
+from vigil.rules import explain_text
 from vigil.server import scoping
 from vigil.server.accounts.models import User
 from vigil.server.inspections import forms as f
@@ -321,6 +323,11 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "itv": itv,
             "word": CATEGORY_WORDS.get(itv.category, itv.category),
+            # the stored tree rendered in the user's language (older interviews: the stored text)
+            "why_text": explain_text.decided_by(
+                {**(itv.determination or {}), "decided_by": itv.decided_by, "ruleset": itv.ruleset},
+                translation.get_language(),
+            ),
             "form": form,
             "answers": sorted(itv.answers.items()),
         },

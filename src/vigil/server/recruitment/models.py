@@ -17,10 +17,11 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from vigil.recruitment.fees import Payment, classify_payment
+from vigil.rules import explain_text
 from vigil.server.drawn_codes import save_with_drawn_code
 from vigil.server.fields import EncryptedTextField
 
@@ -236,6 +237,8 @@ class FeeReport(models.Model):
     outcome = models.CharField(max_length=16, blank=True)
     breach = models.BooleanField(default=False)
     decided_by = models.TextField(blank=True)
+    # the language-neutral tree of decided_by (vigil.rules.explain_text), rendered per request
+    why = models.JSONField(default=dict, blank=True, editable=False)
     fired = models.JSONField(default=list, blank=True)
     ruleset = models.CharField(max_length=64, blank=True)
     ruleset_version = models.CharField(max_length=32, blank=True)
@@ -244,6 +247,14 @@ class FeeReport(models.Model):
 
     class Meta:
         ordering = ("-created_at", "-id")
+
+    def why_text(self) -> str:
+        """What decided, in the request's language: the stored tree rendered (the stored English
+        text for a record saved before trees)."""
+        return explain_text.decided_by(
+            {"why": self.why or None, "decided_by": self.decided_by, "ruleset": self.ruleset},
+            translation.get_language(),
+        )
 
     def classify(self) -> None:
         """Classify with ``fair-recruitment-2019``; raises ``ValueError`` naming the bad field."""
@@ -261,6 +272,7 @@ class FeeReport(models.Model):
         self.outcome = det.outcome
         self.breach = det.outcome == "positive"
         self.decided_by = det.decided_by
+        self.why = dict(det.why or {})
         self.fired = list(det.fired)
         self.ruleset = det.ruleset
         self.ruleset_version = det.version
