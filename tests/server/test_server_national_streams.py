@@ -18,7 +18,7 @@ from tests.server.conftest import make_user
 
 from vigil.server.accounts.models import Organisation
 from vigil.server.audit.models import AuditEntry
-from vigil.server.cases.models import Case, Person, Screening
+from vigil.server.cases.models import Case, MigrationStage, Person, Screening
 from vigil.server.inspections.models import Finding, Visit, Workplace
 from vigil.server.national import services, streams
 from vigil.server.national.models import Alert
@@ -269,3 +269,47 @@ def test_a_sector_alert_links_to_the_workplaces_of_that_section(people):
     assert "/inspections/workplaces/?sector=F" in html
     listing = page(lead).get("/inspections/workplaces/?sector=F").content.decode()
     assert "Site Build" in listing and "Road Works" in listing and "Hill Farm" not in listing
+
+
+def test_new_cases_by_region_of_work_and_by_route(people):
+    sup = people["supervisor"]
+    person = Person.objects.create(organisation=sup.organisation, created_by=sup)
+    journeys = [
+        # (recruited in, worked in, region of work)
+        ("PHL", "THA", "TH-10"),
+        ("PHL", "THA", "TH-10"),
+        ("PHL", "THA", ""),  # no coded region: counted by route only
+        ("NPL", "THA", "TH-20"),
+        ("", "THA", "TH-10"),  # no recruitment stage: counted by region only
+    ]
+    for origin, destination, region in journeys:
+        case = Case.objects.create(person=person, organisation=sup.organisation, owner=sup, opened_on=END)
+        if origin:
+            MigrationStage.objects.create(case=case, stage="recruitment", country=origin)
+        MigrationStage.objects.create(case=case, stage="work", country=destination, region=region)
+    # a later second work stage does not move the case
+    MigrationStage.objects.create(
+        case=case, stage="work", country="MYS", region="MY-14", start_date=END + dt.timedelta(days=300)
+    )
+
+    def counts(unit_type: str) -> dict[str, int]:
+        stream = streams.find("new cases", unit_type)
+        assert stream is not None
+        units, _dates, grid = services.stream_counts(stream, end=END)
+        return {u: int(grid[i, -1]) for i, u in enumerate(units)}
+
+    assert counts("region") == {"TH-10": 3, "TH-20": 1}
+    assert counts("route") == {"PHL>THA": 3, "NPL>THA": 1}
+    route = streams.find("new cases", "route")
+    region = streams.find("new cases", "region")
+    assert route is not None and region is not None
+    assert route.unit_name("PHL>THA") == "Philippines → Thailand"
+    assert "Thailand" in region.unit_name("TH-10")
+    # the cases behind a count, for a supervisor whose scope holds them; none for the coordinator
+    assert len(region.evidence(sup, "TH-10", END, END + dt.timedelta(days=7)) or []) == 3
+    assert region.evidence(people["coordinator"], "TH-10", END, END + dt.timedelta(days=7)) is None
+    # whose inbox: routes reach regulators, regions inspection leads
+    assert route in streams.responsible_for(people["regulator"])
+    assert region in streams.responsible_for(people["lead"]) and region not in streams.responsible_for(
+        people["regulator"]
+    )

@@ -27,6 +27,8 @@ from django.utils.translation import gettext_lazy as _
 #: Unit types an alert can be about, with the words a page shows.
 UNIT_TYPES = {
     "sector": _("sector"),
+    "region": _("region (where the work was)"),
+    "route": _("route (country of recruitment to country of work)"),
     "agency": _("recruitment agency"),
     "employer": _("employer (workplace)"),
 }
@@ -131,6 +133,75 @@ def _positive_screenings_evidence(
         if first <= _local_day(when) < end
     ]
     return _case_evidence(user, _case_model().objects.filter(pk__in=ids))
+
+
+def _first_stages(stage: str, first: dt.date, end: dt.date) -> dict[int, tuple[str, str, dt.date]]:
+    """{case id: (region, country, opened on)} of each case's first ``stage`` (by start date, then
+    entry), for the cases opened in [first, end)."""
+    stages = apps.get_model("cases", "MigrationStage")
+    rows = (
+        stages.objects.filter(stage=stage, case__opened_on__gte=first, case__opened_on__lt=end)
+        .order_by("case_id", "start_date", "id")
+        .values_list("case_id", "region", "country", "case__opened_on")
+    )
+    out: dict[int, tuple[str, str, dt.date]] = {}
+    for case_id, region, country, opened in rows:
+        out.setdefault(case_id, (region or "", country or "", opened))
+    return out
+
+
+def _region_cases(first: dt.date, end: dt.date) -> list[tuple[str, dt.date]]:
+    """New cases by the coded region (ISO 3166-2) of their first work stage."""
+    return _days(((r, d) for r, _c, d in _first_stages("work", first, end).values()), first, end)
+
+
+def _route_cases(first: dt.date, end: dt.date) -> list[tuple[str, dt.date]]:
+    """New cases by route: the country of recruitment to the country of work (``PHL>THA``)."""
+    recruited = _first_stages("recruitment", first, end)
+    worked = _first_stages("work", first, end)
+    rows = []
+    for case_id, (_r, origin, opened) in recruited.items():
+        destination = worked.get(case_id, ("", "", opened))[1]
+        if origin and destination:
+            rows.append((f"{origin}>{destination}", opened))
+    return _days(rows, first, end)
+
+
+def _region_evidence(user: Any, unit: str, first: dt.date, end: dt.date) -> list[Evidence] | None:
+    ids = [cid for cid, (region, _c, _d) in _first_stages("work", first, end).items() if region == unit]
+    return _case_evidence(user, _case_model().objects.filter(pk__in=ids))
+
+
+def _route_evidence(user: Any, unit: str, first: dt.date, end: dt.date) -> list[Evidence] | None:
+    origin, _sep, destination = unit.partition(">")
+    worked = _first_stages("work", first, end)
+    ids = [
+        cid
+        for cid, (_r, country, _d) in _first_stages("recruitment", first, end).items()
+        if country == origin and worked.get(cid, ("", "", None))[1] == destination
+    ]
+    return _case_evidence(user, _case_model().objects.filter(pk__in=ids))
+
+
+def _region_name(code: str) -> str:
+    from django.utils import translation
+
+    from vigil.stats import countries, subdivisions
+
+    lang = translation.get_language()
+    country = subdivisions.country_of(code)
+    region = subdivisions.name(code, lang)
+    return f"{region} ({countries.name(country, lang)})" if country else region
+
+
+def _route_name(unit: str) -> str:
+    from django.utils import translation
+
+    from vigil.stats import countries
+
+    lang = translation.get_language()
+    origin, _sep, destination = unit.partition(">")
+    return f"{countries.name(origin, lang)} → {countries.name(destination, lang)}"
 
 
 def _sector_name(code: str) -> str:
@@ -265,6 +336,26 @@ STREAMS: tuple[Stream, ...] = (
         _new_cases,
         _new_cases_evidence,
         _sector_name,
+    ),
+    Stream(
+        "new cases",
+        _("new cases"),
+        "region",
+        "cases",
+        "inspection.plan",
+        _region_cases,
+        _region_evidence,
+        _region_name,
+    ),
+    Stream(
+        "new cases",
+        _("new cases"),
+        "route",
+        "cases",
+        "recruitment.manage",
+        _route_cases,
+        _route_evidence,
+        _route_name,
     ),
     Stream(
         "positive screenings",
