@@ -1,7 +1,8 @@
 """Browser walk (Playwright, Debian's chromium) of the national picture on the demo: the coordinator
 opens the dashboard and a pivot table (no drill-down), the flows map, downloads the annual report,
-releases the 2024 figures, views the public statistics page as an anonymous visitor, acknowledges
-an alert; a supervisor drills down from a cell to its cases. Screenshots go to
+stores a survey estimate, releases the 2024 figures, views the public statistics page (figures and
+estimate) as an anonymous visitor, acknowledges an alert; the inspection lead goes from a sector
+alert to the workplaces of that sector; a supervisor drills down from a cell to its cases. Screenshots go to
 ``$VIGIL_SCREENSHOTS`` when set (``docs/img/national``)."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def demo_login(s: Session, username: str) -> None:
     s.page.wait_for_url(lambda url: "/login/" not in url, timeout=15000)
 
 
-def test_national_picture_walk(browser, live_server, shots):  # noqa: F811
+def test_national_picture_walk(browser, live_server, shots, tmp_path):  # noqa: F811
     load_demo()
     base = live_server.url
     coord = Session(browser, base)
@@ -52,6 +53,19 @@ def test_national_picture_walk(browser, live_server, shots):  # noqa: F811
         page.click("#report-xlsx")
     year = page.input_value("#id_report_year")
     assert download.value.suggested_filename == f"vigil-national-report-{year}.xlsx"
+    # a survey estimate of 2024 stored for the report and the release
+    estimate = tmp_path / "survey-2024.json"
+    estimate.write_text(
+        '[{"statistic": "proportion", "variable": "forced_labour", "value": 0.0213, "ci": [0.0171, 0.0255]}]',
+        encoding="utf-8",
+    )
+    coord.goto("/national/estimates/")
+    page.fill("#id_year", "2024")
+    page.set_input_files("#id_file", str(estimate))
+    page.click("#estimate-form button")
+    assert "stored" in page.inner_text("ul.messages")
+    assert "survey-2024.json[0]" in page.inner_text("#estimate-list")
+    shots(page, "estimates")
     coord.goto("/national/releases/")
     page.fill("#id_year", "2024")
     page.fill("#id_note", "Annual figures 2024 (demo).")
@@ -63,6 +77,7 @@ def test_national_picture_walk(browser, live_server, shots):  # noqa: F811
     public.goto("/public/statistics/?year=2024")
     ppage = public.page
     assert "Figures of 2024" in ppage.inner_text("#release-note")
+    assert "forced_labour" in ppage.inner_text("#released-estimates")
     assert not re.search(r"VG-\d{4}-", ppage.content())
     shots(ppage, "public")
     public.check_console()
@@ -78,6 +93,19 @@ def test_national_picture_walk(browser, live_server, shots):  # noqa: F811
     assert Alert.objects.filter(status="acknowledged", decided_by__username="coordinator").count() == 1
     coord.check_console()
     coord.close()
+    # the inspection lead's inbox holds the sector alerts: from one, the workplaces of that sector
+    lead = Session(browser, base)
+    demo_login(lead, "inspection_lead")
+    lead.page.click("#nav-alerts")
+    sector_alert = Alert.objects.filter(unit_type="sector", status="open").first()
+    assert sector_alert is not None
+    lead.goto(f"/national/alerts/{sector_alert.pk}/")
+    assert lead.page.locator("#alert-evidence").count() == 0  # counts only: no case behind it
+    shots(lead.page, "alert-actions")
+    lead.page.click("#sector-workplaces")
+    assert sector_alert.unit in lead.page.inner_text("#sector-filter")
+    lead.check_console()
+    lead.close()
     # a supervisor drills down from a cell to its cases
     sup = Session(browser, base)
     demo_login(sup, "supervisor")
