@@ -12,6 +12,7 @@ this process, so it is in the figures (on PostgreSQL it would not be).
 
     PYTHONPATH=src python bench/pages_cpu.py --cases 2000
     PYTHONPATH=src python bench/pages_cpu.py --cases 2000 --profile case_detail_page   # cProfile
+    PYTHONPATH=src python bench/pages_cpu.py --cases 2000 --queries case_detail_page   # its SQL
 
 Prints one ``BENCH`` line per operation (value, baseline = the trivial view, ratio).
 """
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--profile", choices=OPS, help="cProfile this operation instead (sorted by cumtime)")
+    parser.add_argument("--queries", choices=OPS, help="print the SQL of one request of this operation instead")
     args = parser.parse_args(argv)
 
     tmp = tempfile.TemporaryDirectory(prefix="vigil-pages-cpu-")
@@ -107,6 +109,15 @@ def main(argv: list[str] | None = None) -> int:
         for op in OPS:  # warm every path (templates compiled, translations loaded)
             for _ in range(3):
                 cpu_of(op)
+        if args.queries:
+            from django.db import connection
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as ctx:
+                request(args.queries)
+            for i, q in enumerate(ctx.captured_queries, 1):
+                print(f"{i:3} {q['sql'][:300]}")
+            return 0
         if args.profile:
             import cProfile
             import pstats

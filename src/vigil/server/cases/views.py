@@ -13,7 +13,7 @@ from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -288,6 +288,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referrals = list(case.referrals.select_related("provider"))
     followups = list(case.followups.select_related("done_by"))
     consent_rows = list(case.consents.all())  # read once: the summary and the consent table
+    # The stages once for the page's table and the agencies panel's suggestions.
+    prefetch_related_objects([case], "stages")
     return render(
         request,
         "cases/case_detail.html",
@@ -303,7 +305,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stage_form": BlankForm(StageForm, "stage"),
             # the recruitment app's panel (recruitment/_case_agencies.html), when it is installed
             "agencies_panel": apps.is_installed("vigil.server.recruitment"),
-            "stages": case.stages.all(),
+            "stages": case.stages.all(),  # the prefetched rows
             "consents": consent_rows,
             "version": case.version,
             "screenings": screenings,

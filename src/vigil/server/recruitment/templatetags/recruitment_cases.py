@@ -18,7 +18,7 @@ def case_agencies(context: Any, case: Any) -> dict[str, Any]:
 
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or case is None or not scoping.cases_for(user).filter(pk=case.pk).exists():
+    if user is None or case is None or not scoping.can_read_case(user, case):
         return {"visible": False}
     links = list(scoping.case_links_for(user).filter(case=case).select_related("agency"))
     may_link = bool(user.can("case.edit")) and scoping.can_edit_case(user, case)
