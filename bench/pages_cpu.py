@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.repeat * args.rounds):
                 request(args.profile)
             prof.disable()
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+            pstats.Stats(prof).sort_stats(os.environ.get("PAGES_CPU_SORT", "cumulative")).print_stats(int(os.environ.get("PAGES_CPU_LINES", "60")))
             return 0
         best: dict[str, float] = {op: float("inf") for op in OPS}
         for _ in range(args.rounds):

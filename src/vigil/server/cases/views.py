@@ -278,7 +278,18 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 case.refresh_from_db()
                 form = CaseForm(instance=case, prefix="case", can_hold=can_hold)
     else:
+        form = None
+    # The edit form is in the page when it must be open (a refused or stale save, or ``?edit=1``:
+    # the no-JavaScript way to it); otherwise its <details> fetches it when first opened
+    # (htmx, ``hx-trigger="toggle once"``, ``?edit=1`` with HX-Request: the form alone). Most
+    # views of a case never open it, and it was a tenth of the page's CPU.
+    wants_form = request.GET.get("edit") == "1"
+    if form is None and wants_form and can_edit:
         form = CaseForm(instance=case, prefix="case", can_hold=can_hold)
+        if request.htmx:  # type: ignore[attr-defined]
+            audit_page(request, "view", case)
+            return render(request, "cases/_case_edit_form.html",
+                          {"case": case, "form": form, "version": case.version})
     audit_page(request, "view", case)
     audit_page(request, "view", case.person)
     screenings = list(case.screenings.select_related("created_by"))
@@ -296,7 +307,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "summary": _summary(case, screenings, referrals, followups, consent_rows),
             "history": _history(case),
-            "case_errors": form.is_bound and bool(form.errors),
+            "case_errors": form is not None and form.is_bound and bool(form.errors),
+            "edit_open": form is not None and (stale or form.is_bound or wants_form),
             "case": case,
             "person": case.person,
             "form": form,
