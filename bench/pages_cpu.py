@@ -12,6 +12,7 @@ this process, so it is in the figures (on PostgreSQL it would not be).
 
     PYTHONPATH=src python bench/pages_cpu.py --cases 2000
     PYTHONPATH=src python bench/pages_cpu.py --cases 2000 --profile case_detail_page   # cProfile
+    (PAGES_CPU_SORT=tottime PAGES_CPU_LINES=80 change the profile's order and length)
     PYTHONPATH=src python bench/pages_cpu.py --cases 2000 --queries case_detail_page   # its SQL
 
 Prints one ``BENCH`` line per operation (value, baseline = the trivial view, ratio).
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--profile", choices=OPS, help="cProfile this operation instead (sorted by cumtime)")
-    parser.add_argument("--queries", choices=OPS, help="print the SQL of one request of this operation instead")
+    parser.add_argument("--queries", choices=OPS, help="print the SQL of one request of this operation")
     args = parser.parse_args(argv)
 
     tmp = tempfile.TemporaryDirectory(prefix="vigil-pages-cpu-")
@@ -91,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
             if op == "case_detail_page":
                 return page.get(f"/cases/{rng.choice(world.case_ids)}/", HTTP_ACCEPT="text/html")
             if op == "case_list_api":
-                return api.get("/api/cases/", HTTP_AUTHORIZATION=f"Token {token}", HTTP_ACCEPT="application/json")
+                return api.get(
+                    "/api/cases/", HTTP_AUTHORIZATION=f"Token {token}", HTTP_ACCEPT="application/json"
+                )
             if op == "case_detail_api":
                 return api.get(
                     f"/api/cases/{rng.choice(world.case_ids)}/",
@@ -127,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.repeat * args.rounds):
                 request(args.profile)
             prof.disable()
-            pstats.Stats(prof).sort_stats(os.environ.get("PAGES_CPU_SORT", "cumulative")).print_stats(int(os.environ.get("PAGES_CPU_LINES", "60")))
+            sort = os.environ.get("PAGES_CPU_SORT", "cumulative")
+            lines = int(os.environ.get("PAGES_CPU_LINES", "60"))
+            pstats.Stats(prof).sort_stats(sort).print_stats(lines)
             return 0
         best: dict[str, float] = {op: float("inf") for op in OPS}
         for _ in range(args.rounds):
@@ -135,12 +140,15 @@ def main(argv: list[str] | None = None) -> int:
                 mean = sum(cpu_of(op) for _ in range(args.repeat)) / args.repeat
                 best[op] = min(best[op], mean)
         ping = best["ping"]
-        print(f"{args.cases:,} cases, SQLite, in-process; best of {args.rounds} rounds x {args.repeat} requests")
+        print(f"{args.cases:,} cases, SQLite, in-process; best of {args.rounds} rounds of {args.repeat}")
         print(f"{'operation':<18}{'CPU ms/req':>12}{'x trivial':>11}")
         for op in OPS:
             print(f"{op:<18}{best[op]:>12.2f}{best[op] / ping:>11.1f}")
         for op in OPS[1:]:
-            print(f"BENCH pages_cpu_{op} value={best[op]:.2f} unit=ms baseline={ping:.2f} ratio={best[op] / ping:.2f}")
+            print(
+                f"BENCH pages_cpu_{op} value={best[op]:.2f} unit=ms baseline={ping:.2f} "
+                f"ratio={best[op] / ping:.2f}"
+            )
         ok = all(best[op] <= GOAL_RATIO * ping for op in OPS[1:])
         print(f"case list and detail within {GOAL_RATIO:g}x the trivial view's CPU: {'yes' if ok else 'NO'}")
         return 0

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 from vigil.rules import i18n as rule_i18n
 from vigil.server import scoping
 from vigil.server.api.params import parse_id
-from vigil.server.audit.log import record
+from vigil.server.audit.log import record, record_each
 from vigil.server.cases import consents, screening
 from vigil.server.cases.forms import (
     CaseForm,
@@ -102,6 +102,29 @@ def case_rows(cases: Any) -> SafeString:
     )
 
 
+_FILTER_WIDGETS: dict[tuple[str, str, str], SafeString] = {}
+
+
+def filter_widgets(form: SearchForm) -> dict[str, SafeString]:
+    """The list's status and sector selects. Their choices are fixed, so the markup of a valid
+    value is the same for everyone in a language: rendered once per (language, field, value) and
+    reused (a field with an error is rendered afresh each time; the cache holds at most the
+    fields' choices times the languages)."""
+    lang = translation.get_language() or ""
+    out = {}
+    for name in ("status", "sector"):
+        bound = form[name]
+        if bound.errors:
+            out[name] = SafeString(str(bound))
+            continue
+        key = (lang, name, str(bound.value() or ""))
+        html = _FILTER_WIDGETS.get(key)
+        if html is None:
+            html = _FILTER_WIDGETS[key] = SafeString(str(bound))
+        out[name] = html
+    return out
+
+
 @page_view
 def case_list(request: HttpRequest) -> HttpResponse:
     """Cases in scope, found by reference, document or phone number, status and sector. The
@@ -162,7 +185,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         template,
         {"page": page, "form": form, "q": q, "searching": bool(q or status or sector),
          "pager_query": f"&{keep}" if keep else "", "total": page.paginator.count,
-         "rows": case_rows(page.object_list)},
+         "rows": case_rows(page.object_list),
+         "filter_widgets": filter_widgets(form) if template == "cases/case_list.html" else {}},
     )
 
 
@@ -290,8 +314,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             audit_page(request, "view", case)
             return render(request, "cases/_case_edit_form.html",
                           {"case": case, "form": form, "version": case.version})
-    audit_page(request, "view", case)
-    audit_page(request, "view", case.person)
+    record_each("view", user=request.user, objs=[case, case.person], via="web", request=request)  # one INSERT
     screenings = list(case.screenings.select_related("created_by"))
     for sc in screenings:
         sc.title = screening.ruleset_title(sc.ruleset)  # type: ignore[attr-defined]
