@@ -8,10 +8,14 @@ STAMP  := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# every dependency from the hash-pinned lock (exactly those files, no resolver), then the package
+# itself without dependencies; `pip check` fails when pyproject.toml asks for something the lock
+# lacks (then: make lock)
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m pip check || { echo "pyproject.toml and requirements.lock disagree: run make lock" >&2; exit 1; }
 	touch $(STAMP)
 
 run: install
@@ -41,7 +45,9 @@ sbom: install
 
 # the hash-pinned lock of every dependency, runtime and development (tests/test_lock.py checks it
 # covers pyproject.toml); install from it with: pip install --require-hashes -r requirements.lock
-lock: install
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe \
 		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 	@echo "wrote requirements.lock"

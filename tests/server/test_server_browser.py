@@ -137,10 +137,14 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.click("#stage-form summary")
     page.select_option("#id_stage-stage", "recruitment")
     page.fill("#id_stage-country", "MDA")
-    page.fill("#id_stage-place", "Chisinau")
+    page.fill("#id_stage-place", "Chisinau")  # leaving the country: the region select follows it
+    page.wait_for_selector('#id_stage-region option[value="MD-CU"]', state="attached")
+    assert page.locator('#id_stage-region option[value="TH-10"]').count() == 0
+    page.select_option("#id_stage-region", "MD-CU")
     page.fill("#id_stage-employer_or_recruiter", "Agency Demo")
     page.click("#stage-form button[type=submit]")
     page.wait_for_selector("#stage-table >> text=Chisinau")
+    page.wait_for_selector("#stage-table >> text=Chișinău")  # the region, by name
     shots(page, "03-case-detail")
     assert_accessible(page, checked)
 

@@ -104,6 +104,71 @@ def test_guided_interview_walk_phone_and_desktop(browser, live_server, orgs, sho
     assert results[390] == results[1280]
 
 
+FL = "ilo-2012-forced-labour"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forced_labour_guided_walk_per_stage_then_facts_on_the_full_form(
+    browser, live_server, orgs, shots  # noqa: F811
+):
+    """The forced-labour survey in the guided mode asks each penalty with its stage named
+    (keyboard at 1280): the answers land under their stage keys; then, on the full form, the
+    child's facts (age 14, a worst form ticked) make the determination positive through htmx."""
+    from vigil.server.cases import screening as screening_service
+    from vigil.server.cases.models import Screening
+
+    inspector = make_user("inspector", "inspector", orgs["a"])
+    case = make_case(inspector, "Sample", "Stages", "STAGES-0001")
+    s = screening_service.start(case, FL, inspector)
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    login(page, base, "inspector")
+    page.goto(f"{base}/screenings/{s.pk}/guided/?worker=fr")
+    asked: list[str] = []
+    staged_seen = False
+    while page.locator("#stop-here").count() == 0 and len(asked) < 40:
+        key = page.get_attribute("#question", "data-indicator")
+        assert key and key not in asked, f"{key} asked twice"
+        asked.append(key)
+        if "." in key:
+            stage = key.split(".")[0]
+            assert page.get_attribute("#question-stage", "data-stage") == stage
+            assert "menace of penalty" in page.inner_text("#question-stage")
+            assert "menace d'une peine" in page.inner_text("#worker-question-stage")
+            if not staged_seen:
+                shots(page, "23-guided-stage", full_page=False)
+                assert_accessible(page)
+            staged_seen = True
+        page.keyboard.press("y" if key in {"UR02", "D1.PN07"} else "n")
+        page.wait_for_function(
+            "prev => !document.getElementById('question') || "
+            "document.getElementById('question').dataset.indicator !== prev",
+            arg=key,
+        )
+    assert staged_seen and page.locator("#stop-here").count() == 1
+    stored = Screening.objects.get(pk=s.pk)
+    assert stored.answers.get("D1.PN07") is True and not any(k.startswith("PN") for k in stored.answers)
+    assert len(stored.answers) == len(asked)
+    # the full form: the facts group, a worst form for a child of 14
+    page.goto(f"{base}/screenings/{s.pk}/")
+    # the positive above came from D1.PN07: answered no, it is gone
+    page.locator('input[name="a-D1.PN07"][value="no"]').check()
+    page.wait_for_function("() => !document.querySelector('#determination .outcome-positive')")
+    page.fill("#id_age", "14")
+    page.locator("#id_age").dispatch_event("change")
+    page.locator('input[name="f-worst_form"][value="slavery_or_similar"]').check()
+    page.wait_for_function("() => document.querySelector('#determination .outcome-positive') !== null")
+    stored.refresh_from_db()
+    assert stored.facts == {"worst_form": ["slavery_or_similar"]} and stored.outcome == "positive"
+    shots(page, "24-screening-facts")
+    assert_accessible(page)
+    assert errors == []
+    context.close()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_work_list_walk_per_role(browser, live_server, orgs, shots):  # noqa: F811
     """The caseworker's home is their work list; one click continues an insufficient screening in

@@ -3,8 +3,10 @@ PostgreSQL are cut and new ones refused (a loopback TCP proxy between the server
 goes down), then the server's backends are killed with ``pg_terminate_backend``. Every request
 that fails is a 503 (a problem document under ``/api/``, the site's short page otherwise), never a
 500 or a traceback; the requests sent after PostgreSQL is back succeed, with the same server
-process (no restart); no screening is stored without its answer being accounted for, and the audit
-chain verifies.
+process (no restart), and the audit chain verifies. Each screening save carries an
+``Idempotency-Key`` and, when it is not answered 201 (a 503, whose write may nevertheless have
+committed if the connection was lost during its COMMIT), is sent again with the same key until it
+is: every key ends with exactly one screening stored, none twice.
 
 PostgreSQL only (the CI's PostgreSQL phase, ``DATABASE_URL=postgresql://...``): the test makes a
 database of its own beside the one of ``DATABASE_URL`` (``<name>_dblost``) and drops it after.
@@ -22,6 +24,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,6 +161,8 @@ class Answer:
     status: int
     content_type: str
     body: bytes
+    key: str = ""  # the Idempotency-Key of a screening save
+    replayed: bool = False
 
 
 @pytest.fixture
@@ -226,7 +231,9 @@ SCREENING = {"ruleset": "ilo-ec-2009-adult-labour", "age": 30, "answers": {"DR01
 
 class Load:
     """Four client threads sending, in turn, a case read (API), a screening save (API) and the case
-    list page, until stopped; every answer recorded with when it was sent and received."""
+    list page, until stopped; every answer recorded with when it was sent and received. A screening
+    save not answered 201 is sent again, with the same ``Idempotency-Key``, at the thread's next
+    save; ``settle`` sends the ones still unanswered once the load stops."""
 
     def __init__(self, world: dict[str, Any]) -> None:
         self.world = world
@@ -234,34 +241,61 @@ class Load:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(4)]
+        self.keys: set[str] = set()  # every key sent
+        self.saved: set[str] = set()  # the keys answered 201
+        self.pending: dict[int, str] = {}  # per thread, the key of a save to send again
 
-    def _request(self, kind: str) -> urllib.request.Request:
+    def _request(self, kind: str, key: str = "") -> urllib.request.Request:
         w = self.world
         headers = {"Authorization": f"Token {w['token']}", "Content-Type": "application/json"}
         if kind == "api-read":
             return urllib.request.Request(f"{w['url']}/api/cases/{w['case']}/", headers=headers)
         if kind == "api-write":
             body = json.dumps({"case": w["case"], **SCREENING}).encode()
-            return urllib.request.Request(f"{w['url']}/api/screenings/", data=body, headers=headers,
+            return urllib.request.Request(f"{w['url']}/api/screenings/", data=body,
+                                          headers={**headers, "Idempotency-Key": key or uuid.uuid4().hex},
                                           method="POST")
         cookie = f"{w['cookie']}={w['session']}"
         return urllib.request.Request(f"{w['url']}/cases/", headers={"Cookie": cookie})
+
+    def send(self, kind: str, thread: int) -> Answer:
+        key = ""
+        if kind == "api-write":
+            key = self.pending.get(thread) or uuid.uuid4().hex
+            with self.lock:
+                self.keys.add(key)
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(self._request(kind, key), timeout=60) as r:
+                status, headers, body = r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            status, headers, body = e.code, e.headers, e.read()
+        answer = Answer(kind, started, time.monotonic(), status, headers.get("Content-Type", ""), body, key,
+                        headers.get("Idempotent-Replayed") == "true")
+        with self.lock:
+            self.answers.append(answer)
+            if key and status == 201:
+                self.saved.add(key)
+                self.pending.pop(thread, None)
+            elif key:
+                self.pending[thread] = key
+        return answer
 
     def _run(self, i: int) -> None:
         kinds = ("api-read", "api-write", "page")
         n = i
         while not self.stopping.is_set():
-            kind = kinds[n % 3]
+            self.send(kinds[n % 3], i)
             n += 1
-            started = time.monotonic()
-            try:
-                with urllib.request.urlopen(self._request(kind), timeout=60) as r:
-                    status, ctype, body = r.status, r.headers.get("Content-Type", ""), r.read()
-            except urllib.error.HTTPError as e:
-                status, ctype, body = e.code, e.headers.get("Content-Type", ""), e.read()
-            with self.lock:
-                self.answers.append(Answer(kind, started, time.monotonic(), status, ctype, body))
             time.sleep(0.02)
+
+    def settle(self, limit: float = 90.0) -> None:
+        """Send each save not yet answered 201 again (same key) until it is, at most ``limit`` s."""
+        deadline = time.monotonic() + limit
+        while self.pending and time.monotonic() < deadline:
+            for thread in list(self.pending):
+                if self.send("api-write", thread).status != 201:
+                    time.sleep(0.5)
 
     def __enter__(self) -> Load:
         for t in self.threads:
@@ -294,6 +328,16 @@ def _assert_clean_503(a: Answer) -> None:
         doc = json.loads(a.body)
         assert doc["type"].endswith("/database-unavailable") and doc["status"] == 503
         assert doc["retry_after"] > 0 and "database cannot be reached" in doc["detail"]
+
+
+def _assert_clean_refusal(a: Answer) -> None:
+    """A clean 503, or for a save sent again while its first attempt still ran on the server
+    (PostgreSQL had not yet ended the transaction of a cut connection), the 409 of its key."""
+    if a.kind == "api-write" and a.status == 409:
+        assert a.content_type == "application/problem+json"
+        assert json.loads(a.body)["type"].endswith("/idempotency-key-in-flight")
+        return
+    _assert_clean_503(a)
 
 
 def _screenings(world: dict[str, Any]) -> int:
@@ -367,7 +411,7 @@ def test_postgresql_lost_under_load_is_503_then_recovers_without_restart(pg_worl
 
     for a in answers:  # whenever it was sent: success or a clean 503, never a 500
         if not _ok(a):
-            _assert_clean_503(a)
+            _assert_clean_refusal(a)
 
     after = load.between(t_restore + 0.05, t_kill)
     assert len(after) >= 10 and all(_ok(a) for a in after), [(a.kind, a.status) for a in after if not _ok(a)]
@@ -379,17 +423,28 @@ def test_postgresql_lost_under_load_is_503_then_recovers_without_restart(pg_worl
     ]
 
     assert proc.poll() is None and proc.pid == pid  # the same server process throughout
-    saved = sum(1 for a in answers if a.kind == "api-write" and a.status == 201)
-    refused = sum(1 for a in answers if a.kind == "api-write" and a.status == 503)
+    load.settle()  # the saves still unanswered when the load stopped, sent again with their key
+    writes = [a for a in load.answers if a.kind == "api-write"]
+    for a in writes:
+        if a.status != 201:
+            _assert_clean_refusal(a)
+    assert load.pending == {} and load.saved == load.keys  # every save was answered 201 in the end
+    retried = {a.key for a in writes if a.status == 503}
+    assert retried, "no screening save was refused while PostgreSQL was away"
+    replayed = [a for a in writes if a.replayed]
+    assert all(a.status == 201 for a in replayed)
+    for key in load.keys:  # one fresh 201 per key at most: the others are replays of it
+        assert sum(1 for a in writes if a.key == key and a.status == 201 and not a.replayed) <= 1, key
+        assert sum(1 for a in writes if a.key == key and a.status == 201) == 1, key  # retried until then
     stored = _screenings(pg_world)
-    # each 201 is stored; a 503 stored nothing, unless the connection was lost during its COMMIT
-    assert saved <= stored <= saved + refused
+    # exactly one screening per key: a 503 whose write had committed is replayed, not done twice
+    assert stored == len(load.keys) + 1  # and the warm-up's
     out = subprocess.run([sys.executable, "-m", "vigil.server", "verify_audit"], env=pg_world["env"],
                          capture_output=True, timeout=300)
     assert out.returncode == 0 and out.stdout.decode().startswith("audit chain intact"), out.stderr[-500:]
     print(f"DB-LOST requests={len(answers)} ok={sum(_ok(a) for a in answers)} "
           f"503={sum(a.status == 503 for a in answers)} during_cut={len(down)} backends_killed={killed} "
-          f"screenings_saved={saved} stored={stored}")
+          f"keys={len(load.keys)} retried_after_503={len(retried)} replayed={len(replayed)} stored={stored}")
 
 
 def test_database_unavailable_is_told_apart_from_a_full_disk() -> None:

@@ -1,6 +1,7 @@
 """Faults (issue 14): the server process killed (SIGKILL) in the middle of a screening save and of
 a referral leaves no half-written row and an audit chain that verifies, and the restarted server
-does the same request; a full SQLite database (``PRAGMA max_page_count``) is a clear 507 with
+does the same request; a client that retries with the same ``Idempotency-Key`` gets one
+row, and a replay after that; a full SQLite database (``PRAGMA max_page_count``) is a clear 507 with
 nothing lost; a 20 MB body over real HTTP is a 413 problem document.
 
 The server runs as a subprocess (waitress, as ``vigil serve``) on its own SQLite file. The
@@ -103,6 +104,7 @@ class Server:
         self.env.pop("DATABASE_URL", None)
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
+        self.headers: Any = {}
 
     def setup(self) -> dict[str, Any]:
         out = subprocess.run([sys.executable, str(self.launcher), "setup"], env=self.env, check=True,
@@ -140,14 +142,19 @@ class Server:
                 self.proc.kill()
 
     def call(self, method: str, path: str, token: str, body: Any = None,
-             raw: bytes | None = None) -> tuple[int, dict[str, Any]]:
+             raw: bytes | None = None, key: str = "") -> tuple[int, dict[str, Any]]:
+        """(status, JSON body); the answer's headers in ``self.headers``. ``key``: an Idempotency-Key."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        req = urllib.request.Request(self.url + path, method=method, data=data, headers={
-            "Authorization": f"Token {token}", "Content-Type": "application/json"})
+        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        if key:
+            headers["Idempotency-Key"] = key
+        req = urllib.request.Request(self.url + path, method=method, data=data, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
+                self.headers = r.headers
                 return r.status, json.load(r)
         except urllib.error.HTTPError as e:
+            self.headers = e.headers
             return e.code, json.loads(e.read() or b"{}")
 
     def counts(self) -> dict[str, int]:
@@ -197,9 +204,11 @@ def test_killed_mid_save_leaves_no_half_written_row(server: Server, what: str) -
     server.start(FAULT_ACTION=action, FAULT_OBJECT=object_type, FAULT_MARKER=str(marker), FAULT_TABLE=table)
     answer: dict[str, Any] = {}
 
+    key = f"fault-{what}-1"  # the client retries with the key of its first attempt
+
     def send() -> None:
         try:
-            answer["status"] = server.call("POST", path, world["token"], body)[0]
+            answer["status"] = server.call("POST", path, world["token"], body, key=key)[0]
         except OSError as exc:  # the connection dies with the server
             answer["error"] = type(exc).__name__
 
@@ -220,10 +229,14 @@ def test_killed_mid_save_leaves_no_half_written_row(server: Server, what: str) -
     assert report.startswith("audit chain intact")
 
     server.start()  # the same database, no repair step: the request now goes through
-    status, doc = server.call("POST", path, world["token"], body)
+    status, doc = server.call("POST", path, world["token"], body, key=key)
     assert status == 201, doc
+    assert server.headers.get("Idempotent-Replayed") is None  # the killed attempt left no key: done now
     after = server.counts()
     assert after[table] == before[table] + 1 and after["audit_auditentry"] > before["audit_auditentry"]
+    status, again = server.call("POST", path, world["token"], body, key=key)  # the answer lost again
+    assert status == 201 and server.headers.get("Idempotent-Replayed") == "true" and again["id"] == doc["id"]
+    assert server.counts()[table] == after[table]  # replayed: still exactly one row
     assert server.verify_audit().startswith("audit chain intact")
 
 

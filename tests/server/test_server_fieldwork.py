@@ -42,7 +42,8 @@ def expected(rid: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     b = ColumnBuilder()
     for r in records:
         b.add(encode_record(r, rs.record_keys(), rs.id))
-    return [d.to_dict() for d in assess_columns(rs, b.build(), "unknown")]
+    # what ``vigil assess`` gives, with the explanation tree the server keeps for display (why=True)
+    return [d.to_dict() for d in assess_columns(rs, b.build(), "unknown", why=True)]
 
 
 def page(user: Any) -> Client:

@@ -81,7 +81,8 @@ def send(c: Client, data: bytes, name: str = "subs.json") -> FieldUpload:
 def expected(answers: dict[str, str], rid: str) -> dict[str, Any]:
     value = {"yes": True, "no": False, "dont_know": None, "refused": None}
     return assess(
-        load_ruleset(RID), {"id": rid, "indicators": {k: value[v] for k, v in answers.items()}}
+        load_ruleset(RID), {"id": rid, "indicators": {k: value[v] for k, v in answers.items()}},
+        why=True,  # the server keeps the explanation tree beside decided_by
     ).to_dict()
 
 

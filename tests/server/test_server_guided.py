@@ -183,15 +183,61 @@ def test_guided_page_in_french(users, cases):
     assert "Entretien guidé" in page and "Oui" in page and "Refus" in page and "encore nécessaire" in page
 
 
-def test_guided_asks_the_stage_less_penalty_questions_of_the_forced_labour_survey(users, cases):
-    """ask_next of ilo-2012 names staged keys (D1.PN07); the guided mode asks the stage-less
-    question the full form has, so a penalty is asked and can decide."""
+def test_guided_asks_the_penalties_per_stage_as_the_full_form_does(users, cases):
+    """ask_next of ilo-2012 names staged keys (D1.PN07); the guided mode asks them per stage, as
+    the full form does, so an answer lands under its stage key (never the stage-less PN07) and a
+    penalty of the stage decides."""
     rule = "ilo-2012-forced-labour"
     c = logged_in(users["inspector"])
     s = screening_service.start(cases["a_inspector"], rule, users["inspector"])
-    asked = _walk(c, s, lambda q: "yes" if q in {"UR02", "PN07"} else "no")
+    asked = _walk(c, s, lambda q: "yes" if q in {"UR02", "D1.PN07"} else "no")
     s.refresh_from_db()
-    assert "PN07" in asked and s.outcome == "positive" and s.answers["PN07"] is True
+    assert "D1.PN07" in asked and s.outcome == "positive" and s.answers["D1.PN07"] is True
+    assert not any(k.startswith("PN") for k in asked) and not any(k.startswith("PN") for k in s.answers)
+    # the full form shows the answer in its stage group; no group of stage-less answers
+    page = _page(c.get(f"/screenings/{s.pk}/"))
+    assert 'name="a-D1.PN07" value="yes" checked' in page and 'id="g_unstaged"' not in page
+
+
+def test_a_staged_question_names_its_stage_in_both_languages(users, cases):
+    from vigil.forms.export import group_labels
+    from vigil.forms.questions import indicator_groups
+    from vigil.rules import i18n
+
+    rule = "ilo-2012-forced-labour"
+    rs = load_ruleset(rule)
+    stage_group = next(g for g in indicator_groups(rs) if g.kind == "scope" and g.ref == "D1")
+    en, ar = group_labels(rs, [stage_group], "en")[0], group_labels(rs, [stage_group], "ar")[0]
+    assert en != ar and "unfree recruitment" in en
+    c = logged_in(users["inspector"])
+    s = screening_service.start(cases["a_inspector"], rule, users["inspector"])
+    url = f"/screenings/{s.pk}/guided/"
+    page = _page(c.get(f"{url}?trail=UR01:n,UR02:y&q=D1.PN07&worker=ar"))
+    assert _question_on(page) == "D1.PN07"
+    assert f'<p class="guided-stage" id="question-stage" data-stage="D1">{en}</p>' in page
+    assert f'id="worker-question-stage" lang="ar" dir="rtl">{ar}</p>' in page
+    _label, pn07_ar = i18n.indicator_text(rs, "PN07", "ar")
+    assert f'lang="ar" dir="rtl">{pn07_ar}</p>' in page
+    r = c.post(url, {"version": s.version, "trail": "UR02:y", "indicator": "D1.PN07", "answer": "yes"})
+    assert r.status_code == 302 and "trail=UR02:y,D1.PN07:y" in r["Location"]
+    s.refresh_from_db()
+    assert s.answers == {"D1.PN07": True}
+    # the answers so far name the stage too
+    page = _page(c.get(r["Location"]))
+    assert f'<span class="code">D1.PN07</span> {en} · ' in page
+    # a key of no question is refused
+    bad = c.post(url, {"version": s.version, "trail": "", "indicator": "D9.PN07", "answer": "yes"})
+    assert bad.status_code == 400
+
+
+def test_older_stage_less_answers_still_count_in_the_guided_trail(users, cases):
+    """An interview begun before the stages were asked carries ``PN07`` in its trail: it still
+    parses, and the question stays answered in the list."""
+    rule = "ilo-2012-forced-labour"
+    c = logged_in(users["inspector"])
+    s = screening_service.create(cases["a_inspector"], rule, users["inspector"], answers={"PN07": True})
+    page = _page(c.get(f"/screenings/{s.pk}/guided/?trail=PN07:y"))
+    assert '<span class="code">PN07</span>' in page and 'class="mark-y"' in page
 
 
 def test_once_fixed_no_dimension_is_still_needed(users, cases):

@@ -165,8 +165,8 @@ def test_two_languages_spanish_page_english_worker(users, cases):
 
 
 def test_stage_less_answers_of_the_guided_interview_stay_on_the_page(users, cases):
-    """The guided interview asks a penalty without its stage (``PN04``, counted for every stage);
-    the full page, which asks per stage, still shows that answer and lets it be changed."""
+    """An earlier guided interview asked a penalty without its stage (``PN04``, counted for every
+    stage); the full page, which asks per stage, still shows that answer and lets it be changed."""
     rid = "ilo-2012-forced-labour"
     s = screening_service.create(cases["a_inspector"], rid, users["inspector"], answers={"PN04": True})
     c = logged_in(users["inspector"])

@@ -4,6 +4,7 @@ cells equal counts made by hand, every cell disclosure-checked, absent sources h
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +62,7 @@ def _data(n: int = 3000, seed: int = 3) -> dict[str, dict[str, list]]:
         "case_id": list(range(1, n + 1)) * 2,
         "stage": ["recruitment"] * n + ["work"] * n,
         "country": ["NPL"] * n + ["QAT"] * n,
-        "place": ["Kathmandu"] * n + rng.choice(["North", "South", ""], n).tolist(),
+        "region": ["NP-P3"] * n + rng.choice(["QA-DA", "QA-WA", ""], n).tolist(),
     }
     return {"cases": cases, "referrals": referrals, "followups": followups, "stages": stages}
 
@@ -231,7 +232,13 @@ def test_distinct_counts_medians_and_follow_ups_by_hand():
     assert t.denominators[-1][0] == len(followed)
     assert t.numerators[-1][0] == len(again)
     region = compute(s, data, k=1, indicators=["victims_identified"])[0].tables["region"]
-    assert set(region.cols) == {"North", "South", "", "total"}
+    # the work stage's region, else its country (QAT): the recruitment stage's region is not it
+    assert set(region.cols) == {"QA-DA", "QA-WA", "QAT", "total"}
+    victims = {c for c, t in zip(cases["id"], cases["trafficking_status"], strict=True) if t in VICTIM}
+    st = data["stages"]
+    hand = Counter(r or c for cid, s_, c, r in zip(st["case_id"], st["stage"], st["country"], st["region"],
+                                                   strict=True) if s_ == "work" and cid in victims)
+    assert {col: region.values[-1][region.cols.index(col)] for col in hand} == dict(hand)
 
 
 def test_small_cells_are_hidden_with_the_reason_and_k_is_configurable():

@@ -416,3 +416,39 @@ def write_form(form: Form, path: str | Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@dataclass(frozen=True)
+class FactWording:
+    """How the form words one fact question in one language: the question, the hint (the
+    vocabulary's label) and, for a list fact, each value's label and "none of these"."""
+
+    question: str
+    hint: str
+    values: dict[str, str]
+    none: str
+
+
+def fact_wording(rs: RuleSet, name: str, lang: str | None) -> FactWording:
+    """The wording of fact ``name`` in ``lang`` as the XLSForm writes it (the server's screening
+    page shows the same); where ``lang`` lacks a text, the English one, then the vocabulary's
+    label (a page may fall back, a form never does)."""
+    code = i18n.normalise(lang)
+    tried = [c for c in dict.fromkeys((code, "en")) if c in wording()["text"]]
+    speakers = [_Words(rs, c) for c in tried]
+    spec = fact_specs()[name]
+
+    def first(fn: Any, default: str) -> str:
+        for w in speakers:
+            try:
+                return str(fn(w))
+            except InputError:
+                continue
+        return default
+
+    return FactWording(
+        question=first(lambda w: w.fact_question(name), spec.label),
+        hint=first(lambda w: w.fact_hint(name), spec.label),
+        values={v: first(lambda w, v=v: w.fact_value(name, v), v) for v in spec.values},
+        none=first(lambda w: w.form("none"), "none"),
+    )

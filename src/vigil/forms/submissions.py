@@ -786,10 +786,11 @@ class Screened:
     #: version it replaces or None): an edited submission (``meta/deprecatedID``)
     versions: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
-    def determinations(self, missing: str = "unknown") -> Iterator[Determination]:
+    def determinations(self, missing: str = "unknown", why: bool = False) -> Iterator[Determination]:
+        """The records' determinations (batch); ``why`` keeps each explanation tree."""
         if self.builder.n == 0:
             return iter(())
-        return assess_columns(self.spec.ruleset, self.builder.build(), missing)
+        return assess_columns(self.spec.ruleset, self.builder.build(), missing, why)
 
 
 def _digest(record: dict[str, Any]) -> int:

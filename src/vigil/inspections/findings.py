@@ -31,6 +31,7 @@ from typing import Any
 
 from vigil.errors import InputError
 from vigil.rules import assess, load_ruleset
+from vigil.rules.explain_text import english
 from vigil.rules.triage import triage
 
 __all__ = [
@@ -156,6 +157,9 @@ class InterviewResult:
     decided_by: str
     #: every determination made: {rule set id: determination}
     determinations: Mapping[str, Any] = field(default_factory=dict)
+    #: the deciding clause as a language-neutral tree (``vigil.rules.explain_text.render``);
+    #: ``decided_by`` is its English text
+    why: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -168,6 +172,7 @@ class InterviewResult:
             "ruleset": self.ruleset,
             "ruleset_version": self.ruleset_version,
             "decided_by": self.decided_by,
+            "why": self.why,
             "determinations": dict(self.determinations),
         }
 
@@ -184,9 +189,14 @@ def _check(record: Mapping[str, Any]) -> None:
         raise InputError("expected an object", "indicators")
 
 
-def _pick(dets: Mapping[str, Any], rs: str) -> tuple[str, str, str]:
+def _pick(dets: Mapping[str, Any], rs: str) -> tuple[str, str, str, Any]:
     d = dets[rs]
-    return str(d["ruleset"]), str(d["version"]), str(d.get("decided_by", ""))
+    return str(d["ruleset"]), str(d["version"]), str(d.get("decided_by", "")), d.get("why")
+
+
+#: the deciding clause when the triage says forced labour for a child without the forced-labour
+#: rule set being positive (the English text of the tree ``CHILD_FORCED_LABOUR``)
+CHILD_FORCED_LABOUR: dict[str, Any] = {"key": "child_forced_labour"}
 
 
 def classify_interview(record: Mapping[str, Any]) -> InterviewResult:
@@ -201,12 +211,14 @@ def classify_interview(record: Mapping[str, Any]) -> InterviewResult:
     checklist_keys = {k: v for k, v in inds.items() if str(k).startswith("ILO11.")}
     full_keys = {k: v for k, v in inds.items() if not str(k).startswith("ILO11.")}
     if checklist_keys or not (full_keys or facts):
-        dets[CHECKLIST] = assess(load_ruleset(CHECKLIST), {"id": rid, "indicators": checklist_keys}).to_dict()
+        dets[CHECKLIST] = assess(load_ruleset(CHECKLIST), {"id": rid, "indicators": checklist_keys},
+                                 why=True).to_dict()
     tri: dict[str, Any] | None = None
     if full_keys or facts or record.get("age") is not None:
         if record.get("age") is None:
             raise InputError("a full interview needs the worker's age", "age")
-        tri = triage({"id": rid, "age": record["age"], "indicators": dict(inds), "facts": dict(facts)})
+        tri = triage({"id": rid, "age": record["age"], "indicators": dict(inds), "facts": dict(facts)},
+                     why=True)
         dets.update(tri["determinations"])
     labels: dict[str, str] = dict(tri["labels"]) if tri else {}
     flags = tuple(x for x in (tri["flags"] if tri else []) if x not in MIGRATION_LABELS)
@@ -231,11 +243,7 @@ def classify_interview(record: Mapping[str, Any]) -> InterviewResult:
         decider = (
             _pick(dets, fl_rs)
             if fl_rs in dets and dets[fl_rs]["outcome"] == "positive"
-            else (
-                *_pick(dets, "palermo-2000")[:2],
-                "child in a worst form of child labour or working with a parent "
-                "in forced labour (triage, FORCED_LABOUR)",
-            )
+            else (*_pick(dets, "palermo-2000")[:2], english(CHILD_FORCED_LABOUR), CHILD_FORCED_LABOUR)
         )
     elif labels.get("CHILD_LABOUR_WORST_FORM") == "positive":
         category, decider = "child_labour_worst_form", _pick(dets, "c138-c182")
@@ -265,6 +273,7 @@ def classify_interview(record: Mapping[str, Any]) -> InterviewResult:
         ruleset_version=decider[1],
         decided_by=decider[2],
         determinations=dets,
+        why=decider[3],
     )
 
 

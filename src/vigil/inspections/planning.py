@@ -87,6 +87,17 @@ _SECTION_STARTS = (
 _SECTIONS = frozenset(s for _d, s in _SECTION_STARTS)
 
 
+def section_divisions(section: str) -> list[str]:
+    """The two-digit ISIC Rev.4 divisions of a section letter (``F`` -> ``41, 42, 43``); empty
+    for an unknown letter."""
+    letter = section.strip().upper()
+    starts = [start for start, sec in _SECTION_STARTS] + [100]
+    for i, (start, sec) in enumerate(_SECTION_STARTS):
+        if sec == letter:
+            return [f"{d:02d}" for d in range(start, starts[i + 1])]
+    return []
+
+
 def isic_section(code: str) -> str | None:
     """The ISIC Rev.4 section letter of a section (``A``) or a code of 2 to 4 digits
     (``0111``, ``14``); None when ``code`` is neither."""

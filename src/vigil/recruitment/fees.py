@@ -15,6 +15,7 @@ to be confirmed in interview). A fee breach alone is not forced labour.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,6 +176,8 @@ class FeeDetermination:
     confirm: tuple[str, ...]
     amount: float
     currency: str
+    #: the language-neutral tree of ``decided_by`` (``vigil.rules.explain_text.render``)
+    why: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -192,6 +195,7 @@ class FeeDetermination:
             "confirm": list(self.confirm),
             "amount": self.amount,
             "currency": self.currency,
+            "why": self.why,
         }
 
 
@@ -204,7 +208,7 @@ def classify_payment(payment: Payment, ruleset: RuleSet | None = None) -> FeeDet
     facts: dict[str, Any] = {} if payment.channel == "in_kind" else {"fee_repayment": [payment.channel]}
     if code is not None:
         facts["fees_charged"] = [code] if payment.amount > 0 else []
-    det = assess(rs, {"id": payment.id or "payment", "facts": facts}).to_dict()
+    det = assess(rs, {"id": payment.id or "payment", "facts": facts}, why=True).to_dict()
     breach = det["outcome"] == "positive"
     return FeeDetermination(
         id=payment.id,
@@ -223,4 +227,5 @@ def classify_payment(payment: Payment, ruleset: RuleSet | None = None) -> FeeDet
         confirm=tuple(det["route"]["confirm"]),
         amount=payment.amount,
         currency=payment.currency,
+        why=det["why"],
     )

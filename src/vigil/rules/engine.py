@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from vigil.rules.expr import Array, Dim, FactMember, Node, Term, walk
+from vigil.rules.explain_text import Tree, english
+from vigil.rules.expr import Array, Dim, FactMember, Node, Term, tree, walk
 from vigil.rules.logic import NEG, POS, UNK, state_name
 from vigil.rules.model import Outcome, RuleSet
 from vigil.rules.records import Columns, Encoded, encode_record, stack
@@ -83,23 +84,23 @@ class DecisionList(Node):
             out[mask == (1 << i)] = i
         return out
 
-    def explain(self, view: Any) -> str:
+    def why(self, view: Any) -> Tree:
         state = view.state(self)
         if state != INSUFFICIENT:
             for o in self.outcomes:
                 if view.state(o.when) == POS:
-                    return f"{o.label}: {o.when.explain(view)}"
-            prior = "; ".join(o.when.explain(view) for o in self.outcomes)
-            return f"{self.otherwise}: no earlier case applies ({prior})"
-        parts = []
+                    return tree("decided", {"outcome": {"outcome": o.label}}, [o.when.why(view)])
+            prior = [o.when.why(view) for o in self.outcomes]
+            return tree("otherwise", {"outcome": {"outcome": self.otherwise}, "prior": prior})
+        cases = []
         for o in self.outcomes:
             s = view.state(o.when)
             if s == UNK:
-                parts.append(f"{o.label} if {o.when.explain(view)}")
+                cases.append(tree("case_if", {"outcome": {"outcome": o.label}}, [o.when.why(view)]))
             if s == POS:
-                parts.append(f"else {o.label}: {o.when.explain(view)}")
+                cases.append(tree("case_else", {"outcome": {"outcome": o.label}}, [o.when.why(view)]))
                 break
-        return "depends on unknown facts: " + "; ".join(parts)
+        return tree("depends", {"cases": cases})
 
     def unknowns(self, view: Any) -> list[tuple[int, int, str]]:
         if view.state(self) != INSUFFICIENT:
@@ -284,8 +285,12 @@ def ask_next(node: Node, view: Any) -> list[str]:
     return out
 
 
-def determine(rs: RuleSet, view: Any, rid: Any) -> Determination:
-    """Render the determination of ``rs`` for the record behind ``view``."""
+def determine(rs: RuleSet, view: Any, rid: Any, why: bool = False) -> Determination:
+    """Render the determination of ``rs`` for the record behind ``view``.
+
+    ``decided_by`` is the English text of the explanation; with ``why`` the explanation itself
+    (a language-neutral tree, rendered per language by ``vigil.rules.explain_text.render``) is
+    kept under ``why`` as well."""
     top = root(rs)
     state = view.state(top)
     if isinstance(top, DecisionList):
@@ -293,6 +298,7 @@ def determine(rs: RuleSet, view: Any, rid: Any) -> Determination:
     else:
         outcome = rs.outcome_words.get(state_name(state), state_name(state))
     dims = {name: state_name(view.state(node)) for name, node in _reports(rs).items()}
+    explained = top.why(view)
     data: dict[str, Any] = {
         "id": rid,
         "ruleset": rs.id,
@@ -302,9 +308,11 @@ def determine(rs: RuleSet, view: Any, rid: Any) -> Determination:
         "label": rs.labels.get(outcome, outcome),
         "dimensions": dims,
         "fired": _fired(rs, view),
-        "decided_by": top.explain(view),
+        "decided_by": english(explained),
         "ask_next": ask_next(top, view) if outcome == "insufficient" else [],
     }
+    if why:
+        data["why"] = explained
     if rs.route is not None:
         data["route"] = _route(rs, view, outcome)
     return Determination(data)
@@ -345,11 +353,12 @@ def encode(rs: RuleSet, record: Any) -> Encoded:
     return encode_record(record, rs.record_keys(), rs.id)
 
 
-def assess(rs: RuleSet, record: Any, missing: str = "unknown") -> Determination:
-    """Screen one record (a dict as in STANDARDS.md section 1) with one rule set."""
+def assess(rs: RuleSet, record: Any, missing: str = "unknown", why: bool = False) -> Determination:
+    """Screen one record (a dict as in STANDARDS.md section 1) with one rule set; ``why`` keeps
+    the language-neutral explanation tree in the determination."""
     enc = record if isinstance(record, Encoded) else encode(rs, record)
     ctx = ScalarCtx(rs, enc, MISSING[missing])
-    return determine(rs, ctx, enc.id)
+    return determine(rs, ctx, enc.id, why)
 
 
 def chunks(cols: Columns, size: int = CHUNK) -> Iterator[Columns]:
@@ -383,16 +392,19 @@ def outcome_names(rs: RuleSet, codes: npt.NDArray[np.int8]) -> list[str]:
     return [rs.outcome_words.get(state_name(c), state_name(c)) for c in codes.tolist()]
 
 
-def assess_columns(rs: RuleSet, cols: Columns, missing: str = "unknown") -> Iterator[Determination]:
-    """Batch mode with full determinations: states from numpy columns, chunk by chunk."""
+def assess_columns(rs: RuleSet, cols: Columns, missing: str = "unknown",
+                   why: bool = False) -> Iterator[Determination]:
+    """Batch mode with full determinations: states from numpy columns, chunk by chunk (the
+    explanation trees are kept only with ``why``)."""
     for part in chunks(cols):
         ctx = BatchCtx(rs, part, MISSING[missing])
         ctx.state(root(rs))
         for j in range(part.n):
-            yield determine(rs, RowView(ctx, j), part.ids[j])
+            yield determine(rs, RowView(ctx, j), part.ids[j], why)
 
 
-def assess_many(rs: RuleSet, records: Iterable[Any], missing: str = "unknown") -> Iterator[Determination]:
+def assess_many(rs: RuleSet, records: Iterable[Any], missing: str = "unknown",
+                why: bool = False) -> Iterator[Determination]:
     """Validate all records first (nothing is written on a bad one), then evaluate in batch."""
     encoded = [encode(rs, r) for r in records]
-    return assess_columns(rs, stack(encoded), missing)
+    return assess_columns(rs, stack(encoded), missing, why)

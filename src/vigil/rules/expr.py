@@ -2,8 +2,10 @@
 
 Every node evaluates in two ways that must agree value for value: ``scalar`` on one encoded
 record and ``batch`` on int8 columns. Both use the Kleene order NEG < UNK < POS, so AND is min and
-OR is max. Nodes also explain themselves (``explain``) and name the unknowns that could change
-them (``unknowns``), reading the record through a *view* that serves both modes.
+OR is max. Nodes also explain themselves and name the unknowns that could change them (``unknowns``),
+reading the record through a *view* that serves both modes. The explanation is a small
+language-neutral tree (``why``: message keys and references, see ``vigil.rules.explain_text``);
+``explain`` is its English text.
 
 YAML forms (each may carry ``label:``)::
 
@@ -33,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.errors import RuleSetError
+from vigil.rules.explain_text import Tree, english
 from vigil.rules.logic import ABSENT_KEY, GRADE_RANK, NEG, POS, UNK, state_name
 from vigil.rules.records import fact_specs
 
@@ -74,10 +77,22 @@ class Batch(Protocol):
     def term(self, ref: Term) -> Node: ...
 
 
+def tree(key: str, args: dict[str, Any] | None = None, parts: list[Tree] | None = None) -> Tree:
+    """One node of an explanation: a message key, its arguments and the explanations below."""
+    out: Tree = {"key": key}
+    if args:
+        out["args"] = args
+    if parts:
+        out["parts"] = parts
+    return out
+
+
 class Node(ABC):
     """A node of the decision tree: evaluated per record (``scalar``) or per column (``batch``)."""
 
     label: str | None = None
+    #: (rule-set id, term name) when the node is the body of a term (its label is the term's)
+    term_of: tuple[str, str] | None = None
 
     @abstractmethod
     def scalar(self, ctx: View) -> int: ...
@@ -86,7 +101,23 @@ class Node(ABC):
     def batch(self, ctx: Batch) -> Array: ...
 
     def explain(self, view: View) -> str:
-        return f"{self.label or self.describe()} {state_name(view.state(self))}"
+        """The English explanation (a determination's ``decided_by``)."""
+        return english(self.why(view))
+
+    def why(self, view: View) -> Tree:
+        """The explanation as a language-neutral tree (rendered by ``vigil.rules.explain_text``)."""
+        return tree("state", {"name": self.name_ref(), "state": state_name(view.state(self))})
+
+    def label_ref(self) -> dict[str, Any]:
+        """The node's label (rule-set wording), with the term it labels so it can be translated."""
+        ref: dict[str, Any] = {"label": self.label}
+        if self.term_of is not None:
+            ref["ruleset"], ref["term"] = self.term_of
+        return ref
+
+    def name_ref(self) -> dict[str, Any]:
+        """What names the node in an explanation: its label, else a reference to what it tests."""
+        return self.label_ref() if self.label else {"node": self.describe()}
 
     def describe(self) -> str:
         return type(self).__name__
@@ -128,6 +159,12 @@ def asked_key(view: View, ind: Indicator, scope: str | None) -> str:
     return ind.id
 
 
+def asked_ref(view: View, ind: Indicator, scope: str | None) -> dict[str, Any]:
+    """``asked_key`` as a reference."""
+    key = asked_key(view, ind, scope)
+    return {"ind": ind.id, "scope": scope} if key != ind.id else {"ind": ind.id}
+
+
 def _rank(ind: Indicator) -> int:
     return GRADE_RANK.get(ind.grade or "", 3)
 
@@ -146,6 +183,9 @@ class Ind(Node):
 
     def describe(self) -> str:
         return self.ind.id
+
+    def name_ref(self) -> dict[str, Any]:
+        return self.label_ref() if self.label else {"ind": self.ind.id}
 
     def unknowns(self, view: View) -> list[Ask]:
         if view.state(self) != UNK:
@@ -179,23 +219,28 @@ class AnyIn(Node):
     def describe(self) -> str:
         return f"{self.group}" + (f" ({self.scope})" if self.scope else "")
 
-    def _named(self, view: View, ind: Indicator) -> str:
-        if self.scope is None:
-            return ind.id
-        if view.code(f"{self.scope}.{ind.id}") == POS:
-            return f"{self.scope}.{ind.id}"
-        return f"{ind.id} (stage not asked: pairing with {self.scope} not established)"
+    def name_ref(self) -> dict[str, Any]:
+        if self.label:
+            return self.label_ref()
+        return {"group": self.group, "scope": self.scope} if self.scope else {"group": self.group}
 
-    def explain(self, view: View) -> str:
-        name = self.label or self.describe()
+    def _named(self, view: View, ind: Indicator) -> Any:
+        if self.scope is None:
+            return {"ind": ind.id}
+        if view.code(f"{self.scope}.{ind.id}") == POS:
+            return {"ind": ind.id, "scope": self.scope}
+        return tree("indicator_unpaired", {"indicator": {"ind": ind.id}, "scope": self.scope})
+
+    def why(self, view: View) -> Tree:
+        name = self.name_ref()
         values = [(ind, indicator_code(view, ind, self.scope)) for ind in self.members]
         present = [self._named(view, ind) for ind, v in values if v == POS]
-        unknown = [asked_key(view, ind, self.scope) for ind, v in values if v == UNK]
         if present:
-            return f"{name} present: {', '.join(present)}"
+            return tree("group_present", {"name": name, "items": present})
+        unknown = [asked_ref(view, ind, self.scope) for ind, v in values if v == UNK]
         if unknown:
-            return f"{name} unknown: {', '.join(unknown)}"
-        return f"{name} absent"
+            return tree("group_unknown", {"name": name, "items": unknown})
+        return tree("group_absent", {"name": name})
 
     def unknowns(self, view: View) -> list[Ask]:
         if view.state(self) != UNK:
@@ -268,17 +313,21 @@ class Dim(Node):
     def describe(self) -> str:
         return self.dim.id
 
-    def explain(self, view: View) -> str:
+    def why(self, view: View) -> Tree:
         state = view.state(self)
         present, _, fired, unknown = self._counts(view)
-        ids = ", ".join(f"{i.id} {i.grade}" for i in fired)
+        dim = {"dim": self.dim.id}
         if state == POS:
             pat = next(p for p in self.dim.patterns if p.met(present))
-            return f"{self.dim.id} positive ({pat.name}: {', '.join(i.id for i in fired)})"
-        detail = f"present: {ids}" if fired else "none present"
+            return tree("dim_positive", {"dim": dim, "pattern": pat.name,
+                                         "items": [{"ind": i.id} for i in fired]})
+        args: dict[str, Any] = {"dim": dim}
+        if fired:
+            args["present"] = [{"ind": i.id, "grade": i.grade} for i in fired]
         if state == UNK:
-            detail += f"; unknown: {', '.join(i.id for i in unknown)}"
-        return f"{self.dim.id} {state_name(state)} ({detail})"
+            args["unknown"] = [{"ind": i.id} for i in unknown]
+        key = f"dim_{state_name(state)}" + ("" if fired else "_none")
+        return tree(key, args)
 
     def unknowns(self, view: View) -> list[Ask]:
         if view.state(self) != UNK:
@@ -326,12 +375,14 @@ class _Junction(Node):
         return self.items
 
     @abstractmethod
-    def text(self, view: View, state: int) -> str: ...
+    def text(self, view: View, state: int) -> Tree: ...
 
-    def explain(self, view: View) -> str:
+    def why(self, view: View) -> Tree:
         state = view.state(self)
         text = self.text(view, state)
-        return f"{self.label} {state_name(state)}: {text}" if self.label else text
+        if self.label:
+            return tree("labelled", {"name": self.label_ref(), "state": state_name(state)}, [text])
+        return text
 
     def unknowns(self, view: View) -> list[Ask]:
         return _join_unknowns(self.items, view) if view.state(self) == UNK else []
@@ -340,25 +391,27 @@ class _Junction(Node):
 class All(_Junction):
     decisive = NEG
 
-    def text(self, view: View, state: int) -> str:
+    def text(self, view: View, state: int) -> Tree:
         if state == POS:
-            parts = [c.explain(view) for c in self.items]
+            parts = [c.why(view) for c in self.items]
         elif state == NEG:
-            parts = [next(c for c in self.items if view.state(c) == NEG).explain(view)]
+            return next(c for c in self.items if view.state(c) == NEG).why(view)
         else:
-            parts = [c.explain(view) for c in self.items if view.state(c) == UNK]
-        return " and ".join(parts)
+            parts = [c.why(view) for c in self.items if view.state(c) == UNK]
+        return parts[0] if len(parts) == 1 else tree("and", parts=parts)
 
 
 class AnyOf(_Junction):
     decisive = POS
 
-    def text(self, view: View, state: int) -> str:
+    def text(self, view: View, state: int) -> Tree:
         if state == POS:
-            return next(c for c in self.items if view.state(c) == POS).explain(view)
+            return next(c for c in self.items if view.state(c) == POS).why(view)
         if state == UNK:
-            return " or ".join(c.explain(view) for c in self.items if view.state(c) == UNK)
-        return "none of: " + "; ".join(dict.fromkeys(c.explain(view) for c in self.items))
+            parts = [c.why(view) for c in self.items if view.state(c) == UNK]
+            return parts[0] if len(parts) == 1 else tree("or", parts=parts)
+        # the same explanation twice is said once (the renderer drops repeats of the same text)
+        return tree("none_of", {"alternatives": [c.why(view) for c in self.items]})
 
 
 @dataclass(eq=False)
@@ -387,13 +440,16 @@ class AtLeast(Node):
     def children(self) -> Sequence[Node]:
         return self.items
 
-    def explain(self, view: View) -> str:
+    def why(self, view: View) -> Tree:
         state = view.state(self)
-        hits = [c.explain(view) for c in self.items if view.state(c) == POS]
-        text = f"at least {self.n} of {len(self.items)} needed, {len(hits)} positive"
+        hits = [c.why(view) for c in self.items if view.state(c) == POS]
+        args: dict[str, Any] = {"n": self.n, "of": len(self.items), "positive": len(hits)}
         if hits:
-            text += ": " + "; ".join(hits)
-        return f"{self.label} {state_name(state)} ({text})" if self.label else text
+            args["hits"] = hits
+        text = tree("at_least_hits" if hits else "at_least", args)
+        if self.label:
+            return tree("labelled_paren", {"name": self.label_ref(), "state": state_name(state)}, [text])
+        return text
 
     def unknowns(self, view: View) -> list[Ask]:
         return _join_unknowns(self.items, view) if view.state(self) == UNK else []
@@ -413,8 +469,8 @@ class Not(Node):
     def children(self) -> Sequence[Node]:
         return (self.item,)
 
-    def explain(self, view: View) -> str:
-        return f"not ({self.item.explain(view)})"
+    def why(self, view: View) -> Tree:
+        return tree("not", parts=[self.item.why(view)])
 
     def unknowns(self, view: View) -> list[Ask]:
         return self.item.unknowns(view)
@@ -434,11 +490,12 @@ class Term(Node):
     def batch(self, ctx: Batch) -> Array:
         return ctx.state(ctx.term(self))
 
-    def explain(self, view: View) -> str:
+    def why(self, view: View) -> Tree:
         target = view.term(self)
-        inner = target.explain(view)
+        inner = target.why(view)
         if self.label and target.label is None:
-            return f"{self.label} {state_name(view.state(self))}: {inner}"
+            return tree("labelled", {"name": self.label_ref(), "state": state_name(view.state(self))},
+                        [inner])
         return inner
 
     def unknowns(self, view: View) -> list[Ask]:
@@ -449,6 +506,8 @@ class Term(Node):
 class Const(Node):
     value: int
     label: str | None = None
+    #: the boolean parameter the value was read from (``{param: name}``)
+    param: str | None = None
 
     def scalar(self, ctx: View) -> int:
         return self.value
@@ -459,8 +518,13 @@ class Const(Node):
     def describe(self) -> str:
         return self.label or ("true" if self.value == POS else "false")
 
-    def explain(self, view: View) -> str:
-        return self.describe()
+    def why(self, view: View) -> Tree:
+        word = "true" if self.value == POS else "false"
+        if self.param is not None and self.label == f"{self.param} {word}":
+            return tree(f"param_{word}", {"param": self.param})
+        if self.label:
+            return tree("name", {"name": self.label_ref()})
+        return tree(f"const_{word}")
 
 
 # --- facts and numbers --------------------------------------------------------------------
@@ -485,10 +549,13 @@ class Fact(Node):
     def describe(self) -> str:
         return self.name
 
-    def explain(self, view: View) -> str:
+    def name_ref(self) -> dict[str, Any]:
+        return self.label_ref() if self.label else {"fact": self.name}
+
+    def why(self, view: View) -> Tree:
         v = view.code(self.name)
-        shown = {POS: "true", NEG: "false", UNK: "unknown", ABSENT_KEY: "not given"}[v]
-        return f"{self.label or self.name} {shown}"
+        shown = {POS: "true", NEG: "false", UNK: "unknown", ABSENT_KEY: "not_given"}[v]
+        return tree(f"fact_{shown}", {"name": self.name_ref()})
 
     def unknowns(self, view: View) -> list[Ask]:
         return [(3, 0, f"facts.{self.name}")] if view.state(self) == UNK else []
@@ -520,12 +587,18 @@ class FactMember(Node):
     def describe(self) -> str:
         return self.name
 
-    def explain(self, view: View) -> str:
-        name = self.label or self.name
+    def name_ref(self) -> dict[str, Any]:
+        return self.label_ref() if self.label else {"fact": self.name}
+
+    def why(self, view: View) -> Tree:
+        name = self.name_ref()
         if view.code(self._cols()[0]) == ABSENT_KEY:
-            return f"{name} not given"
-        members = [v for v in self.values if view.code(f"{self.name}={v}") == POS]
-        return f"{name}: {', '.join(members)}" if members else f"{name}: none"
+            return tree("facts_not_given", {"name": name})
+        members = [{"fact": self.name, "value": v} for v in self.values
+                   if view.code(f"{self.name}={v}") == POS]
+        if members:
+            return tree("facts_members", {"name": name, "values": members})
+        return tree("facts_none", {"name": name})
 
     def unknowns(self, view: View) -> list[Ask]:
         return [(3, 0, f"facts.{self.name}")] if view.state(self) == UNK else []
@@ -559,12 +632,15 @@ class Compare(Node):
         out[np.isnan(x)] = UNK
         return out
 
-    def explain(self, view: View) -> str:
+    def why(self, view: View) -> Tree:
         x = view.num(self.field)
-        shown = "unknown" if math.isnan(x) else f"{x:g}"
         verdict = {POS: "yes", NEG: "no", UNK: "unknown"}[view.state(self)]
-        test = f"{self.field} {shown} {self.op} {self.value:g}"
-        return f"{self.label} ({test}): {verdict}" if self.label else f"{test}: {verdict}"
+        args: dict[str, Any] = {"field": {"field": self.field}, "x": None if math.isnan(x) else x,
+                                "op": self.op, "value": self.value}
+        if self.label:
+            args["name"] = self.label_ref()
+            return tree(f"compare_labelled_{verdict}", args)
+        return tree(f"compare_{verdict}", args)
 
     def unknowns(self, view: View) -> list[Ask]:
         if view.state(self) != UNK:
@@ -670,7 +746,8 @@ class Parser:
             value = self.param(obj["param"], path)
             if not isinstance(value, bool):
                 raise self.error(f"parameter {obj['param']!r} is not true/false", path)
-            return Const(POS if value else NEG, label=f"{obj['param']} {str(value).lower()}")
+            return Const(POS if value else NEG, label=f"{obj['param']} {str(value).lower()}",
+                         param=obj["param"])
         if "const" in obj:
             return Const(POS if obj["const"] else NEG)
         raise self.error(f"unknown expression {sorted(obj)!r}", path)

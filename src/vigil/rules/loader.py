@@ -195,6 +195,9 @@ def build(data: dict[str, Any], where: str, params: Mapping[str, Any] | None = N
     raw_terms = data.get("terms", {}) or {}
     rs.terms = {name: None for name in raw_terms}  # type: ignore[misc]  # names first: terms may refer to each other
     rs.terms = {name: parser.parse(expr, f"terms.{name}") for name, expr in raw_terms.items()}
+    for name, node in rs.terms.items():
+        if node is not None and node.label:  # a term's label is translated as the term's
+            node.term_of = (rs.id, name)
     if "decision" in data:
         rs.decision = parser.parse(data["decision"], "decision")
     elif "outcomes" in data:

@@ -27,7 +27,8 @@ from vigil.rules.engine import (
     determine,
     root,
 )
-from vigil.rules.expr import Array, Dim, Node, Parser, Term, View
+from vigil.rules.explain_text import Tree
+from vigil.rules.expr import Array, Dim, Node, Parser, Term, View, tree
 from vigil.rules.loader import load_ruleset
 from vigil.rules.logic import ABSENT_KEY, NEG, POS, UNK, state_name
 from vigil.rules.model import RuleSet
@@ -85,15 +86,15 @@ class RulesetRef(Node):
         out: Array = value.astype(np.int8, copy=False)
         return out
 
-    def explain(self, view: View) -> str:
+    def why(self, view: View) -> Tree:
         if not self._assessed(view):
-            return f"{self.name} not assessed"
+            return tree("not_assessed", {"ruleset": self.name})
         target = self._pick(view)
-        text = target.explain(view)
-        if isinstance(target, Term | Dim):
-            return text
+        text = target.why(view)
         rs = (self.child_rs if self.child is target else self.adult_rs) or self.name
-        return f"{rs} {state_name(view.state(target))}: {text}"
+        if isinstance(target, Term | Dim):
+            return tree("in", {"ruleset": rs}, [text])
+        return tree("ruleset_state", {"ruleset": rs, "state": state_name(view.state(target))}, [text])
 
     def unknowns(self, view: View) -> list[tuple[int, int, str]]:
         return self._pick(view).unknowns(view) if self._assessed(view) else []
@@ -124,8 +125,8 @@ class OutcomeIn(Node):
         out[s == INSUFFICIENT] = UNK
         return out
 
-    def explain(self, view: View) -> str:
-        return f"{self.rs.id}: {root(self.rs).explain(view)}"
+    def why(self, view: View) -> Tree:
+        return tree("outcome_in", {"ruleset": self.rs.id}, [root(self.rs).why(view)])
 
     def unknowns(self, view: View) -> list[tuple[int, int, str]]:
         return root(self.rs).unknowns(view)
@@ -144,8 +145,8 @@ class LabelRef(Node):
         out: Array = ctx.state(self.target)
         return out
 
-    def explain(self, view: View) -> str:
-        return f"{self.name} {state_name(view.state(self))}"
+    def why(self, view: View) -> Tree:
+        return tree("state", {"name": {"flag": self.name}, "state": state_name(view.state(self))})
 
 
 @dataclass(eq=False)
@@ -161,8 +162,8 @@ class IsNegative(Node):
     def batch(self, ctx: Any) -> Array:
         return np.where(ctx.state(self.item) == NEG, np.int8(POS), np.int8(NEG)).astype(np.int8)
 
-    def explain(self, view: View) -> str:
-        return self.item.explain(view)
+    def why(self, view: View) -> Tree:
+        return self.item.why(view)
 
 
 @dataclass(eq=False)
@@ -178,8 +179,8 @@ class TwoValued(Node):
     def batch(self, ctx: Any) -> Array:
         return np.where(ctx.state(self.item) == POS, np.int8(POS), np.int8(NEG)).astype(np.int8)
 
-    def explain(self, view: View) -> str:
-        return self.item.explain(view)
+    def why(self, view: View) -> Tree:
+        return self.item.why(view)
 
 
 @dataclass
@@ -291,7 +292,7 @@ class Triage:
         f = any(view.code(k) != ABSENT_KEY for k in self.fl_keys)
         return d, f
 
-    def result(self, view: Any, rid: Any) -> dict[str, Any]:
+    def result(self, view: Any, rid: Any, why: bool = False) -> dict[str, Any]:
         states = {lab.name: view.state(lab.node) for lab in self.labels}
         flags = [name for name, s in states.items() if s == POS]
         primary = "NONE"
@@ -311,16 +312,16 @@ class Triage:
         not_assessed = []
         dets: dict[str, Any] = {}
         if d_assessed:
-            dets[delphi.id] = determine(delphi, view, rid).to_dict()
+            dets[delphi.id] = determine(delphi, view, rid, why).to_dict()
         else:
             not_assessed.append(delphi.id)
         if f_assessed:
-            dets[self.forced_labour.id] = determine(self.forced_labour, view, rid).to_dict()
+            dets[self.forced_labour.id] = determine(self.forced_labour, view, rid, why).to_dict()
         else:
             not_assessed.append(self.forced_labour.id)
-        dets[self.host.id] = determine(self.host, view, rid).to_dict()
+        dets[self.host.id] = determine(self.host, view, rid, why).to_dict()
         if child:
-            dets[self.child_labour.id] = determine(self.child_labour, view, rid).to_dict()
+            dets[self.child_labour.id] = determine(self.child_labour, view, rid, why).to_dict()
         return {
             "id": rid,
             "flags": flags,
@@ -336,15 +337,15 @@ def load_triage(host_id: str = TRIAGE_HOST) -> Triage:
     return Triage.build(load_ruleset(host_id))
 
 
-def triage(record: Any) -> dict[str, Any]:
-    """Triage one record (single-record mode)."""
+def triage(record: Any, why: bool = False) -> dict[str, Any]:
+    """Triage one record (single-record mode); ``why`` adds each determination's explanation tree."""
     t = load_triage()
     enc = record if isinstance(record, Encoded) else t.encode(record)
     ctx = ScalarCtx(t.host, enc, UNK, t.overrides)
-    return t.result(ctx, enc.id)
+    return t.result(ctx, enc.id, why)
 
 
-def triage_columns(cols: Columns) -> Iterator[dict[str, Any]]:
+def triage_columns(cols: Columns, why: bool = False) -> Iterator[dict[str, Any]]:
     """Triage many records (batch mode): label states as numpy columns, chunk by chunk."""
     t = load_triage()
     for part in chunks(cols):
@@ -352,9 +353,9 @@ def triage_columns(cols: Columns) -> Iterator[dict[str, Any]]:
         for lab in t.labels:
             ctx.state(lab.node)
         for j in range(part.n):
-            yield t.result(RowView(ctx, j), part.ids[j])
+            yield t.result(RowView(ctx, j), part.ids[j], why)
 
 
-def triage_many(records: Iterable[Any]) -> Iterator[dict[str, Any]]:
+def triage_many(records: Iterable[Any], why: bool = False) -> Iterator[dict[str, Any]]:
     t = load_triage()
-    return triage_columns(stack([t.encode(r) for r in records]))
+    return triage_columns(stack([t.encode(r) for r in records]), why)

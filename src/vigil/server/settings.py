@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "vigil.server.api",
     "vigil.server.accounts",
     "vigil.server.audit",
     "vigil.server.cases",

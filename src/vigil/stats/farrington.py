@@ -195,6 +195,13 @@ def _deviance(y: FloatArray, mu: FloatArray, weights: FloatArray) -> FloatArray:
     return np.asarray(2.0 * np.sum(weights * (term - (y - mu)), axis=1), dtype=np.float64)
 
 
+def _linkinv(eta: FloatArray) -> FloatArray:
+    """The Poisson family's inverse link as R has it, ``pmax(exp(eta), .Machine$double.eps)``:
+    a unit whose baseline weeks are (nearly) all zero keeps a positive mean instead of an
+    underflow to 0 and a division by it."""
+    return np.asarray(np.maximum(np.exp(eta), np.finfo(np.float64).eps), dtype=np.float64)
+
+
 def _irls(x: FloatArray, y: FloatArray, weights: FloatArray) -> _Fit:
     """Quasi-Poisson log-link fit of every row of ``y`` on ``x`` with prior ``weights``, as glm.fit.
 
@@ -222,7 +229,7 @@ def _irls(x: FloatArray, y: FloatArray, weights: FloatArray) -> _Fit:
         wk = wa * mua
         beta_a = _solve((wk @ outer).reshape(-1, p, p), (wk * z) @ x)
         eta_a = beta_a @ x.T
-        mu_a = np.exp(eta_a)
+        mu_a = _linkinv(eta_a)
         dev = _deviance(ya, mu_a, wa)
         done = np.abs(dev - dev_old[active]) / (np.abs(dev) + 0.1) < EPSILON
         beta[active], eta[active], mu[active], w_last[active] = beta_a, eta_a, mu_a, wk
@@ -297,7 +304,7 @@ def _predict(fit: _Fit, x0: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Predicted mean and its standard error on the response scale (summary dispersion)."""
     eta0 = fit.beta @ x0
     var_eta = np.einsum("p,upq,q->u", x0, fit.xtwx_inv, x0) * fit.reported_disp()
-    mu0 = np.exp(eta0)
+    mu0 = _linkinv(eta0)
     return mu0, mu0 * np.sqrt(np.maximum(var_eta, 0.0))
 
 

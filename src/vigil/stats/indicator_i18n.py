@@ -16,11 +16,11 @@ from typing import Any
 from vigil.errors import InputError
 from vigil.io.yamlfile import read_yaml
 from vigil.stats import countries
-from vigil.stats.indicators import TOTAL, UNKNOWN, IndicatorSet
+from vigil.stats.indicators import COUNTRY_ONLY, TOTAL, UNKNOWN, IndicatorSet, subdivision_label
 
 __all__ = ["category_label", "column_labels", "dimension_titles", "languages", "titles"]
 
-COMMON = ("total", "not_recorded", "yes", "no")
+COMMON = ("total", "not_recorded", "yes", "no", "country_only")
 
 _DIR = "vigil.stats.data.indicators"
 
@@ -126,6 +126,8 @@ def category_label(indicator_set: IndicatorSet, dimension: str, code: str, lang:
         return str(wording.get("labels", {}).get(dimension, {}).get(code, english))
     if dim.codes == "country":
         return countries.name(code, base)
+    if dim.codes == "subdivision":
+        return subdivision_label(code, base, str(common.get("country_only", COUNTRY_ONLY)))
     if code in ("yes", "no"):
         return str(common.get(code, english))
     return english

@@ -34,7 +34,7 @@ import polars as pl
 
 from vigil.errors import InputError
 from vigil.io.yamlfile import read_yaml
-from vigil.stats import countries
+from vigil.stats import countries, subdivisions
 from vigil.stats.disclosure import DEFAULT_K, suppress_table
 
 __all__ = [
@@ -125,6 +125,7 @@ class Derived:
     column: str
     where: Filter
     take: str
+    fallback: str | None = None  # the column read where ``column`` is empty (e.g. the country)
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,8 @@ class Dimension:
     age_at: str | None = None
     bands: tuple[tuple[str, int, int], ...] = ()
     multiple: str | None = None
-    codes: str | None = None  # "country": the values are ISO 3166-1 alpha-3 codes
+    codes: str | None = None  # "country": ISO 3166-1 alpha-3 codes; "subdivision": ISO 3166-2
+    # codes, or alpha-3 codes where only the country is known (the fallback of a derived column)
 
     def label(self, code: str) -> str:
         if code == TOTAL:
@@ -159,7 +161,23 @@ class Dimension:
             return "Not recorded"
         if self.codes == "country" and code not in self.labels:
             return countries.name(code)
+        if self.codes == "subdivision" and code not in self.labels:
+            return subdivision_label(code, "en", COUNTRY_ONLY)
         return self.labels.get(code, code)
+
+
+COUNTRY_ONLY = "{country} (country; region not recorded)"
+
+
+def subdivision_label(code: str, lang: str, country_only: str) -> str:
+    """``Region, Country`` for an ISO 3166-2 code, ``country_only`` (with ``{country}``) for an
+    alpha-3 code, the value as recorded for anything else (a free-text region)."""
+    if subdivisions.is_code(code):
+        owner = subdivisions.country_of(code) or ""
+        return f"{subdivisions.name(code, lang)}, {countries.name(owner, lang)}"
+    if len(code) == 3 and countries.name(code, lang) != code:
+        return country_only.replace("{country}", countries.name(code, lang))
+    return code
 
 
 @dataclass(frozen=True)
@@ -304,6 +322,9 @@ def _parse(data: Any) -> IndicatorSet:
             take = dspec.get("take", "first")
             if take not in ("first", "min", "max"):
                 raise InputError("take must be first, min or max", f"{dwhere}.take")
+            fallback = dspec.get("fallback")
+            if fallback is not None and not isinstance(fallback, str):
+                raise InputError("fallback, if given, is a column name", f"{dwhere}.fallback")
             derived.append(
                 Derived(
                     str(dname),
@@ -311,6 +332,7 @@ def _parse(data: Any) -> IndicatorSet:
                     str(_need(dspec, "column", dwhere, str)),
                     _filter(dspec.get("where", {}), f"{dwhere}.where", source_names),
                     str(take),
+                    fallback,
                 )
             )
         sources[str(name)] = Source(
@@ -595,6 +617,8 @@ def _derive(frames: dict[str, _Frame], derived: Derived, n_parent: int) -> _Colu
     assert child.parent_row is not None
     mask = _mask(frames, derived.source, derived.where) & (child.parent_row >= 0)
     col = child.columns[derived.column]
+    if derived.fallback is not None:
+        col = _coalesce(col, child.columns[derived.fallback])
     mask &= col.present()
     rows = np.flatnonzero(mask)
     parents = child.parent_row[rows]
@@ -623,6 +647,17 @@ def _derive(frames: dict[str, _Frame], derived: Derived, n_parent: int) -> _Colu
     out_codes = np.full(n_parent, categories.index(UNKNOWN), dtype=np.int64)
     out_codes[uniq] = codes[first]
     return _Column(codes=out_codes, categories=categories)
+
+
+def _coalesce(first: _Column, second: _Column) -> _Column:
+    """The text column ``first`` where present, else ``second``."""
+    if first.codes is None or second.codes is None:
+        raise InputError("a derived column's fallback needs two text columns")
+    assert first.categories is not None and second.categories is not None
+    a = np.array([str(c) for c in first.categories], dtype=object)[first.codes]
+    b = np.array([str(c) for c in second.categories], dtype=object)[second.codes]
+    values = np.where(first.present(), a, b)
+    return _column("fallback", pl.Series("fallback", values.tolist(), dtype=pl.String), "fallback")
 
 
 def _mask(frames: dict[str, _Frame], source: str, flt: Filter) -> BoolArray:
@@ -693,8 +728,9 @@ def _clause(frames: dict[str, _Frame], source: str, clause: Condition | Has | An
 
 
 def _codes(value: Any, where: str) -> str | None:
-    if value is not None and value != "country":
-        raise InputError("codes, if given, is 'country' (ISO 3166-1 alpha-3)", where)
+    if value is not None and value not in ("country", "subdivision"):
+        raise InputError("codes, if given, is 'country' (ISO 3166-1 alpha-3) or 'subdivision' "
+                         "(ISO 3166-2)", where)
     return None if value is None else str(value)
 
 

@@ -112,13 +112,22 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # no access to case content (need-to-know).
     Role.ADMINISTRATOR: frozenset({"admin", "audit.view", "breach.report", "breach.manage"}),
     # Licenses and monitors recruitment agencies (recruitment app): the registry, complaints,
-    # fee reports and the risk worklist; no access to case content.
-    Role.REGULATOR: frozenset({"recruitment.view", "recruitment.manage", "breach.report"}),
+    # fee reports and the risk worklist, the early-warning alerts about agencies; no access to
+    # case content.
+    Role.REGULATOR: frozenset({"recruitment.view", "recruitment.manage", "breach.report", "alerts.manage"}),
     # Plans inspections and leads the inspection team (inspections app): the risk-ranked plan,
     # visits and their team. No case access: the inspector who held an interview refers the
     # worker into case intake.
     Role.INSPECTION_LEAD: frozenset(
-        {"breach.report", "inspection.view", "inspection.manage", "inspection.plan", "inspection.stats"}
+        {
+            "breach.report",
+            "inspection.view",
+            "inspection.manage",
+            "inspection.plan",
+            "inspection.stats",
+            # the early-warning alerts about workplaces and sectors (national app)
+            "alerts.manage",
+        }
     ),
     # A company's compliance officer: its own supply chain only (supply app); no case content.
     Role.COMPLIANCE: frozenset({"supply.view", "supply.manage", "breach.report"}),

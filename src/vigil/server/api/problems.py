@@ -93,6 +93,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         type_ = PROBLEM_BASE + code.replace("_", "-") if code and code != "error" else "about:blank"
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             extra["retry_after"] = int(exc.wait)
+        extra.update(getattr(exc, "problem_extra", {}))  # e.g. the header an idempotency problem names
         body = problem(response.status_code, type_=type_, detail=str(detail), instance=instance, **extra)
     response.data = body
     return _respond(response)

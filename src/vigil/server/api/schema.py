@@ -9,7 +9,9 @@ the schema accept every answer (a test runs schemathesis over every operation):
 - a field that a serializer leaves out for some readers (``OMITTED_FOR_SOME``) is not required;
 - only ``list`` actions are paginated: custom actions answering many records answer a bare list;
 - every operation lists the problem documents it may answer (400, 401, 403, 404, 409, 413, 415,
-  429), as ``application/problem+json`` with the ``ProblemDetails`` component.
+  422, 429), as ``application/problem+json`` with the ``ProblemDetails`` component;
+- every POST, PUT and PATCH of a signed-in user takes the ``Idempotency-Key`` header
+  (``api.idempotency``): a global parameter, with the 422 of a key sent again with another body.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from drf_spectacular.plumbing import ResolvedComponent, get_view_model
 from rest_framework import serializers
 from rest_framework.schemas.utils import get_pk_description
 
+from vigil.server.api import idempotency
 from vigil.server.api.problems import CONTENT_TYPE
 from vigil.server.api.routers import ID_PATTERN
 
@@ -51,6 +54,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "current_version": {"type": "integer", "description": "409 stale edit: the stored version."},
         "retry_after": {"type": "integer", "description": "429: seconds to wait."},
         "max_bytes": {"type": "integer", "description": "413: the largest body accepted."},
+        "header": {"type": "string", "description": "409, 422: the header the problem is about."},
     },
     "required": ["type", "title", "status"],
 }
@@ -63,8 +67,17 @@ PROBLEMS = {
     409: _("Refused in the record's current state (e.g. a stale version or a closed request)."),
     413: _("The request body is larger than the server accepts."),
     415: _("The body is not JSON."),
+    422: _("This Idempotency-Key was already used with another body, method or path."),
     429: _("Too many attempts: wait 'retry_after' seconds."),
 }
+
+IDEMPOTENCY_HELP = _(
+    "Optional: a key of your choice (e.g. a UUID), new for each change you make. Send the same "
+    "request again with the same key after a 503 or a lost connection: it is not done twice; you "
+    "get the first answer again (same status, the record as it is now, header "
+    "Idempotent-Replayed: true). The same key with another body is refused (422); while the first "
+    "request is still running, 409. Keys are per user and kept 24 hours."
+)
 
 
 def _source_fields(field: Any) -> list[Any]:
@@ -172,12 +185,38 @@ class AutoSchema(SpectacularAutoSchema):
             codes.add(415)
         if self.view.get_throttles() or not authenticated:  # throttled, or the login lockout
             codes.add(429)
+        if self.takes_idempotency_key(authenticated):
+            codes.update({400, 409, 422})
         return sorted(codes)
+
+    def takes_idempotency_key(self, authenticated: bool) -> bool:
+        return (
+            authenticated
+            and self.method in idempotency.METHODS
+            and isinstance(self.view, idempotency.IdempotentMixin)
+        )
+
+    def idempotency_parameter(self) -> dict[str, Any]:
+        return {
+            "in": "header",
+            "name": idempotency.HEADER,
+            "required": False,
+            "schema": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": idempotency.MAX_LENGTH,
+                "pattern": "^[!-~]+$",
+            },
+            "description": IDEMPOTENCY_HELP,
+        }
 
     def get_operation(self, *args: Any, **kwargs: Any) -> Any:
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
+        authenticated = bool(operation.get("security")) and operation["security"] != [{}]
+        if self.takes_idempotency_key(authenticated):
+            operation["parameters"] = [*operation.get("parameters", []), self.idempotency_parameter()]
         responses = operation["responses"]
         for code in self.problem_statuses(operation):
             key = str(code)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from rest_framework import permissions, viewsets
 from rest_framework.response import Response
 
+from vigil.server.api.idempotency import IdempotentMixin
 from vigil.server.api.permissions import READ, WRITE, HasCapability
 from vigil.server.audit.log import record
 
@@ -16,7 +17,8 @@ def changed_fields(serializer: Any) -> list[str]:
     return sorted(k for k in serializer.validated_data if k != "version")
 
 
-class AuditedViewSet(viewsets.GenericViewSet):
+# IdempotentMixin: its writes take an ``Idempotency-Key`` header (``api.idempotency``).
+class AuditedViewSet(IdempotentMixin, viewsets.GenericViewSet):
     """Writes an audit entry on list, retrieve, create and update.
 
     Subclasses list it *before* DRF's mixins so that its ``list`` and ``retrieve`` win.

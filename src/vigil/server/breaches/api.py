@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vigil.server.api.idempotency import IdempotentMixin
 from vigil.server.breaches import access_review, containment, services
 from vigil.server.breaches import serializers as s
 from vigil.server.breaches.models import BreachIncident
@@ -68,7 +69,7 @@ _FILTERS = extend_schema(
     ),
 )
 class BreachIncidentViewSet(
-    mixins.ListModelMixin,
+    IdempotentMixin, mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
@@ -297,7 +298,7 @@ class CanContain(permissions.BasePermission):
         return containment.may_contain(request.user)
 
 
-class SuspendAccountView(APIView):
+class SuspendAccountView(IdempotentMixin, APIView):
     """Suspend an account at once: inactive, every API token and session deleted (admin)."""
 
     permission_classes = (permissions.IsAuthenticated, CanContain)
@@ -321,7 +322,7 @@ class SuspendAccountView(APIView):
         return Response(s.SuspensionSerializer(suspension).data)
 
 
-class ReactivateAccountView(APIView):
+class ReactivateAccountView(IdempotentMixin, APIView):
     """Make a suspended account active again (admin); tokens and sessions do not come back."""
 
     permission_classes = (permissions.IsAuthenticated, CanContain)

@@ -274,7 +274,10 @@ class ScreeningViewSet(
                     self.request.user,
                     age=data.get("age"),
                     answers=data.get("answers"),
+                    facts=data.get("facts"),
                 )
+            except screening_service.FactError as exc:
+                raise exceptions.ValidationError({"facts": str(exc)}) from None
             except screening_service.ScreeningError as exc:
                 raise exceptions.ValidationError({"answers": str(exc)}) from None
             serializer.instance = screening
@@ -295,8 +298,11 @@ class ScreeningViewSet(
                     screening,
                     data["version"],
                     answers=data.get("answers"),
+                    facts=data.get("facts"),
                     **({"age": data["age"]} if "age" in data else {}),
                 )
+            except screening_service.FactError as exc:
+                raise exceptions.ValidationError({"facts": str(exc)}) from None
             except screening_service.ScreeningError as exc:
                 raise exceptions.ValidationError({"answers": str(exc)}) from None
             self.audit(
@@ -304,4 +310,5 @@ class ScreeningViewSet(
                 screening,
                 change="screening answered",
                 indicators=sorted((data.get("answers") or {}).keys()),
+                **({"facts": sorted(data["facts"])} if data.get("facts") else {}),
             )

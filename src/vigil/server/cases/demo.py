@@ -42,12 +42,12 @@ USERS = [
 ]
 
 STAGE_PLACES = [
-    ("NPL", "Kathmandu"),
-    ("QAT", "Doha"),
-    ("MDA", "Chisinau"),
-    ("ITA", "Latina"),
-    ("THA", "Samut Sakhon"),
-    ("FRA", "Lyon"),
+    ("NPL", "Kathmandu", "NP-P3"),
+    ("QAT", "Doha", "QA-DA"),
+    ("MDA", "Chisinau", "MD-CU"),
+    ("ITA", "Latina", "IT-62"),
+    ("THA", "Samut Sakhon", "TH-74"),
+    ("FRA", "Lyon", "FR-ARA"),
 ]
 
 
@@ -240,7 +240,7 @@ def _demo_cases(users: dict[str, User], n_cases: int, rng: random.Random) -> int
     for i, (case, owner) in enumerate(zip(cases, owners, strict=True), start=1):
         start = case.opened_on - timedelta(days=400)
         for n, stage in enumerate(["recruitment", "journey", "work"]):
-            country, place = STAGE_PLACES[(i + n) % len(STAGE_PLACES)]
+            country, place, region = STAGE_PLACES[(i + n) % len(STAGE_PLACES)]
             stages.append(
                 MigrationStage(
                     case=case,
@@ -249,6 +249,9 @@ def _demo_cases(users: dict[str, User], n_cases: int, rng: random.Random) -> int
                     end_date=start + timedelta(days=60 * n + 50),
                     country=country,
                     place=place,
+                    # the region (ISO 3166-2) on two cases in three: the others show the
+                    # country-level fallback of the flows and the region disaggregation
+                    region=region if i % 3 else "",
                     sector=case.sector,
                     employer_or_recruiter=f"Demo Agency {i % 4 + 1}",
                 )

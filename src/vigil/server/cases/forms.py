@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from vigil.server.cases.identity_guard import MESSAGE as IDENTITY_IN_TEXT
 from vigil.server.cases.identity_guard import identity_in
-from vigil.server.cases.models import Case, Consent, MigrationStage, Person
+from vigil.server.cases.models import Case, Consent, MigrationStage, Person, region_error
 from vigil.server.web.versioning import VersionedForm
 from vigil.server.web.widgets import DateInput
+from vigil.stats import subdivisions
 
 
 class PersonForm(VersionedForm, forms.ModelForm):
@@ -69,7 +72,18 @@ class CaseForm(forms.ModelForm):
         return data
 
 
+def region_choices(country: str) -> list[tuple[str, str]]:
+    """The options of the region select: none, then the first-level subdivisions of ``country``."""
+    blank = [("", _("(none)") if country else _("(enter the country first)"))]
+    return blank + subdivisions.of_country(country, get_language())
+
+
 class StageForm(forms.ModelForm):
+    # A select of the country's first-level subdivisions (ISO 3166-2): the options follow the
+    # country typed (htmx asks ``cases:stage-regions``); without JavaScript they are those of the
+    # country posted, so a form sent back with an error offers them.
+    region = forms.CharField(label=_("region (ISO 3166-2)"), required=False, widget=forms.Select)
+
     class Meta:
         model = MigrationStage
         fields = (
@@ -78,6 +92,7 @@ class StageForm(forms.ModelForm):
             "end_date",
             "place",
             "country",
+            "region",
             "sector",
             "employer_or_recruiter",
             "notes",
@@ -87,11 +102,30 @@ class StageForm(forms.ModelForm):
     def __init__(self, *args: Any, person: Person | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.person = person
+        bound = self.data.get(self.add_prefix("country")) if self.is_bound else None
+        country = (bound if self.is_bound else self.instance.country) or ""
+        region = self.fields["region"]
+        region.widget.choices = region_choices(str(country).strip().upper())  # type: ignore[attr-defined]
+        self.fields["country"].widget.attrs.update({
+            "hx-get": reverse("cases:stage-regions"),
+            "hx-trigger": "change",
+            "hx-target": f"#{self.auto_id % self.add_prefix('region')}",
+            "hx-swap": "innerHTML",
+        })
+
+    def clean_country(self) -> str:
+        return str(self.cleaned_data.get("country") or "").strip().upper()
+
+    def clean_region(self) -> str:
+        return str(self.cleaned_data.get("region") or "").strip().upper()
 
     def clean(self) -> dict:  # type: ignore[type-arg]
         data = super().clean() or {}
         if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
             self.add_error("end_date", _("The end is before the start."))
+        message = region_error(data.get("region") or "", data.get("country") or "")
+        if message and "country" not in self.errors:
+            self.add_error("region", message)
         # The place is kept in plain text (it feeds the statistics of routes): never the person.
         if identity_in(self.person, data.get("place")):
             self.add_error("place", IDENTITY_IN_TEXT)

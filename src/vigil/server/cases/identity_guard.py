@@ -60,6 +60,9 @@ SUPPLY = "a company's own supply-chain record about businesses (suppliers, facil
 GUIDE = "public safe-migration information, reviewed before publication; about no person"
 REGISTRY = "a public registry entry about a recruitment agency (a business), shown on public pages"
 PLAIN_TEXT_FIELDS: dict[str, str] = {
+    "api.IdempotencyKey.key_hash": CODE,
+    "api.IdempotencyKey.path": CODE + " (an API path: ids only, a body is never in it)",
+    "api.IdempotencyKey.body_hash": CODE,
     "accounts.Organisation.name": STAFF,
     "accounts.Organisation.country": CODE,
     "accounts.User.password": CODE,
@@ -86,6 +89,7 @@ PLAIN_TEXT_FIELDS: dict[str, str] = {
     "cases.Case.legal_hold_reason": GUARDED,
     "cases.MigrationStage.place": GUARDED + "; kept in plain text for the statistics of routes",
     "cases.MigrationStage.country": CODE,
+    "cases.MigrationStage.region": CODE,
     "cases.Screening.ruleset": CODE,
     "cases.Screening.ruleset_version": CODE,
     "cases.Screening.outcome": CODE,
@@ -187,6 +191,10 @@ PLAIN_TEXT_FIELDS: dict[str, str] = {
     "national.Alert.series": CODE,
     "national.Alert.unit": "a unit of counting (sector, region, agency, route), not a person",
     "national.Alert.unit_type": CODE,
+    "national.Estimate.label": "what an MSE or survey estimate is of (method, lists, statistic, domain)",
+    "national.Estimate.note": "the estimate's note (number observed, method note), an aggregate",
+    "national.Estimate.source": "the name of the file the estimate came from (written by vigil estimate)",
+    "national.Estimate.year": CODE,
     "national.Release.indicator_set": CODE,
     "national.Release.note": STAFF,
     "national.Release.period": CODE,

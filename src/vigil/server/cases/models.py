@@ -20,6 +20,7 @@ from vigil.server.drawn_codes import save_with_drawn_code
 from vigil.server.fields import EncryptedTextField, keyring
 from vigil.server.versioning import Derived, Versioned
 from vigil.server.versioning import StaleEdit as StaleEdit  # re-exported: its former home
+from vigil.stats import countries, subdivisions
 
 # ISIC Rev.4 sections (HTCDS vic_ForcedLabourIndustry).
 ISIC_SECTIONS = [
@@ -244,6 +245,9 @@ class MigrationStage(Versioned):
     end_date = models.DateField(_("to"), null=True, blank=True)
     place = models.CharField(_("place (town, region)"), max_length=200, blank=True)
     country = models.CharField(_("country (ISO 3166-1 alpha-3)"), max_length=3, blank=True)
+    # The first-level subdivision (ISO 3166-2, e.g. TH-10) of ``country``; checked by
+    # ``region_error`` in the page form and the API (vigil.stats.subdivisions).
+    region = models.CharField(_("region (ISO 3166-2)"), max_length=6, blank=True, default="")
     sector = models.CharField(
         _("sector (ISIC Rev.4 section)"), max_length=1, choices=ISIC_SECTIONS, blank=True
     )
@@ -259,6 +263,39 @@ class MigrationStage(Versioned):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} ({self.case_id})"
+
+    def region_name(self) -> str:
+        """The region's name in the active language (the code when it names no subdivision)."""
+        from django.utils.translation import get_language
+
+        return subdivisions.name(self.region, get_language()) if self.region else ""
+
+    def region_options(self) -> list[tuple[str, str]]:
+        """The first-level subdivisions of the stage's country, by name in the active language."""
+        from django.utils.translation import get_language
+
+        return subdivisions.of_country(self.country, get_language()) if self.country else []
+
+    def country_name(self) -> str:
+        from django.utils.translation import get_language
+
+        return countries.name(self.country, get_language()) if self.country else ""
+
+
+def region_error(region: str, country: str) -> str | None:
+    """The message for a region that is not a first-level subdivision of ``country``, else None."""
+    why = subdivisions.check(region, country)
+    if why == "unknown":
+        return _("%(code)s is not an ISO 3166-2 first-level subdivision.") % {"code": region}
+    if why == "no_country":
+        return _("A region needs the stage's country.")
+    if why == "other_country":
+        return _("%(code)s is a region of %(other)s, not of %(country)s.") % {
+            "code": region,
+            "other": subdivisions.country_of(region),
+            "country": country.upper(),
+        }
+    return None
 
 
 class Consent(Versioned):
@@ -321,6 +358,10 @@ class Screening(Versioned):
     )
     # {indicator id: true | false}; an indicator not in the dict is unknown.
     answers = models.JSONField(_("answers"), default=dict, blank=True)
+    # {fact: true | false | [codes] | number}: the questionnaire's facts beside the indicators
+    # (``act``, ``worst_form``, ``fee_repayment``...), checked against their kind in the
+    # vocabulary (``vigil.rules.records.fact_specs``); codes and numbers only, never identity.
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
     determination = models.JSONField(_("determination"), default=dict, blank=True)
     outcome = models.CharField(_("outcome"), max_length=32, blank=True)
     created_by = models.ForeignKey(

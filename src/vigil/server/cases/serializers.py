@@ -13,7 +13,7 @@ from vigil.server.api.representation import FastReadMixin
 from vigil.server.api.versioning import VersionedSerializerMixin, version_field
 from vigil.server.cases.identity_guard import MESSAGE as IDENTITY_IN_TEXT
 from vigil.server.cases.identity_guard import identity_in
-from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening
+from vigil.server.cases.models import Case, Consent, MigrationStage, Person, Screening, region_error
 
 # HTCDS vic_TypeOfExploitation
 EXPLOITATION_TYPES = [
@@ -145,11 +145,15 @@ class MigrationStageSerializer(FastReadMixin, VersionedSerializerMixin, serializ
             "end_date",
             "place",
             "country",
+            "region",
             "sector",
             "employer_or_recruiter",
             "notes",
             "version",
         )
+        extra_kwargs = {  # noqa: RUF012
+            "region": {"help_text": "First-level subdivision of the country, ISO 3166-2 (e.g. TH-10)."}
+        }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)  # the version check of VersionedSerializerMixin
@@ -159,6 +163,15 @@ class MigrationStageSerializer(FastReadMixin, VersionedSerializerMixin, serializ
             raise serializers.ValidationError({"end_date": _("The end is before the start.")})
         if self.instance is not None and "case" in attrs and attrs["case"].pk != self.instance.case_id:
             raise serializers.ValidationError({"case": _("A stage cannot move to another case.")})
+        for name in ("country", "region"):
+            if name in attrs:
+                attrs[name] = str(attrs[name] or "").strip().upper()
+        if "region" in attrs or "country" in attrs:
+            region = attrs.get("region", getattr(self.instance, "region", ""))
+            country = attrs.get("country", getattr(self.instance, "country", ""))
+            message = region_error(region or "", country or "")
+            if message:
+                raise serializers.ValidationError({"region": message})
         case = attrs.get("case") or getattr(self.instance, "case", None)
         if case is not None and identity_in(case.person, attrs.get("place")):
             raise serializers.ValidationError({"place": IDENTITY_IN_TEXT})
@@ -207,6 +220,16 @@ class ScreeningSerializer(FastReadMixin, VersionedSerializerMixin, serializers.M
             "(null makes an indicator unknown again)."
         ),
     )
+    facts = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        required=False,
+        help_text=_(
+            "{fact: value}: the facts the rule set's questionnaire asks beside the indicators "
+            "(act, worst_form, fee_repayment...): true | false for a yes-no fact, a list of its "
+            "codes for a list fact ([] for none of these), a number; on update merged into the "
+            "stored facts (null makes a fact unknown again)."
+        ),
+    )
 
     class Meta:
         model = Screening
@@ -217,6 +240,7 @@ class ScreeningSerializer(FastReadMixin, VersionedSerializerMixin, serializers.M
             "ruleset_version",
             "age",
             "answers",
+            "facts",
             "outcome",
             "determination",
             "created_by",

@@ -4,6 +4,7 @@ writes an audit entry."""
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from decimal import Decimal, InvalidOperation
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vigil.rules import i18n as rule_i18n
+from vigil.rules.records import fact_specs
 from vigil.server import scoping
 from vigil.server.api.params import parse_id
 from vigil.server.audit.log import record, record_each
@@ -39,8 +41,9 @@ from vigil.server.cases.forms import (
     PersonForm,
     SearchForm,
     StageForm,
+    region_choices,
 )
-from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit
+from vigil.server.cases.models import Case, Consent, Person, Screening, StaleEdit, region_error
 from vigil.server.followups.forms import FollowUpForm
 from vigil.server.followups.models import FollowUp
 from vigil.server.referrals import services as referral_services
@@ -549,6 +552,42 @@ def stage_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page_view
+@require_POST
+def stage_region(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set the region of a stage whose country is saved: the no-JavaScript way to a region
+    (the timeline offers the country's subdivisions), checked like the stage form."""
+    stage = get_object_or_404(scoping.stages_for(request.user), pk=pk)
+    case = case_or_404(request, stage.case_id)
+    if not scoping.can_edit_case(request.user, case):
+        raise PermissionDeniedPage
+    region = (request.POST.get("region") or "").strip().upper()
+    message = region_error(region, stage.country) if region else _("Choose a region from the list.")
+    if message is not None:
+        messages.error(request, message)
+    else:
+        try:
+            version = int(request.POST.get("version") or 0)
+            with transaction.atomic():
+                stage.save_versioned(version, {"region": region})
+                audit_page(request, "update", case, change="stage region set", stage=stage.pk)
+            messages.success(request, _("Saved."))
+        except (StaleEdit, ValueError):
+            messages.error(request, STALE)
+    return redirect(reverse("cases:case-detail", args=[case.pk]) + "#stages")
+
+
+@page_view
+def stage_regions(request: HttpRequest) -> HttpResponse:
+    """The options of a stage form's region select for the country typed (htmx): public
+    reference data (ISO 3166-2), no case read."""
+    country = next((v for k, v in request.GET.items() if k.endswith("country")), "")
+    options = format_html_join(
+        "", '<option value="{}">{}</option>', region_choices(country.strip().upper()[:3])
+    )
+    return HttpResponse(options)
+
+
+@page_view
 def consent_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Consent per purpose: the current state, the history, a form to record a new decision."""
     require_capability(request, "case.view")
@@ -674,7 +713,12 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
                     value = _answer_value(request.POST.get(key))
                     if s.answers.get(record_key) != value:
                         changed[record_key] = value
-            _save_answers(request, s, changed, **({"age": age} if age != s.age else {}))
+            facts = _posted_facts(request, rs, s)
+            _save_answers(request, s, changed, facts=facts, **({"age": age} if age != s.age else {}))
+        except _FactInputError as exc:
+            error = str(exc)
+        except screening.FactError:
+            error = _("A fact has a value its question does not allow.")
         except (screening.ScreeningError, InvalidOperation):
             error = _("The age must be a number from 0 to 120.")
         except (StaleEdit, ValueError):
@@ -699,6 +743,7 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
         "s": s,
         "case": s.case,
         "groups": screening.groups(rs, page_lang, worker, s.answers),
+        "fact_groups": screening.fact_groups(rs, page_lang, worker),
         "worker": worker,
         "worker_dir": "rtl" if worker and get_language_info(worker)["bidi"] else "ltr",
         "page_dir": "rtl" if translation.get_language_bidi() else "ltr",
@@ -711,6 +756,70 @@ def screening_page(request: HttpRequest, pk: int) -> HttpResponse:
     }
     status = 409 if stale else 400 if error else 200
     return render(request, "cases/screening.html", context, status=status)
+
+
+class _FactInputError(ValueError):
+    """A fact the page's form posted in a shape its question does not allow (the message names
+    the question, in the page's language)."""
+
+
+def _posted_facts(request: HttpRequest, rs: Any, s: Screening) -> dict[str, Any]:
+    """The facts of the page's form that differ from the stored ones (None: not known again).
+    A yes-no fact is three radios (``f-act``: yes, no, unknown); a list fact checkboxes of its
+    codes and ``none`` ("none of these", the empty list), nothing ticked being not known (a
+    hidden ``f-NAME-shown`` says the list was on the form); a number a field, empty when not
+    known. Each value is checked against its kind before anything is saved."""
+    specs = fact_specs()
+    labels = {q.key: q.text for g in screening.fact_groups(rs) for q in g.questions}
+    changed: dict[str, Any] = {}
+    stored = s.facts or {}
+    for name in screening.fact_keys(rs):
+        spec = specs[name]
+        key = f"f-{name}"
+        value: Any
+        if spec.type == "bool":
+            if key not in request.POST:
+                continue
+            value = _answer_value(request.POST.get(key))
+        elif spec.type == "list":
+            if f"{key}-shown" not in request.POST:
+                continue
+            ticked = request.POST.getlist(key)
+            if "none" in ticked and len(ticked) > 1:
+                raise _FactInputError(
+                    _("%(question)s: “none of these” cannot be ticked with other answers.")
+                    % {"question": labels.get(name, name)}
+                )
+            if any(v not in spec.values and v != "none" for v in ticked):
+                raise _FactInputError(
+                    _("%(question)s: choose from the list.") % {"question": labels.get(name, name)}
+                )
+            value = [] if ticked == ["none"] else [v for v in spec.values if v in ticked] or None
+        else:
+            if key not in request.POST:
+                continue
+            raw = (request.POST.get(key) or "").strip()
+            try:
+                number = float(raw) if raw else None
+            except ValueError:
+                number = math.nan
+            if number is not None and (
+                not math.isfinite(number)
+                or (spec.min is not None and number < spec.min)
+                or (spec.max is not None and number > spec.max)
+            ):
+                raise _FactInputError(
+                    _("%(question)s: a number from %(min)s to %(max)s.")
+                    % {
+                        "question": labels.get(name, name),
+                        "min": f"{spec.min or 0:g}",
+                        "max": f"{spec.max if spec.max is not None else math.inf:g}",
+                    }
+                )
+            value = number
+        if stored.get(name) != value:
+            changed[name] = value
+    return changed
 
 
 @page_view
@@ -736,7 +845,7 @@ def screening_guided(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDeniedPage
         indicator = request.POST.get("indicator", "")
         answer = request.POST.get("answer", "")
-        if indicator not in rs.by_id or answer not in screening.ANSWER_MARK:
+        if indicator not in screening.guided_keys(rs) or answer not in screening.ANSWER_MARK:
             error = _("Choose one of the answers.")
         else:
             value = _answer_value(answer)
@@ -754,7 +863,7 @@ def screening_guided(request: HttpRequest, pk: int) -> HttpResponse:
         audit_page(request, "view", s.case, page="screening", mode="guided", screening=s.pk)
     asked = request.GET.get("q", "") if request.method == "GET" else ""
     context = {
-        **_guided_context(s, shown, trail, asked if asked in rs.by_id else "", worker),
+        **_guided_context(s, shown, trail, asked if asked in screening.guided_keys(rs) else "", worker),
         "can_edit": can_edit,
         "current": current,
         "error": error,
@@ -793,6 +902,30 @@ _MARK_WORDS = {
 }
 
 
+def _guided_question(s: Screening, rs: Any, key: str, worker: str) -> dict[str, Any]:
+    """One question of the guided interview: ``key`` is its record key (``DR01``, or ``D1.PN04``
+    for a penalty asked per stage, the stage named in the page's language and the worker's)."""
+    stage, _dot, base = key.rpartition(".")
+    ind = rs.by_id[base]
+    installed = screening.ruleset_for(s)  # ``rs`` is the copy in the page's language
+    page_lang = rule_i18n.normalise(translation.get_language())
+    stage_label = screening.stage_labels(installed, page_lang).get(stage, stage) if stage else ""
+    worker_text = worker_stage = ""
+    if worker and worker != page_lang:
+        _label, worker_text = rule_i18n.indicator_text(installed, base, worker)
+        worker_stage = screening.stage_labels(installed, worker).get(stage, stage) if stage else ""
+    return {
+        "key": key,
+        "ind": ind,
+        "id": key,
+        "text": ind.question or ind.label,
+        "stage": stage,
+        "stage_label": stage_label,
+        "worker_text": worker_text or "",
+        "worker_stage": worker_stage,
+    }
+
+
 def _guided_context(
     s: Screening, rs: Any, trail: list[tuple[str, str]], asked: str, worker: str = ""
 ) -> dict[str, Any]:
@@ -800,45 +933,46 @@ def _guided_context(
     change links, the back link and what the determination still needs."""
     det = s.determination or {}
     skip = screening.left_unanswered(s, trail)
-    question = rs.by_id[asked] if asked else screening.next_question(rs, det, s, skip)
+    key = asked or screening.next_question(rs, det, s, skip)
+    question = _guided_question(s, rs, key, worker) if key else None
     answered = []
     for ind, mark in trail:
         value = s.answers.get(ind)
         mark = "y" if value is True else "n" if value is False else mark if mark in "kr" else "k"
         answered.append(
             {
-                "ind": rs.by_id[ind],
+                **_guided_question(s, rs, ind, ""),
                 "mark": mark,
                 "words": _MARK_WORDS[mark],
                 "change": _guided_url(s, trail, ind, worker),
             }
         )
     back = ""
-    if question is not None:
+    if key:
         ids = [ind for ind, _m in trail]
-        before = ids[: ids.index(question.id)] if question.id in ids else ids
+        before = ids[: ids.index(key)] if key in ids else ids
         back = _guided_url(s, trail, before[-1], worker) if before else ""
     # answers of this rule set given outside the trail (the full form, a colleague) count too
     in_trail = {ind for ind, _m in trail}
     others = sum(1 for ind in s.answers if ind not in in_trail)
-    current_value = s.answers.get(question.id) if question is not None else None
+    current_value = s.answers.get(key) if key else None
     current_mark = (
         "y"
         if current_value is True
         else "n"
         if current_value is False
-        else dict(trail).get(question.id, "")
-        if question is not None
+        else dict(trail).get(key, "")
+        if key
         else ""
     )
     return {
         **_determination_context(s, rs),
         "rs": rs,
         "question": question,
-        "question_dimension": _dimension_label(rs, question.dimension) if question is not None else "",
+        "question_dimension": _dimension_label(rs, question["ind"].dimension) if question is not None else "",
         "worker": worker,
         "worker_languages": rule_i18n.languages(),
-        "worker_question": _worker_question(s, question, worker),
+        "worker_question": question["worker_text"] if question is not None else "",
         "worker_dir": "rtl" if worker and get_language_info(worker)["bidi"] else "ltr",
         "current_mark": current_mark,
         "answered": answered,
@@ -850,14 +984,6 @@ def _guided_context(
         "open": len(screening.open_questions(rs, det, s, skip)),
         "full_url": reverse("cases:screening", args=[s.pk]),
     }
-
-
-def _worker_question(s: Screening, question: Any, worker: str) -> str:
-    """The question in the worker's language, when one is chosen and differs from the page's."""
-    if question is None or not worker or worker == rule_i18n.normalise(translation.get_language()):
-        return ""
-    _label, text = rule_i18n.indicator_text(screening.ruleset_for(s), question.id, worker)
-    return text or ""
 
 
 def _dimension_label(rs: Any, name: str) -> str:
@@ -883,13 +1009,19 @@ def _still_needed(rs: Any, det: dict[str, Any], fixed: bool) -> list[dict[str, s
     return out
 
 
-def _save_answers(request: HttpRequest, s: Screening, changed: dict[str, bool | None], **age: Any) -> None:
+def _save_answers(
+    request: HttpRequest,
+    s: Screening,
+    changed: dict[str, bool | None],
+    facts: dict[str, Any] | None = None,
+    **age: Any,
+) -> None:
     """The one save path of both interview modes: merged under a row lock, refused (``StaleEdit``)
-    unless the screening is still at the version the page carried, and audited (which indicators,
-    never their values)."""
+    unless the screening is still at the version the page carried, and audited (which indicators
+    and facts, never their values)."""
     expected = parse_id(request.POST.get("version")) or 0
     with transaction.atomic():
-        screening.update(s, expected, answers=changed, **age)
+        screening.update(s, expected, answers=changed, facts=facts, **age)
         audit_page(
             request,
             "update",
@@ -897,6 +1029,7 @@ def _save_answers(request: HttpRequest, s: Screening, changed: dict[str, bool | 
             change="screening answered",
             screening=s.pk,
             indicators=sorted(changed),
+            **({"facts": sorted(facts)} if facts else {}),
         )
 
 
@@ -909,6 +1042,7 @@ def _determination_context(s: Screening, rs: Any, can_edit: bool = False) -> dic
     return {
         "det": det,
         "det_label": label,
+        "why_text": screening.why_text(s, translation.get_language()) if det else "",
         "fired": fired,
         "ask_next": screening.ask_next_questions(rs, det),
         "s": s,

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vigil.server.api.idempotency import IdempotentMixin
 from vigil.server.api.params import int_param
 from vigil.server.api.viewsets import AuditedViewSet
 from vigil.server.disclosures import serializers as s
@@ -42,7 +43,7 @@ class CanExportStatistics(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and request.user.can("stats.view"))
 
 
-class StatisticsExportView(APIView):
+class StatisticsExportView(IdempotentMixin, APIView):
     """The analyst's microdata (as ``/api/exports/cases/``) in an AES-256 zip with a README.
 
     The answer holds the password and the download link: both are shown once only."""

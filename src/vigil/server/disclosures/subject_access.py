@@ -43,6 +43,7 @@ STAGE_FIELDS = (
     "end_date",
     "place",
     "country",
+    "region",
     "sector",
     "employer_or_recruiter",
     "notes",

@@ -10,6 +10,7 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from vigil.server.api.idempotency import IdempotentMixin
 from vigil.server.audit.log import record
 from vigil.server.emergency import services
 from vigil.server.emergency.models import EmergencyAccess
@@ -52,7 +53,9 @@ def _problem(exc: services.EmergencyError) -> exceptions.APIException:
     ),
     retrieve=extend_schema(summary="One grant"),
 )
-class EmergencyAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EmergencyAccessViewSet(
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Break-glass access (R6): read access to one case outside your scope, for a few hours, with a
     reason; audited; the owner of the case and the supervisors of its organisation are alerted."""
 

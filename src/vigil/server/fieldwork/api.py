@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vigil.server import scoping
+from vigil.server.api.idempotency import IdempotentMixin
 from vigil.server.audit.log import record
 from vigil.server.fieldwork import serializers as s
 from vigil.server.fieldwork import services
@@ -29,7 +30,7 @@ def _uploads(user: Any) -> Any:
     return FieldUpload.objects.filter(organisation_id=user.organisation_id)
 
 
-class UploadListView(APIView):
+class UploadListView(IdempotentMixin, APIView):
     permission_classes = (permissions.IsAuthenticated, CanUpload)
     parser_classes = (parsers.MultiPartParser,)
 

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from vigil.rules import explain_text
 from vigil.server.accounts.models import Organisation
 from vigil.server.cases.models import Case
 
@@ -79,6 +81,11 @@ class FieldScreening(models.Model):
 
     def __str__(self) -> str:
         return f"field screening #{self.pk}"
+
+    def why_text(self) -> str:
+        """What decided, in the request's language (the stored English text for a screening
+        stored before the explanation tree)."""
+        return explain_text.decided_by(self.determination or {}, translation.get_language(), self.ruleset)
 
 
 class FieldScreeningVersion(models.Model):

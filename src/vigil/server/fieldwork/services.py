@@ -98,7 +98,7 @@ def store_upload(
             raise FieldworkError("form", str(exc)) from None
         try:
             loaded = load_submissions(spec, path, warnings.append, keep=True)
-            dets = [d.to_dict() for d in loaded.determinations()]
+            dets = [d.to_dict() for d in loaded.determinations(why=True)]
         except VigilError as exc:
             raise FieldworkError("submissions", str(exc)) from None
     rs = spec.ruleset

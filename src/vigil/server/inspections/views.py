@@ -12,12 +12,16 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from vigil.inspections import planning
 from vigil.inspections.findings import OBSERVATIONS
+from vigil.rules import explain_text
 from vigil.server import scoping
 from vigil.server.accounts.models import User
 from vigil.server.inspections import forms as f
@@ -126,10 +130,27 @@ def plan_visit(request: HttpRequest, workplace: int) -> HttpResponse:
             _form_error(form, exc)
         else:
             audit_page(request, "create", visit)
+            _note_alert(request, visit)
             messages.success(request, _("Visit planned."))
             return redirect("inspections:visit-detail", pk=visit.pk)
     line = next(iter(services.worklist(scoping.workplaces_for(request.user).filter(pk=wp.pk))), None)
-    return render(request, "inspections/plan_visit.html", {"workplace": wp, "form": form, "line": line})
+    alert = (request.POST.get("alert") or request.GET.get("alert") or "").strip()[:12]
+    return render(
+        request,
+        "inspections/plan_visit.html",
+        {"workplace": wp, "form": form, "line": line, "alert": alert if alert.isdigit() else ""},
+    )
+
+
+def _note_alert(request: HttpRequest, visit: Visit) -> None:
+    """A visit planned from an early-warning alert (``alert`` in the form) is noted on it."""
+    from django.apps import apps
+
+    alert = (request.POST.get("alert") or "").strip()
+    if alert.isdigit() and apps.is_installed("vigil.server.national"):
+        from vigil.server.national import services as national
+
+        national.note_action(request.user, alert, "visit", visit)
 
 
 def _visit_or_404(request: HttpRequest, pk: int) -> Visit:
@@ -302,6 +323,11 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "itv": itv,
             "word": CATEGORY_WORDS.get(itv.category, itv.category),
+            # the stored tree rendered in the user's language (older interviews: the stored text)
+            "why_text": explain_text.decided_by(
+                {**(itv.determination or {}), "decided_by": itv.decided_by, "ruleset": itv.ruleset},
+                translation.get_language(),
+            ),
             "form": form,
             "answers": sorted(itv.answers.items()),
         },
@@ -315,9 +341,15 @@ def workplace_list(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:100]
     if q:
         qs = qs.filter(name__icontains=q)
+    sector = (request.GET.get("sector") or "").strip().upper()[:1]
+    if sector:
+        in_section = Q(sector=sector)
+        for division in planning.section_divisions(sector):
+            in_section |= Q(sector__startswith=division)
+        qs = qs.filter(in_section)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     audit_page(request, "list", None, ids=[w.pk for w in page.object_list])
-    return render(request, "inspections/workplace_list.html", {"page": page, "q": q})
+    return render(request, "inspections/workplace_list.html", {"page": page, "q": q, "sector": sector})
 
 
 @page_view

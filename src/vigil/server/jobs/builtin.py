@@ -6,6 +6,8 @@
 - ``audit_seal_verify`` (daily): seals every pending audit entry (a full sweep, not only the
   recent ids the background sealer looks at), then verifies the whole hash chain; a broken chain
   is a failed run naming the first bad entry id.
+- ``idempotency_purge`` (hourly): deletes the API's idempotency keys older than 24 hours
+  (``vigil.server.api.idempotency``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ def audit_seal_verify_job() -> dict[str, int]:
     return {"sealed": sealed, "checked": report.checked, "unsealed": report.unsealed}
 
 
+def idempotency_purge_job() -> dict[str, int]:
+    from vigil.server.api.idempotency import purge_expired
+
+    return {"keys_deleted": purge_expired()}
+
+
 def register_builtin_jobs() -> None:
     register(
         "retention",
@@ -56,4 +64,10 @@ def register_builtin_jobs() -> None:
         audit_seal_verify_job,
         every=timedelta(days=1),
         description=_("Seal every pending audit entry, then verify the whole audit hash chain."),
+    )
+    register(
+        "idempotency_purge",
+        idempotency_purge_job,
+        every=timedelta(hours=1),
+        description=_("Delete the API's idempotency keys older than 24 hours."),
     )

@@ -15,6 +15,7 @@ from rest_framework import exceptions, generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vigil.server.api.idempotency import IdempotentMixin
 from vigil.server.api.pagination import Pagination
 from vigil.server.audit.log import record
 from vigil.server.national import serializers as s
@@ -72,7 +73,7 @@ class IndicatorsView(APIView):
         )
 
 
-class ReleaseListView(generics.ListAPIView):  # type: ignore[type-arg]
+class ReleaseListView(IdempotentMixin, generics.ListAPIView):  # type: ignore[type-arg]
     """Releases of figures (newest first); POST releases a year's figures (``national.release``)."""
 
     permission_classes = (permissions.IsAuthenticated, _Can)
@@ -129,7 +130,7 @@ class AlertDetailView(APIView):
         return Response(s.AlertSerializer(alert).data)
 
 
-class AlertDecideView(APIView):
+class AlertDecideView(IdempotentMixin, APIView):
     """Acknowledge an alert, or dismiss it with a reason; audited."""
 
     permission_classes = (permissions.IsAuthenticated, _Can)

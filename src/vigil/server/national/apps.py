@@ -20,8 +20,9 @@ class NationalConfig(AppConfig):
             alerts_job,
             every=timedelta(days=7),
             description=_(
-                "Early warning: weekly new cases by sector against the Farrington threshold; an alert "
-                "(inbox and e-mail) for each unit above it."
+                "Early warning: weekly counts by sector, agency and workplace (new cases, positive "
+                "screenings, complaints, fee breaches, offers with warning signs, forced-labour findings) "
+                "against the Farrington threshold; an alert (inbox and e-mail) for each unit above it."
             ),
         )
 

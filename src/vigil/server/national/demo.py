@@ -116,14 +116,14 @@ def load_national_demo(users: dict[str, Any]) -> dict[str, int]:
     for i, case in enumerate(cases):
         st = journey.get(case.pk)
         if st is not None and i % 9 == 4:
-            st.country, st.place = "TUR", "Istanbul"
+            st.country, st.place, st.region = "TUR", "Istanbul", "TR-34"
             rerouted.append(st)
-    MigrationStage.objects.bulk_update(rerouted, ["country", "place"])
+    MigrationStage.objects.bulk_update(rerouted, ["country", "place", "region"])
     domestic = [c.pk for i, c in enumerate(cases) if i % 60 == 7]
     MigrationStage.objects.filter(case_id__in=domestic, stage__in=["recruitment", "journey"]).update(
-        country="FRA", place="Marseille"
+        country="FRA", place="Marseille", region="FR-PAC"
     )
-    MigrationStage.objects.filter(case_id__in=domestic, stage="work").update(country="FRA")
+    MigrationStage.objects.filter(case_id__in=domestic, stage="work").update(country="FRA", region="FR-ARA")
     # a synthetic surge in two sectors, in the last complete week
     week = last_complete_week()
     for sector, n in SURGES:

@@ -11,6 +11,14 @@ class ReleaseForm(forms.Form):
     note = forms.CharField(label=_("Note for the public page"), max_length=500, required=False)
 
 
+class EstimateUploadForm(forms.Form):
+    year = forms.RegexField(label=_("Year"), regex=r"^(19|20)\d\d$", max_length=4)
+    file = forms.FileField(
+        label=_("Estimates (JSON)"),
+        help_text=_("The file written by vigil estimate mse or vigil estimate survey with --format json."),
+    )
+
+
 class DecisionForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Decision"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from vigil.errors import InputError
 from vigil.io.spreadsheet import formula_safe
 from vigil.server.national import services
+from vigil.server.national.models import Estimate as StoredEstimate
 from vigil.stats import countries, flows, indicator_i18n
 from vigil.stats.indicators import TOTAL, IndicatorResult
 
@@ -70,6 +72,7 @@ class Estimate:
     low: float | None
     high: float | None
     note: str = ""
+    kind: str = ""  # mse | survey
 
 
 @dataclass
@@ -117,31 +120,71 @@ def _chart_png(result: IndicatorResult, title: str) -> bytes:
     return bytes(vlc.vegalite_to_png(services.chart_spec(result, title), scale=2))
 
 
+#: the largest estimates file read (an MSE result or a survey table is a few kB)
+MAX_ESTIMATES_BYTES = 2_000_000
+
+
 def read_estimates(paths: Sequence[Path]) -> list[Estimate]:
-    """MSE results (a JSON object with ``estimate`` and ``ci_model``) and survey results (a list of
-    objects with ``statistic``, ``variable``, ``value`` and ``ci``) written by ``vigil estimate``."""
+    """The estimates of JSON files written by ``vigil estimate mse|survey --format json``."""
     out: list[Estimate] = []
     for path in paths:
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            if Path(path).stat().st_size > MAX_ESTIMATES_BYTES:
+                raise InputError(f"larger than {MAX_ESTIMATES_BYTES} bytes", str(path))
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read the estimates: {exc}", str(path)) from None
-        if isinstance(data, dict) and "estimate" in data and "ci_model" in data:
-            ci = data.get("ci_bootstrap") or data["ci_model"]
-            lists = ", ".join(str(x) for x in data.get("lists", []))
-            out.append(Estimate(
-                Path(path).name, f"MSE ({data.get('method', '')}; {lists})",
-                data["estimate"], ci[0], ci[1], f"{data.get('n_observed', '')} observed",
-            ))
-        elif isinstance(data, list) and all(isinstance(d, dict) and "value" in d for d in data):
-            for n, item in enumerate(data):
-                ci = item.get("ci") or [None, None]
-                domain = ", ".join(f"{k}={v}" for k, v in (item.get("domain") or {}).items())
-                label = f"{item.get('statistic', '')} {item.get('variable', '')}".strip()
-                out.append(Estimate(f"{Path(path).name}[{n}]", f"{label} {domain}".strip(),
-                                    item["value"], ci[0], ci[1], str(item.get("note", ""))))
-        else:
-            raise InputError("not the JSON of 'vigil estimate mse' or 'vigil estimate survey'", str(path))
+        out.extend(parse_estimates(text, Path(path).name))
+    return out
+
+
+def _number(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InputError(f"not a number: {str(value)[:40]!r}", where)
+    return float(value)
+
+
+def _interval(ci: Any, where: str) -> tuple[float | None, float | None]:
+    if ci is None:
+        return None, None
+    if not (isinstance(ci, list | tuple) and len(ci) == 2):
+        raise InputError("an interval is a list of two numbers", where)
+    return _number(ci[0], where), _number(ci[1], where)
+
+
+def parse_estimates(text: str, name: str) -> list[Estimate]:
+    """MSE results (a JSON object with ``estimate`` and ``ci_model``) and survey results (a list of
+    objects with ``statistic``, ``variable``, ``value`` and ``ci``); ``name`` names the source in
+    errors and in the report. Each estimate's ``kind`` is ``mse`` or ``survey``."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"cannot read the estimates: {exc}", name) from None
+    out: list[Estimate] = []
+    if isinstance(data, dict) and "estimate" in data and "ci_model" in data:
+        low, high = _interval(data.get("ci_bootstrap") or data["ci_model"], f"{name}: ci_model")
+        lists = ", ".join(str(x) for x in data.get("lists", []))
+        out.append(Estimate(
+            name, f"MSE ({data.get('method', '')}; {lists})"[:300],
+            _number(data["estimate"], f"{name}: estimate"), low, high,
+            f"{data.get('n_observed', '')} observed"[:300], kind="mse",
+        ))
+    elif isinstance(data, list) and data and all(isinstance(d, dict) and "value" in d for d in data):
+        for n, item in enumerate(data):
+            where = f"{name}[{n}]"
+            low, high = _interval(item.get("ci"), f"{where}: ci")
+            domain = item.get("domain") or {}
+            if not isinstance(domain, dict):
+                raise InputError("domain is an object", f"{where}: domain")
+            domain_text = ", ".join(f"{k}={v}" for k, v in domain.items())
+            label = f"{item.get('statistic', '')} {item.get('variable', '')}".strip()
+            out.append(Estimate(where, f"{label} {domain_text}".strip()[:300],
+                                _number(item["value"], f"{where}: value"), low, high,
+                                str(item.get("note", ""))[:300], kind="survey"))
+    else:
+        raise InputError("not the JSON of 'vigil estimate mse' or 'vigil estimate survey'", name)
     return out
 
 
@@ -191,8 +234,9 @@ def build(user: Any, year: str, *, lang: str = "en", estimates: Sequence[Estimat
             import vl_convert as vlc
 
             flow_png = bytes(vlc.vegalite_to_png(services.flow_map_spec(flow), scale=2))
+    stored = [e.as_report() for e in StoredEstimate.objects.filter(year=year).order_by("id")]
     return Report(year, lang, iset.title, iset.version, k, timezone.now(), sections, hidden_indicators,
-                  flow, flow_png, list(estimates))
+                  flow, flow_png, stored + list(estimates))
 
 
 def _fmt(value: int | float | None, kind: str = "count") -> str:
@@ -306,7 +350,8 @@ def to_pdf(report: Report) -> bytes:
         pdf.add_page()
         para(_("Estimates"), 13, "B", 7)
         if not report.estimates:
-            para(_("No estimate was given for this report (vigil national report --estimates FILE.json)."), 9)
+            para(_("No estimate is stored for this year (the Estimates page of the national picture) "
+                   "nor given to the command (vigil national report --estimates FILE.json)."), 9)
         for est in report.estimates:
             interval = f"[{_fmt(est.low)}; {_fmt(est.high)}]"
             para(f"{est.label}: {_fmt(est.value)} {interval} {est.note} ({est.source})", 9)

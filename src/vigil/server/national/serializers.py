@@ -48,6 +48,8 @@ class AlertSerializer(serializers.ModelSerializer[Alert]):
             "reason",
             "decided_by",
             "decided_at",
+            "acted",
+            "acted_ref",
             "created_at",
         )
         read_only_fields = fields

@@ -24,7 +24,7 @@ import numpy as np
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
@@ -32,9 +32,9 @@ from vigil.server import scoping
 from vigil.server.accounts.models import CAPABILITIES, User
 from vigil.server.audit.log import record
 from vigil.server.cases.models import Case
-from vigil.server.national import columns
-from vigil.server.national.models import Alert, Release
-from vigil.stats import countries, farrington, flows, geo, indicator_i18n
+from vigil.server.national import columns, streams
+from vigil.server.national.models import Alert, Estimate, Release
+from vigil.stats import countries, farrington, flows, geo, indicator_i18n, subdivisions
 from vigil.stats.indicators import IndicatorResult, IndicatorSet, Prepared, compute, load_set, members
 
 SET_ID = "nap-2026"
@@ -59,6 +59,17 @@ def country_name(code: str, lang: str | None = None) -> str:
     """``Name (CODE)`` in ``lang`` (default: the active language); the code alone when unknown."""
     name = countries.name(code, _lang(lang))
     return f"{name} ({code})" if name != code else code
+
+
+def place_name(code: str, lang: str | None = None) -> str:
+    """A place of the regions view: ``Region, Country (TH-10)`` for an ISO 3166-2 code, the
+    country's name for an alpha-3 code."""
+    if len(code) == 3:
+        return country_name(code, lang)
+    name = subdivisions.name(code, _lang(lang))
+    if name == code:
+        return code
+    return f"{name}, {countries.name(flows.place_country(code), _lang(lang))} ({code})"
 
 
 def column_labels(dimension: str, cols: list[str], lang: str | None = None) -> list[str]:
@@ -195,6 +206,7 @@ def release(user: User, year: str, *, note: str = "", k: int | None = None, via:
         period=year,
         k=k,
         figures=published(results),
+        estimates=[e.as_published() for e in Estimate.objects.filter(year=year).order_by("id")],
         note=note,
         released_by=user,
     )
@@ -207,6 +219,36 @@ def release(user: User, year: str, *, note: str = "", k: int | None = None, via:
         detail={"period": year, "k": k, "indicators": len(rel.figures), "cells_hidden": hidden},
     )
     return rel
+
+
+@transaction.atomic
+def add_estimates(user: Any, year: str, text: str, name: str, *, via: str = "web") -> list[Estimate]:
+    """Store the estimates of one JSON file of ``vigil estimate mse|survey --format json`` for
+    ``year``: all of the file or none of it (an error names the file and the place); audited."""
+    from vigil.errors import InputError
+    from vigil.server.national import report
+
+    if not user.can("national.release"):
+        raise PermissionError("national.release")
+    if not (len(year) == 4 and year.isdigit()):
+        raise InputError(f"a year is four digits, found {year[:10]!r}", "year")
+    parsed = report.parse_estimates(text, name[:120])
+    rows = Estimate.objects.bulk_create(
+        Estimate(year=year, kind=e.kind, source=e.source[:200], label=e.label, value=e.value, low=e.low,
+                 high=e.high, note=e.note, added_by=user)
+        for e in parsed
+    )
+    for row in rows:
+        record("create", user=user, obj=row, via=via, detail={"year": year, "kind": row.kind})
+    return rows
+
+
+def delete_estimate(user: Any, estimate: Estimate, *, via: str = "web") -> None:
+    if not user.can("national.release"):
+        raise PermissionError("national.release")
+    pk = estimate.pk
+    estimate.delete()
+    record("delete", user=user, object_type="estimate", object_id=pk, via=via, detail={"year": estimate.year})
 
 
 def released_years() -> list[str]:
@@ -232,18 +274,37 @@ def weekly_counts(
 ) -> tuple[list[str], list[dt.date], np.ndarray]:
     """New cases per unit and ISO week (Mondays) over ``years`` years up to the week of ``end``,
     every unit with the same weeks (zeros where none); one query."""
-    last = _monday(end or timezone.localdate())
-    first = last - dt.timedelta(weeks=52 * years + 2)
+    first, last = _weeks_span(end, years)
     rows = cases.filter(opened_on__gte=first, opened_on__lt=last + dt.timedelta(days=7)).order_by()
-    pairs = list(rows.values_list(unit_field, "opened_on"))
-    units = sorted({u for u, _d in pairs if u})
+    return weekly_grid(rows.values_list(unit_field, "opened_on"), first, last)
+
+
+def _weeks_span(end: dt.date | None, years: int) -> tuple[dt.date, dt.date]:
+    last = _monday(end or timezone.localdate())
+    return last - dt.timedelta(weeks=52 * years + 2), last
+
+
+def weekly_grid(
+    pairs: Any, first: dt.date, last: dt.date
+) -> tuple[list[str], list[dt.date], np.ndarray]:
+    """(unit, day) pairs counted per unit and week from the Monday ``first`` to the Monday
+    ``last``: every unit with the same weeks, zeros where none."""
+    pairs = [(u, d) for u, d in pairs if u not in (None, "") and first <= d < last + dt.timedelta(days=7)]
+    units = sorted({str(u) for u, _d in pairs})
     dates = [first + dt.timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
     counts = np.zeros((len(units), len(dates)))
     index = {u: i for i, u in enumerate(units)}
     for unit, day in pairs:
-        if unit:
-            counts[index[unit], (day - first).days // 7] += 1
+        counts[index[str(unit)], (day - first).days // 7] += 1
     return units, dates, counts
+
+
+def stream_counts(
+    stream: streams.Stream, *, end: dt.date | None = None, years: int = 4
+) -> tuple[list[str], list[dt.date], np.ndarray]:
+    """The weekly counts of one stream (``vigil.server.national.streams``)."""
+    first, last = _weeks_span(end, years)
+    return weekly_grid(stream.pairs(first, last + dt.timedelta(days=7)), first, last)
 
 
 def detect(
@@ -258,8 +319,17 @@ def detect(
     return farrington.detect(list(units), list(dates), counts, control, evaluate_last=evaluate_last)
 
 
-def responsible_users() -> QuerySet[User]:
-    roles = [role for role, caps in CAPABILITIES.items() if "alerts.manage" in caps]
+def responsible_users(series: str = "new cases", unit_type: str = "sector") -> QuerySet[User]:
+    """The active users whose inbox an alert of this stream reaches (``streams.responsible_for``):
+    coordinators and supervisors for every stream, regulators for the agency streams, inspection
+    leads for the workplace streams."""
+    stream = streams.find(series, unit_type)
+    audience = stream.audience if stream is not None else "national.view"
+    roles = [
+        role
+        for role, caps in CAPABILITIES.items()
+        if "alerts.manage" in caps and ("national.view" in caps or audience in caps)
+    ]
     return User.objects.filter(is_active=True, role__in=roles)
 
 
@@ -307,7 +377,7 @@ def raise_alerts(
         )
         created.append(alert)
     if created:
-        recipients = [u.email for u in responsible_users() if u.email]
+        recipients = sorted({u.email for u in responsible_users(series, unit_type) if u.email})
         if recipients:
             subject, body = alert_mail(created)
             send_mail(subject, body, None, recipients)
@@ -351,15 +421,56 @@ def alert_mail(created: Sequence[Alert]) -> tuple[str, str]:
 
 
 def scan(*, end: dt.date | None = None, evaluate_last: int = 1, via: str = "job") -> list[Alert]:
-    """Weekly new cases by sector over every case (counts only), the last week(s) evaluated."""
-    units, dates, counts = weekly_counts(Case.objects.all(), "sector", end=end)
-    if not units:
-        return []
-    return raise_alerts(detect(units, dates, counts, evaluate_last=evaluate_last), via=via)
+    """Every installed stream (new cases and positive screenings by sector, complaints, fee
+    breaches and offers with warning signs by agency, forced-labour findings by employer): weekly
+    counts only, the last week(s) evaluated, an alert for each alarm."""
+    created: list[Alert] = []
+    for stream in streams.installed():
+        units, dates, counts = stream_counts(stream, end=end)
+        if not units:
+            continue
+        detections = detect(units, dates, counts, evaluate_last=evaluate_last)
+        created += raise_alerts(detections, series=stream.series, unit_type=stream.unit_type, via=via)
+    return created
 
 
 def alerts_for(user: Any) -> QuerySet[Alert]:
-    return Alert.objects.all() if user.can("alerts.manage") else Alert.objects.none()
+    """The alerts of the streams a user is responsible for (``streams.responsible_for``)."""
+    if not user.can("alerts.manage"):
+        return Alert.objects.none()
+    if user.can("national.view"):
+        return Alert.objects.all()
+    mine = [(s.series, s.unit_type) for s in streams.responsible_for(user)]
+    if not mine:
+        return Alert.objects.none()
+    q = Q()
+    for series, unit_type in mine:
+        q |= Q(series=series, unit_type=unit_type)
+    return Alert.objects.filter(q)
+
+
+def unit_name(alert: Alert) -> str:
+    """The alert's unit in words: a sector's name, an agency's or a workplace's name."""
+    stream = streams.find(alert.series, alert.unit_type)
+    return stream.unit_name(alert.unit) if stream is not None and stream.installed() else alert.unit
+
+
+def series_title(alert: Alert) -> str:
+    stream = streams.find(alert.series, alert.unit_type)
+    return str(stream.title) if stream is not None else alert.series
+
+
+def evidence(user: Any, alert: Alert) -> list[streams.Evidence] | None:
+    """The records behind the alert's count (its unit and week), for a user who may see them;
+    None for one who may not (the coordinator: aggregates only). Each list is audited."""
+    stream = streams.find(alert.series, alert.unit_type)
+    if stream is None or not stream.installed():
+        return None
+    first = alert.week
+    found = stream.evidence(user, alert.unit, first, first + dt.timedelta(days=7))
+    if found is not None:
+        record("alert_evidence", user=user, obj=alert, detail={"records": len(found)})
+    return found
 
 
 @transaction.atomic
@@ -387,6 +498,61 @@ def decide(
     return alert
 
 
+def note_action(user: Any, alert_pk: Any, kind: str, obj: Any, *, via: str = "web") -> Alert | None:
+    """Note on an alert what was opened on it (``visit`` or ``agency_review``, with its id) and
+    acknowledge it if it was open; audited. An alert the user is not responsible for, or gone, is
+    left alone (None)."""
+    try:
+        pk = int(alert_pk)
+    except (TypeError, ValueError):
+        return None
+    with transaction.atomic():
+        alert = alerts_for(user).select_for_update().filter(pk=pk).first()
+        if alert is None:
+            return None
+        alert.acted, alert.acted_ref = kind, obj.pk
+        fields = ["acted", "acted_ref"]
+        if alert.status == Alert.Status.OPEN:
+            alert.status = Alert.Status.ACKNOWLEDGED
+            alert.decided_by, alert.decided_at = user, timezone.now()
+            fields += ["status", "decided_by", "decided_at"]
+        alert.save(update_fields=fields)
+        record("alert_acted", user=user, obj=alert, via=via, detail={"kind": kind, "id": obj.pk})
+    return alert
+
+
+def actions_for(user: Any, alert: Alert) -> dict[str, Any]:
+    """What the user may open on this alert: a visit to the workplace (an employer alert, for
+    ``inspection.plan``), the workplace register of the sector (a sector alert), a review of the
+    agency (an agency alert, for ``recruitment.manage``)."""
+    from django.apps import apps
+    from django.urls import reverse
+
+    out: dict[str, Any] = {}
+    unit = int(alert.unit) if alert.unit.isdigit() else None
+    plans = user.can("inspection.plan") and apps.is_installed("vigil.server.inspections")
+    regulates = user.can("recruitment.manage") and apps.is_installed("vigil.server.recruitment")
+    mine = scoping.workplaces_for(user) if plans else None
+    if alert.unit_type == "employer" and mine is not None and unit and mine.filter(pk=unit).exists():
+        out["visit_url"] = reverse("inspections:plan-visit", args=[unit]) + f"?alert={alert.pk}"
+    if alert.unit_type == "sector" and plans:
+        out["workplaces_url"] = reverse("inspections:workplace-list") + f"?sector={alert.unit}"
+    registry = scoping.agencies_for(user) if regulates else None
+    if alert.unit_type == "agency" and registry is not None and unit and registry.filter(pk=unit).exists():
+        out["agency_review"] = True
+    return out
+
+
+def open_agency_review(user: Any, alert: Alert, *, via: str = "web") -> Any:
+    """Open (or find the open) review of the alert's agency and note it on the alert."""
+    from vigil.server.recruitment import services as recruitment
+
+    agency = scoping.agencies_for(user).get(pk=int(alert.unit))
+    review = recruitment.open_review(agency, user=user, alert_id=alert.pk, via=via)
+    note_action(user, alert.pk, "agency_review", review, via=via)
+    return review
+
+
 # --- flows ---------------------------------------------------------------------------------------
 
 
@@ -405,6 +571,27 @@ def flows_for(user: Any, *, year: str | None = None, k: int | None = None) -> fl
         .values("id", "case_id", "stage", "country", "start_date")
     )
     return flows.compute(flows.journeys(rows), k=max(k or min_k(), min_k()))
+
+
+def region_flows_for(
+    user: Any, *, year: str | None = None, k: int | None = None
+) -> tuple[flows.FlowResult, flows.RegionFlowResult]:
+    """The country flows of :func:`flows_for` and their break-down into region legs
+    (``flows.compute_regions``: only where the country leg is published and every region leg
+    in it reaches k), from one query over the migration stages."""
+    from vigil.server.cases.models import MigrationStage
+
+    cases = cases_of(user)
+    if year:
+        cases = cases.filter(opened_on__year=int(year))
+    rows = list(
+        MigrationStage.objects.filter(case__in=cases.values("pk"), stage__in=flows.FLOW_STAGES)
+        .exclude(country="")
+        .order_by()
+        .values("id", "case_id", "stage", "country", "region", "start_date")
+    )
+    by_country = flows.compute(flows.journeys(rows), k=max(k or min_k(), min_k()))
+    return by_country, flows.compute_regions(flows.region_journeys(rows), by_country)
 
 
 def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:

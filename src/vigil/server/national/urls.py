@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("national/flows/", views.flows_page, name="flows"),
     path("national/report/", views.report_download, name="report"),
     path("national/releases/", views.releases, name="releases"),
+    path("national/estimates/", views.estimates, name="estimates"),
     path("national/alerts/", views.alert_inbox, name="alerts"),
     path("national/alerts/<int:pk>/", views.alert_detail, name="alert-detail"),
     path("public/statistics/", views.public_statistics, name="public-statistics"),

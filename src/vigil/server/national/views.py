@@ -26,10 +26,10 @@ from django.utils.translation import gettext as _
 
 from vigil.server.audit.log import record
 from vigil.server.national import services
-from vigil.server.national.forms import DecisionForm, ReleaseForm
-from vigil.server.national.models import Alert, Release
+from vigil.server.national.forms import DecisionForm, EstimateUploadForm, ReleaseForm
+from vigil.server.national.models import Alert, Estimate, Release
 from vigil.server.recruitment.public import public_page
-from vigil.server.web.access import page_view, require_capability
+from vigil.server.web.access import PermissionDeniedPage, page_view, require_capability
 from vigil.stats import indicator_i18n
 from vigil.stats.indicators import PERIODS, TOTAL, IndicatorResult
 
@@ -176,6 +176,11 @@ def _year(request: HttpRequest, years: list[str]) -> str:
     value = request.GET.get("year", "")
     return value if value in years else ""
 
+REGION_REASONS = {
+    "regions": gettext_lazy("country leg: a region leg in it is fewer than k"),
+    "country": gettext_lazy("withheld: the country table has no published leg for it"),
+}
+
 
 @page_view
 def flows_page(request: HttpRequest) -> HttpResponse:
@@ -184,7 +189,11 @@ def flows_page(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     years = [str(d.year) for d in services.cases_of(user).dates("opened_on", "year", order="DESC")]
     year = _year(request, years)
-    result = services.flows_for(user, year=year or None)
+    view = "regions" if request.GET.get("view") == "regions" else "countries"
+    if view == "regions":
+        result, by_region = services.region_flows_for(user, year=year or None)
+    else:
+        result, by_region = services.flows_for(user, year=year or None), None
     legs = [
         {
             "origin": services.country_name(leg.origin),
@@ -194,6 +203,17 @@ def flows_page(request: HttpRequest) -> HttpResponse:
             "reason": REASONS.get(leg.reason, ""),
         }
         for leg in result.legs
+    ]
+    region_legs = [
+        {
+            "origin": services.place_name(leg.origin),
+            "destination": services.place_name(leg.destination),
+            "within": leg.origin == leg.destination,
+            "persons": leg.persons,
+            "detailed": leg.detailed,
+            "reason": REGION_REASONS.get(leg.reason) or REASONS.get(leg.reason, ""),
+        }
+        for leg in (by_region.legs if by_region is not None else [])
     ]
     countries = [
         {
@@ -211,7 +231,8 @@ def flows_page(request: HttpRequest) -> HttpResponse:
         object_type="indicator",
         via="web",
         request=request,
-        detail={"year": year or "all", "legs": len(result.published), "hidden": len(result.suppressed)},
+        detail={"year": year or "all", "view": view, "legs": len(result.published),
+                "hidden": len(result.suppressed)},
     )
     return render(
         request,
@@ -219,6 +240,8 @@ def flows_page(request: HttpRequest) -> HttpResponse:
         {
             "map": services.svg_data_uri(services.flow_map_svg(result)) if result.published else "",
             "legs": legs,
+            "view": view,
+            "region_legs": region_legs,
             "countries": countries,
             "hidden": len(result.suppressed) + len(result.margin_reasons),
             "total": result.total,
@@ -297,19 +320,70 @@ def releases(request: HttpRequest) -> HttpResponse:
 
 
 @page_view
+def estimates(request: HttpRequest) -> HttpResponse:
+    """The estimates the annual report and the release carry (MSE, surveys): the coordinator
+    uploads the JSON of ``vigil estimate mse|survey --format json`` for a year, or deletes one."""
+    from vigil.errors import InputError
+    from vigil.server.national.report import MAX_ESTIMATES_BYTES
+
+    require_capability(request, "national.view")
+    user: Any = request.user
+    may_edit = user.can("national.release")
+    form = EstimateUploadForm(request.POST or None, request.FILES or None) if may_edit else None
+    if request.method == "POST":
+        require_capability(request, "national.release")
+        if request.POST.get("delete"):
+            wanted = request.POST["delete"]
+            est = get_object_or_404(Estimate, pk=int(wanted) if wanted.isdigit() else 0)
+            services.delete_estimate(user, est)
+            messages.success(request, _("Estimate deleted."))
+            return redirect("national:estimates")
+        if form is not None and form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > MAX_ESTIMATES_BYTES:
+                form.add_error("file", _("The file is larger than %(n)s bytes.") % {"n": MAX_ESTIMATES_BYTES})
+            else:
+                try:
+                    text = upload.read().decode("utf-8")
+                    rows = services.add_estimates(user, form.cleaned_data["year"], text, upload.name)
+                except UnicodeDecodeError:
+                    form.add_error("file", _("The file is not UTF-8 text."))
+                except InputError as exc:
+                    form.add_error("file", str(exc))
+                else:
+                    messages.success(request, _("%(n)s estimate(s) stored.") % {"n": len(rows)})
+                    return redirect("national:estimates")
+    rows = [(e, estimate_number(e.value), estimate_number(e.low), estimate_number(e.high))
+            for e in Estimate.objects.all()[:500]]
+    return render(request, "national/estimates.html", {"form": form, "rows": rows, "may_edit": may_edit})
+
+
+def estimate_number(value: float | None) -> str:
+    """An estimate in the page's number format: whole above 100, two decimals above 1, else four."""
+    from django.utils.formats import number_format
+
+    if value is None:
+        return "—"
+    places = 0 if abs(value) >= 100 else 2 if abs(value) >= 1 else 4
+    return str(number_format(round(value, places), places, use_l10n=True, force_grouping=places == 0))
+
+
+@page_view
 def alert_inbox(request: HttpRequest) -> HttpResponse:
     require_capability(request, "alerts.manage")
     status = request.GET.get("status", Alert.Status.OPEN)
     qs = services.alerts_for(request.user)
     if status in Alert.Status.values:
         qs = qs.filter(status=status)
+    rows = [(a, services.series_title(a), services.unit_name(a)) for a in qs[:200]]
     return render(
         request,
         "national/alerts.html",
         {
-            "alerts": qs[:200],
+            "rows": rows,
             "status": status,
             "statuses": Alert.Status.choices,
+            "may_dashboard": request.user.can("national.view"),  # type: ignore[union-attr]
         },
     )
 
@@ -318,6 +392,13 @@ def alert_inbox(request: HttpRequest) -> HttpResponse:
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request, "alerts.manage")
     alert = get_object_or_404(services.alerts_for(request.user), pk=pk)
+    actions = services.actions_for(request.user, alert)
+    if request.method == "POST" and request.POST.get("act") == "agency_review":
+        if not actions.get("agency_review"):
+            raise PermissionDeniedPage()
+        services.open_agency_review(request.user, alert)
+        messages.success(request, _("Review of the agency opened; the alert is acknowledged."))
+        return redirect("recruitment:agency-detail", pk=int(alert.unit))
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.decide(
@@ -326,7 +407,18 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Decision recorded."))
         return redirect("national:alerts")
     record("view", user=request.user, obj=alert, via="web", request=request)
-    return render(request, "national/alert_detail.html", {"alert": alert, "form": form})
+    return render(
+        request,
+        "national/alert_detail.html",
+        {
+            "alert": alert,
+            "form": form,
+            "series_title": services.series_title(alert),
+            "unit_name": services.unit_name(alert),
+            "evidence": services.evidence(request.user, alert),
+            "actions": actions,
+        },
+    )
 
 
 @public_page
@@ -375,6 +467,15 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
             "years": years,
             "year": year,
             "indicators": indicators,
+            "estimates": [
+                {
+                    **e,
+                    "value_text": estimate_number(e.get("value")),
+                    "low_text": estimate_number(e.get("low")),
+                    "high_text": estimate_number(e.get("high")),
+                }
+                for e in (rel.estimates if rel is not None else [])
+            ],
         },
     )
 

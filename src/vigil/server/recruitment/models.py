@@ -17,10 +17,11 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from vigil.recruitment.fees import Payment, classify_payment
+from vigil.rules import explain_text
 from vigil.server.drawn_codes import save_with_drawn_code
 from vigil.server.fields import EncryptedTextField
 
@@ -236,6 +237,8 @@ class FeeReport(models.Model):
     outcome = models.CharField(max_length=16, blank=True)
     breach = models.BooleanField(default=False)
     decided_by = models.TextField(blank=True)
+    # the language-neutral tree of decided_by (vigil.rules.explain_text), rendered per request
+    why = models.JSONField(default=dict, blank=True, editable=False)
     fired = models.JSONField(default=list, blank=True)
     ruleset = models.CharField(max_length=64, blank=True)
     ruleset_version = models.CharField(max_length=32, blank=True)
@@ -244,6 +247,14 @@ class FeeReport(models.Model):
 
     class Meta:
         ordering = ("-created_at", "-id")
+
+    def why_text(self) -> str:
+        """What decided, in the request's language: the stored tree rendered (the stored English
+        text for a record saved before trees)."""
+        return explain_text.decided_by(
+            {"why": self.why or None, "decided_by": self.decided_by, "ruleset": self.ruleset},
+            translation.get_language(),
+        )
 
     def classify(self) -> None:
         """Classify with ``fair-recruitment-2019``; raises ``ValueError`` naming the bad field."""
@@ -261,6 +272,7 @@ class FeeReport(models.Model):
         self.outcome = det.outcome
         self.breach = det.outcome == "positive"
         self.decided_by = det.decided_by
+        self.why = dict(det.why or {})
         self.fired = list(det.fired)
         self.ruleset = det.ruleset
         self.ruleset_version = det.version
@@ -511,3 +523,46 @@ class NamePairEvent(models.Model):
 
     class Meta:
         ordering = ("at", "id")
+
+
+class AgencyReview(models.Model):
+    """A review of an agency the regulator opens, by hand or on an early-warning alert (its id in
+    ``alert_id``: no foreign key, the national app may be absent), and closes with an outcome.
+    No free text: what happened is in the complaints, fee reports and inspections it leads to."""
+
+    class Outcome(models.TextChoices):
+        NO_ISSUE = "no_issue", _("No issue found")
+        INSPECTION = "inspection", _("Inspection carried out")
+        SANCTION = "sanction", _("Sanction imposed")
+        LICENCE = "licence", _("Licence suspended or revoked")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="reviews")
+    alert_id = models.PositiveBigIntegerField(_("early-warning alert"), null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-opened_at", "-id")
+        verbose_name = _("agency review")
+        verbose_name_plural = _("agency reviews")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("agency",),
+                condition=models.Q(closed_at__isnull=True),
+                name="recruitment_one_open_review",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"agency review #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

@@ -18,6 +18,7 @@ from vigil.recruitment.offers import OfferScreen, screen_offer
 from vigil.server.audit.log import record
 from vigil.server.recruitment.models import (
     Agency,
+    AgencyReview,
     CaseLink,
     Complaint,
     FeeReport,
@@ -163,6 +164,35 @@ def change_licence_status(licence: Licence, to_status: str, *, reason: str, user
         locked.save(update_fields=["status"])
     licence.status = to_status
     return change
+
+
+def open_review(agency: Agency, *, user: Any, alert_id: int | None = None, via: str = "web") -> AgencyReview:
+    """Open a review of the agency (one open review at a time: an open one is returned as it is,
+    noting the alert on it if it had none); audited."""
+    with transaction.atomic():
+        Agency.objects.select_for_update().filter(pk=agency.pk).first()
+        review = AgencyReview.objects.filter(agency=agency, closed_at__isnull=True).first()
+        if review is None:
+            review = AgencyReview.objects.create(agency=agency, alert_id=alert_id, opened_by=user)
+            audit("create", user, review, via=via, agency=agency.pk, alert=alert_id)
+        elif alert_id is not None and review.alert_id is None:
+            review.alert_id = alert_id
+            review.save(update_fields=["alert_id"])
+            audit("update", user, review, via=via, fields=["alert_id"])
+    return review
+
+
+def close_review(review: AgencyReview, outcome: str, *, user: Any, via: str = "web") -> AgencyReview:
+    if outcome not in AgencyReview.Outcome.values:
+        raise RecruitmentError("outcome", f"choose one of: {', '.join(AgencyReview.Outcome.values)}")
+    with transaction.atomic():
+        locked = AgencyReview.objects.select_for_update().get(pk=review.pk)
+        if locked.closed_at is not None:
+            raise RecruitmentError("outcome", "the review is already closed")
+        locked.outcome, locked.closed_by, locked.closed_at = outcome, user, timezone.now()
+        locked.save(update_fields=["outcome", "closed_by", "closed_at"])
+        audit("close", user, locked, via=via, outcome=outcome)
+    return locked
 
 
 def complaint_by_receipt(code: str) -> Complaint | None:

@@ -38,7 +38,7 @@ from vigil.server.recruitment.forms import (
     OfferReviewForm,
     PublicComplaintForm,
 )
-from vigil.server.recruitment.models import OFFER_COSTS, Agency, Complaint, JobOffer, Licence
+from vigil.server.recruitment.models import OFFER_COSTS, Agency, AgencyReview, Complaint, JobOffer, Licence
 from vigil.server.recruitment.public import public_page
 from vigil.server.web.access import audit_page, page_view, require_capability
 
@@ -245,6 +245,19 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
             audit_page(request, "create", inspection, fields=sorted(inspection_form.changed_data))
             messages.success(request, _("Inspection recorded."))
             return redirect("recruitment:agency-detail", pk=agency.pk)
+        if posted == "review_open":
+            services.open_review(agency, user=request.user)
+            messages.success(request, _("Review opened."))
+            return redirect("recruitment:agency-detail", pk=agency.pk)
+        if posted == "review_close":
+            review = get_object_or_404(AgencyReview, pk=request.POST.get("review") or 0, agency=agency)
+            try:
+                services.close_review(review, request.POST.get("outcome", ""), user=request.user)
+            except services.RecruitmentError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Review closed."))
+            return redirect("recruitment:agency-detail", pk=agency.pk)
         if posted == "status":
             licence = get_object_or_404(Licence, pk=request.POST.get("licence") or 0, agency=agency)
             if status_form is not None and status_form.is_valid():
@@ -277,6 +290,9 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "offers": agency.offers.all(),
             "listed": listed,
             "inspections": agency.inspections.all(),
+            "reviews": agency.reviews.all(),
+            "review_outcomes": AgencyReview.Outcome.choices,
+            "may_manage": may_manage,
             "linked_cases": getattr(risk_line.agency, "linked_case_count", 0),
             "trafficking_cases": getattr(risk_line.agency, "trafficking_case_count", 0),
             "risk": risk_line,

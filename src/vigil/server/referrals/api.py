@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from vigil.server import scoping
+from vigil.server.api.idempotency import IdempotentMixin
 from vigil.server.api.params import int_param
 from vigil.server.referrals import serializers as s
 from vigil.server.referrals import services as referral_services
@@ -92,7 +93,11 @@ class CanRefer(permissions.BasePermission):
     list=extend_schema(parameters=[OpenApiParameter("case", int), OpenApiParameter("status", str)])
 )
 class ReferralViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    IdempotentMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Referrals: the sender sees its cases' referrals; the receiving organisation sees each
     referral with only the fields it shares. Creating one needs consent to referral, or an

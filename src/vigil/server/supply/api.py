@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from vigil.errors import InputError
 from vigil.server import scoping
+from vigil.server.api.idempotency import IdempotentMixin
 from vigil.server.api.pagination import MAX_PAGE_SIZE
 from vigil.server.api.params import limit_param
 from vigil.server.api.viewsets import AuditedViewSet, changed_fields
@@ -338,7 +339,7 @@ class _ChainView(APIView):
     needs = "supply.view"
 
 
-class ImportView(_ChainView):
+class ImportView(IdempotentMixin, _ChainView):
     """Import a nodes file and a links file (CSV or XLSX), all or nothing: a problem is one
     message naming the file, row and column, and nothing is stored."""
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from vigil.rules import explain_text
 from vigil.server.fields import EncryptedTextField
 
 ORG = "accounts.Organisation"
@@ -175,12 +177,22 @@ class Finding(models.Model):
     label = models.CharField(max_length=300)
     fired = models.JSONField(default=list)
     decided_by = models.CharField(max_length=300)
+    # the language-neutral tree of decided_by (vigil.rules.explain_text), rendered per request
+    why = models.JSONField(default=dict, blank=True)
     severity = models.FloatField(validators=UNIT)
     note = EncryptedTextField(_("auditor's note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ("id",)
+
+    def why_text(self) -> str:
+        """What decided, in the request's language: the stored tree rendered (the stored English
+        text for a record saved before trees)."""
+        return explain_text.decided_by(
+            {"why": self.why or None, "decided_by": self.decided_by, "ruleset": self.ruleset},
+            translation.get_language(),
+        )
 
 
 # the encrypted texts of a corrective plan (their reads are audited naming them)

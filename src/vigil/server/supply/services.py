@@ -270,7 +270,9 @@ def screen_interview(items: Iterable[str], note: str = "") -> dict[str, Any]:
             "items", f"unknown checklist item {bad[0]} (the {rs.id} items are ILO11.01..ILO11.11)"
         )
     det = assess(
-        rs, {"id": "finding", "indicators": dict.fromkeys(known, False) | dict.fromkeys(ticked, True)}
+        rs,
+        {"id": "finding", "indicators": dict.fromkeys(known, False) | dict.fromkeys(ticked, True)},
+        why=True,
     )
     d = det.to_dict()
     return {
@@ -281,6 +283,7 @@ def screen_interview(items: Iterable[str], note: str = "") -> dict[str, Any]:
         "label": str(d["label"])[:300],
         "fired": list(d["fired"]),
         "decided_by": str(d["decided_by"])[:300],
+        "why": d["why"],
         "severity": severity_of(len(d["fired"])),
         "note": note,
     }
@@ -313,6 +316,7 @@ def screen_fee(
         "label": det.label[:300],
         "fired": list(det.fired),
         "decided_by": det.decided_by[:300],
+        "why": dict(det.why or {}),
         "severity": FEE_BREACH if positive else 0.0,
         "note": note,
     }
