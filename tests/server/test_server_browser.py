@@ -248,6 +248,7 @@ def test_inspector_walk(browser, live_server, orgs, shots):
     page.goto(f"{base}/cases/{case.pk}/")
     other.click("#case-edit summary")
     page.click("#case-edit summary")
+    page.wait_for_selector("#case-form")  # the form is fetched when its <details> opens: at this version
     other.select_option("#id_case-trafficking_status", "PossibleVictimOfTrafficking")
     other.click("#case-form button[type=submit]")
     other.wait_for_selector("text=Saved.")

@@ -120,3 +120,29 @@ def test_out_of_scope_person_form_is_404(users, cases):
     url = f"/cases/{cases['a_caseworker'].pk}/person/"
     r = logged_in(users["caseworker_b"]).get(url, HTTP_HX_REQUEST="true")
     assert r.status_code == 404
+
+
+def test_case_edit_form_is_fetched_when_opened_and_without_javascript_through_edit_1(users, cases):
+    case, c = cases["a_caseworker"], logged_in(users["caseworker"])
+    html = c.get(f"/cases/{case.pk}/").content.decode()
+    edit = re.search(r'<details class="edit" id="case-edit"[^>]*>', html).group(0)
+    # closed, and fetched by htmx the first time it opens; a plain link to the open form without it
+    assert " open" not in edit and f'hx-get="/cases/{case.pk}/?edit=1"' in edit
+    assert 'hx-trigger="toggle once"' in edit and 'hx-target="#case-edit-body"' in edit
+    assert 'id="case-form"' not in html and 'href="?edit=1#case-edit"' in html
+    # without JavaScript: the whole page, the form in it and open
+    full = c.get(f"/cases/{case.pk}/?edit=1").content.decode()
+    assert "<html" in full and re.search(r'<details class="edit" id="case-edit" open>', full)
+    assert f'name="case-version" value="{case.version}"' in full and 'name="case-status"' in full
+    # with htmx: the form alone, its read audited
+    before = AuditEntry.objects.filter(action="view", object_type="case", object_id=str(case.pk)).count()
+    part = c.get(f"/cases/{case.pk}/?edit=1", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in part and part.lstrip().startswith('<form method="post"')
+    assert f'action="/cases/{case.pk}/"' in part and 'name="case-closure_reason"' in part
+    after = AuditEntry.objects.filter(action="view", object_type="case", object_id=str(case.pk)).count()
+    assert after == before + 1
+    # the form saves as before
+    body = {"case-version": case.version, "case-status": "Active", "case-sector": "C",
+            "case-opened_on": case.opened_on.isoformat()}
+    assert c.post(f"/cases/{case.pk}/", body).status_code == 302
+

@@ -162,7 +162,7 @@ def test_fifty_concurrent_editors_through_the_pages_lose_no_update(live_server, 
     def editor(idx: int) -> None:
         start.wait()
         while True:
-            status, page = browsers[idx].open(url)
+            status, page = browsers[idx].open(url + "?edit=1")  # the page with its edit form open
             if status != 200:
                 errors.append(f"GET {status}")
                 return

@@ -45,10 +45,10 @@ def test_case_list_dates_in_the_page_language(users, cases, lang, shown):
 def test_date_input_shows_the_language_order_and_pattern(users, cases):
     case = cases["a_caseworker"]
     _open(case, date(2026, 3, 5))
-    fr = client(users["caseworker"], "fr").get(f"/cases/{case.pk}/").content.decode()
+    fr = client(users["caseworker"], "fr").get(f"/cases/{case.pk}/?edit=1").content.decode()
     field = re.search(r'<input[^>]*name="case-opened_on"[^>]*>', fr).group(0)
     assert 'type="text"' in field and 'value="05/03/2026"' in field and 'placeholder="jj/mm/aaaa"' in field
-    en = client(users["caseworker"], "en").get(f"/cases/{case.pk}/").content.decode()
+    en = client(users["caseworker"], "en").get(f"/cases/{case.pk}/?edit=1").content.decode()
     field = re.search(r'<input[^>]*name="case-opened_on"[^>]*>', en).group(0)
     assert 'value="2026-03-05"' in field and 'placeholder="yyyy-mm-dd"' in field
 

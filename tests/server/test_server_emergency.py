@@ -186,7 +186,9 @@ def test_web_write_paths_refuse(users, cases):
     c = logged_in(user)
     page = c.get(f"/cases/{case.pk}/")
     assert page.status_code == 200 and "Chen" in page.content.decode()
-    assert 'id="case-form"' not in page.content.decode()
+    assert 'id="case-form"' not in page.content.decode() and 'id="case-edit"' not in page.content.decode()
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):  # nor asked for (the form is fetched when opened)
+        assert 'id="case-form"' not in c.get(f"/cases/{case.pk}/?edit=1", **headers).content.decode()
     assert c.post(f"/cases/{case.pk}/", {"case-status": "Closed", "case-version": "1"}).status_code == 403
     assert c.post(f"/cases/{case.pk}/stages/", {"stage-stage": "work"}).status_code == 403
     assert c.get(f"/cases/{case.pk}/person/").status_code == 403

@@ -276,7 +276,7 @@ def test_date_inputs_are_iso_in_french(users, cases):
     case = cases["a_caseworker"]
     c = logged_in(users["caseworker"])
     c.post("/i18n/setlang/", {"language": "fr", "next": "/cases/"})
-    html = c.get(f"/cases/{case.pk}/").content.decode()
+    html = c.get(f"/cases/{case.pk}/?edit=1").content.decode()  # the page with its edit form
     assert f'value="{case.opened_on.isoformat()}"' in html
     form = {
         "case-version": "1",

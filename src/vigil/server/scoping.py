@@ -42,6 +42,7 @@ from vigil.server.recruitment.models import (
     NamePair,
 )
 from vigil.server.referrals.models import DataSharingAgreement, Referral, ServiceProvider
+from vigil.server.web import request_cache
 
 
 def _active(user: Any) -> bool:
@@ -75,10 +76,17 @@ def granted_case_ids(user: Any) -> list[int]:
     ``owner = x OR id IN (SELECT ...)`` and would scan every case, for every user; with a list of
     ids the case query stays exactly what it was for a user without a grant (nearly all of them),
     and becomes an indexable ``... OR id IN (7, 12)`` for the few with one.
+
+    Read once per request (``web.request_cache``; the case page asked it four times); a grant
+    given, ended or acknowledged within the request drops the memo.
     """
     if not user.can("case.emergency_access"):
         return []
-    return list(
+    return list(request_cache.get_or_compute(("granted", user.pk), lambda: _granted(user)))
+
+
+def _granted(user: Any) -> tuple[int, ...]:
+    return tuple(
         EmergencyAccess.objects.filter(
             user_id=user.pk, expires_at__gt=timezone.now(), ended_at__isnull=True
         ).values_list("case_id", flat=True)
@@ -230,9 +238,41 @@ def audit_for(user: Any) -> QuerySet[AuditEntry]:
     )
 
 
+def _in_scope(user: Any, case: Case) -> bool:
+    """``case`` (a row read in this request) is in ``cases_in_scope_for(user)``: the same test as
+    ``_scope_q`` on its loaded columns, without a query."""
+    if user.scope == Scope.ALL:
+        return True
+    if user.scope == Scope.ORGANISATION:
+        return bool(user.organisation_id) and case.organisation_id == user.organisation_id
+    if user.scope == Scope.OWN:
+        return bool(case.owner_id == user.pk)
+    return False
+
+
+def _loaded(case: Case) -> bool:
+    return case.pk is not None and not ({"organisation_id", "owner_id", "organisation", "owner"}
+                                        & case.get_deferred_fields())
+
+
+def can_read_case(user: Any, case: Case) -> bool:
+    """``case`` is in ``cases_for(user)``: in scope, or under an active emergency grant."""
+    if not (_active(user) and user.can("case.view")):
+        return False
+    if not _loaded(case):
+        return cases_for(user).filter(pk=case.pk).exists()
+    return _in_scope(user, case) or case.pk in granted_case_ids(user)
+
+
 def can_edit_case(user: Any, case: Case) -> bool:
-    """False for a case the user sees only through an emergency grant."""
-    return editable_cases_for(user).filter(pk=case.pk).exists()
+    """False for a case the user sees only through an emergency grant. Decided on the case's
+    loaded owner and organisation (the row the caller just read through the scoping functions),
+    without another query."""
+    if not (_active(user) and user.can("case.edit") and user.can("case.view")):
+        return False
+    if not _loaded(case):
+        return editable_cases_for(user).filter(pk=case.pk).exists()
+    return _in_scope(user, case)
 
 
 # The registry of recruitment agencies is national: a regulator sees every agency, complaint and

@@ -131,6 +131,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Per-request memo (the signed-in user's emergency grants, asked by several parts of a page).
+    "vigil.server.web.request_cache.RequestCacheMiddleware",
     # Before anything reads the body: /api/ bodies over the limit are a 413 problem document.
     "vigil.server.api.limits.ApiRequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -14,7 +14,7 @@ from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,7 +32,7 @@ from vigil.rules import i18n as rule_i18n
 from vigil.rules.records import fact_specs
 from vigil.server import scoping
 from vigil.server.api.params import parse_id
-from vigil.server.audit.log import record
+from vigil.server.audit.log import record, record_each
 from vigil.server.cases import consents, screening
 from vigil.server.cases.forms import (
     CaseForm,
@@ -105,6 +105,29 @@ def case_rows(cases: Any) -> SafeString:
     )
 
 
+_FILTER_WIDGETS: dict[tuple[str, str, str], SafeString] = {}
+
+
+def filter_widgets(form: SearchForm) -> dict[str, SafeString]:
+    """The list's status and sector selects. Their choices are fixed, so the markup of a valid
+    value is the same for everyone in a language: rendered once per (language, field, value) and
+    reused (a field with an error is rendered afresh each time; the cache holds at most the
+    fields' choices times the languages)."""
+    lang = translation.get_language() or ""
+    out = {}
+    for name in ("status", "sector"):
+        bound = form[name]
+        if bound.errors:
+            out[name] = SafeString(str(bound))
+            continue
+        key = (lang, name, str(bound.value() or ""))
+        html = _FILTER_WIDGETS.get(key)
+        if html is None:
+            html = _FILTER_WIDGETS[key] = SafeString(str(bound))
+        out[name] = html
+    return out
+
+
 @page_view
 def case_list(request: HttpRequest) -> HttpResponse:
     """Cases in scope, found by reference, document or phone number, status and sector. The
@@ -165,7 +188,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         template,
         {"page": page, "form": form, "q": q, "searching": bool(q or status or sector),
          "pager_query": f"&{keep}" if keep else "", "total": page.paginator.count,
-         "rows": case_rows(page.object_list)},
+         "rows": case_rows(page.object_list),
+         "filter_widgets": filter_widgets(form) if template == "cases/case_list.html" else {}},
     )
 
 
@@ -281,9 +305,19 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 case.refresh_from_db()
                 form = CaseForm(instance=case, prefix="case", can_hold=can_hold)
     else:
+        form = None
+    # The edit form is in the page when it must be open (a refused or stale save, or ``?edit=1``:
+    # the no-JavaScript way to it); otherwise its <details> fetches it when first opened
+    # (htmx, ``hx-trigger="toggle once"``, ``?edit=1`` with HX-Request: the form alone). Most
+    # views of a case never open it, and it was a tenth of the page's CPU.
+    wants_form = request.GET.get("edit") == "1"
+    if form is None and wants_form and can_edit:
         form = CaseForm(instance=case, prefix="case", can_hold=can_hold)
-    audit_page(request, "view", case)
-    audit_page(request, "view", case.person)
+        if request.htmx:  # type: ignore[attr-defined]
+            audit_page(request, "view", case)
+            return render(request, "cases/_case_edit_form.html",
+                          {"case": case, "form": form, "version": case.version})
+    record_each("view", user=request.user, objs=[case, case.person], via="web", request=request)  # one INSERT
     screenings = list(case.screenings.select_related("created_by"))
     for sc in screenings:
         sc.title = screening.ruleset_title(sc.ruleset)  # type: ignore[attr-defined]
@@ -291,13 +325,16 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referrals = list(case.referrals.select_related("provider"))
     followups = list(case.followups.select_related("done_by"))
     consent_rows = list(case.consents.all())  # read once: the summary and the consent table
+    # The stages once for the page's table and the agencies panel's suggestions.
+    prefetch_related_objects([case], "stages")
     return render(
         request,
         "cases/case_detail.html",
         {
             "summary": _summary(case, screenings, referrals, followups, consent_rows),
             "history": _history(case),
-            "case_errors": form.is_bound and bool(form.errors),
+            "case_errors": form is not None and form.is_bound and bool(form.errors),
+            "edit_open": form is not None and (stale or form.is_bound or wants_form),
             "case": case,
             "person": case.person,
             "form": form,
@@ -306,7 +343,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stage_form": BlankForm(StageForm, "stage"),
             # the recruitment app's panel (recruitment/_case_agencies.html), when it is installed
             "agencies_panel": apps.is_installed("vigil.server.recruitment"),
-            "stages": case.stages.all(),
+            "stages": case.stages.all(),  # the prefetched rows
             "consents": consent_rows,
             "version": case.version,
             "screenings": screenings,

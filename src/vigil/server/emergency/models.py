@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.server.cases.models import Case
 from vigil.server.versioning import Versioned
+from vigil.server.web import request_cache
 
 DEFAULT_HOURS = 3
 MAX_HOURS = 24
@@ -141,3 +142,12 @@ class EmergencyAccess(Versioned):
         if self.ended_at is not None and self.ended_at < self.expires_at:
             return self.ended_at
         return self.expires_at
+
+
+def _forget_grants(**kwargs: object) -> None:
+    """A grant saved or deleted in a request: ``scoping.granted_case_ids`` reads again."""
+    request_cache.forget("granted")
+
+
+models.signals.post_save.connect(_forget_grants, sender=EmergencyAccess, dispatch_uid="vigil-forget-grants")
+models.signals.post_delete.connect(_forget_grants, sender=EmergencyAccess, dispatch_uid="vigil-forget-grants")

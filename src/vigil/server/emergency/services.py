@@ -27,6 +27,7 @@ from vigil.server.cases.identity_guard import identity_in
 from vigil.server.cases.models import Case
 from vigil.server.emergency.models import EmergencyAccess, grant_hours
 from vigil.server.versioning import StaleEdit
+from vigil.server.web import request_cache
 
 MIN_REASON = 15
 MIN_END_REASON = 5
@@ -247,6 +248,7 @@ def _close(
         done = rows.update(
             ended_at=now, ended_by=user, ending=ending, end_reason=reason, version=F("version") + 1
         )
+        request_cache.forget("granted")  # scoping.granted_case_ids of this request
         if not done:
             _still(access, expected_version, **active)
             raise EmergencyError("status", _("This emergency access is no longer active."))

@@ -242,7 +242,9 @@ class Suggestion:
     stage_id: int
 
 
-def suggest_agencies(case: Any, *, user: Any, request: Any = None, limit: int = 3) -> list[Suggestion]:
+def suggest_agencies(
+    case: Any, *, user: Any, request: Any = None, limit: int = 3, linked: set[int] | None = None
+) -> list[Suggestion]:
     """Registry entries that the case's migration stages name as employer or recruiter (the
     encrypted ``employer_or_recruiter``), ranked by ``vigil.recruitment.names.rank_candidates``,
     leaving out the agencies already linked. Only for someone who may edit the case; reading the
@@ -255,7 +257,8 @@ def suggest_agencies(case: Any, *, user: Any, request: Any = None, limit: int = 
     stages = [s for s in case.stages.all() if s.employer_or_recruiter.strip()]
     if not stages:
         return []
-    linked = set(CaseLink.objects.filter(case=case).values_list("agency_id", flat=True))
+    if linked is None:  # the ids of the agencies linked to the case, unless the caller has read them
+        linked = set(CaseLink.objects.filter(case=case).values_list("agency_id", flat=True))
     agencies = {str(a.pk): a for a in active_agencies().exclude(pk__in=linked)}
     registry = [Party(pk, a.legal_name, a.country) for pk, a in agencies.items()]
     best: dict[str, Suggestion] = {}

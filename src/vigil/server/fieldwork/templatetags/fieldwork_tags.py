@@ -23,7 +23,7 @@ def case_field_screenings(context: Any, case: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
     rows: list[FieldScreening] = []
-    if user is not None and case is not None and scoping.cases_for(user).filter(pk=case.pk).exists():
+    if user is not None and case is not None and scoping.can_read_case(user, case):
         rows = list(
             FieldScreening.objects.filter(case_id=case.pk)
             .select_related("upload")

@@ -15,14 +15,21 @@ register = template.Library()
 def case_agencies(context: Any, case: Any) -> dict[str, Any]:
     from vigil.server import scoping
     from vigil.server.recruitment import services
+    from vigil.server.recruitment.models import CaseLink
 
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or case is None or not scoping.cases_for(user).filter(pk=case.pk).exists():
+    if user is None or case is None or not scoping.can_read_case(user, case):
         return {"visible": False}
-    links = list(scoping.case_links_for(user).filter(case=case).select_related("agency"))
+    # The case is readable (above), so its links are all in ``scoping.case_links_for(user)``: read
+    # them directly, without that function's subquery of the readable cases.
+    links = list(CaseLink.objects.filter(case=case).select_related("agency"))
     may_link = bool(user.can("case.edit")) and scoping.can_edit_case(user, case)
-    suggestions = services.suggest_agencies(case, user=user, request=request) if may_link else []
+    suggestions = (
+        services.suggest_agencies(case, user=user, request=request, linked={link.agency_id for link in links})
+        if may_link
+        else []
+    )
     return {
         "visible": True,
         "links": [

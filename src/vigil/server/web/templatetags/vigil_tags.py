@@ -1,6 +1,13 @@
 from typing import Any
 
 from django import template
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils import translation
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language_info
 
 register = template.Library()
 
@@ -64,3 +71,51 @@ def num(value: Any) -> str:
 def consent_recorded(rows: list[dict[str, Any]]) -> bool:
     """True when some purpose has a recorded decision (given, refused or withdrawn)."""
     return any(r.get("state") != "none" for r in rows)
+
+
+# --- the base page's navigation and language list, rendered once per what they depend on --------
+
+_NAV: dict[tuple[Any, ...], SafeString] = {}
+_LANGUAGES: dict[str, SafeString] = {}
+_COUNTED_ROLES = "caseworker inspector supervisor administrator"  # the roles with the badge (base.html)
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context: Any) -> SafeString:
+    """The main navigation (``vigil/_main_nav.html``). Its links depend only on the user's role,
+    whether they are staff, the language and the emergency badge's number: rendered once per
+    such key in a process (a few dozen at most) and reused; nothing of the user themself (name,
+    organisation) is in it. The badge's count is asked only for the roles that show it, as before."""
+    user = context["user"]
+    role = str(user.role)
+    count = context.get("emergency_alert_count") if role in _COUNTED_ROLES else None
+    n = int(count) if count is not None else 0
+    key = (translation.get_language() or "", get_script_prefix(), role, bool(user.is_staff), n)
+    html = _NAV.get(key)
+    if html is None:
+        if len(_NAV) > 1000:  # many distinct badge numbers: start again rather than grow
+            _NAV.clear()
+        html = SafeString(
+            render_to_string(
+                "vigil/_main_nav.html", {"role": role, "is_staff": user.is_staff, "emergency_alert_count": n}
+            ).rstrip("\n")
+        )
+        _NAV[key] = html
+    return html
+
+
+@register.simple_tag
+def language_options(current: str) -> SafeString:
+    """The <option>s of the language selector, the current one selected, once per language."""
+    html = _LANGUAGES.get(current)
+    selected = mark_safe(" selected")
+    if html is None:
+        html = _LANGUAGES[current] = format_html_join(
+            "",
+            '\n      <option value="{}"{}>{}</option>',
+            (
+                (code, selected if code == current else "", get_language_info(code)["name_local"])
+                for code, _name in settings.LANGUAGES
+            ),
+        )
+    return html
