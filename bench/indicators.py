@@ -5,10 +5,11 @@
    it and fills it with bulk inserts: N synthetic cases (persons with no identity data), their
    work stage, referrals, follow-ups and screenings, a registry of agencies with licences and
    sanctions.
-2. Ours: ``vigil.server.national.columns.load`` (one query per source, ``values_list`` compiled
-   by the ORM) then ``vigil.stats.indicators.compute``: every indicator of ``nap-2026`` with all
-   its disaggregations by year, each cell disclosure-checked (k = 11). Timed as load + compute,
-   and each part.
+2. Ours: ``vigil.server.national.columns.load`` (one query per source compiled by the ORM, only
+   the columns an indicator reads, the rows returned by the database as one ``group_concat`` /
+   ``string_agg`` text that polars' CSV reader splits) then ``vigil.stats.indicators.compute``:
+   every indicator of ``nap-2026`` with all its disaggregations by year, each cell
+   disclosure-checked (k = 11). Timed as load + compute, and each part.
 3. Baseline, in the same run: the same cells each computed by one ORM query (``filter(...)
    .count()``, ``values(...).distinct().count()`` for distinct counts; the median of a cell by
    reading its durations), as a straightforward implementation would. It is timed on a random

@@ -14,7 +14,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 
-from vigil.server.cases.models import Case, Screening
+from vigil.server.cases.models import Case, MigrationStage, Screening
 from vigil.server.followups.models import FollowUp
 from vigil.server.national import columns
 from vigil.server.national.services import indicator_set
@@ -104,6 +104,9 @@ def test_awkward_values_equal_the_orm_reading():
     referral = Referral.objects.first()
     assert referral is not None
     Referral.objects.filter(pk=referral.pk).update(decided_at=None)
+    # texts with quotes, commas, a tab and line breaks: one source's rows travel as one text
+    MigrationStage.objects.create(case=case, stage="work", country="QAT",
+                                  place='"Al Wakra" \tzone 5\r\nnorth, "A')
     assert _check_every_source() >= 8
     # and the columns are the engine's types, not texts
     fast = columns.fetch_source(Case.objects.filter(pk=case.pk), {"forms": "exploitation_types",
@@ -118,3 +121,17 @@ def test_no_rows_gives_empty_columns():
                                 {"id": "id", "opened_on": "opened_on", "sex": "person__gender"})
     assert {c: len(s) for c, s in fast.items()} == {"id": 0, "opened_on": 0, "sex": 0}
 
+
+
+def test_load_reads_only_the_columns_an_indicator_names():
+    from vigil.server.cases.demo import load_demo
+
+    load_demo()
+    iset = indicator_set()
+    prepared = columns.load(iset, Case.objects.all())
+    for name, frame in prepared.frames.items():
+        read = set(frame.columns) - {d.name for d in iset.sources[name].derived}
+        assert read == set(iset.used_columns(name)), name
+    assert "status" not in prepared.frames["cases"].columns  # no indicator reads the cases' status
+    assert "country" not in prepared.frames["stages"].columns
+    assert prepared.frames["cases"].n == Case.objects.count()

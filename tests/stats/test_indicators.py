@@ -287,3 +287,47 @@ def test_drill_down_members_are_the_cases_of_the_cell():
 
 def n_plus_99_absent(keys: list[int], n: int) -> bool:
     return bool(keys) and max(keys) <= n
+
+
+def test_the_columns_read_are_those_an_indicator_names(tmp_path: Path):
+    from importlib import resources
+
+    s = load_set()
+    # read: keys and links, period, filters (also of has/lacks and derived columns), dimensions
+    # (also on the parent through the link), age_at, duration, distinct
+    assert s.used_columns("cases") == (
+        "id", "opened_on", "trafficking_status", "sector", "exploitation_types", "sex", "birth_year",
+        "citizenship", "identified_by",
+    )
+    assert s.used_columns("referrals") == ("case_id", "status", "service_type", "decided_on")
+    assert s.used_columns("followups") == ("case_id", "outcome", "retrafficking_risk")
+    assert s.used_columns("stages") == ("case_id", "stage", "place")
+    assert s.used_columns("agencies") == ("id", "last_inspection")
+    assert s.used_columns("inspections") == s.sources["inspections"].columns
+    # an indicator naming a column makes it read: a filter on the cases' status, a dimension of
+    # a child source's own column
+    shipped = Path(str(resources.files("vigil.stats.data.indicators"))) / "nap-2026.yaml"
+    changed = yaml.safe_load(shipped.read_text())
+    changed["indicators"][0]["numerator"]["status"] = "Active"
+    changed["dimensions"]["stage_country"] = {"column": "country"}
+    changed["indicators"][1].update(
+        {"source": "stages", "numerator": {}, "disaggregations": ["stage_country", "sex"]}
+    )
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(changed))
+    other = load_set(str(path))
+    assert "status" in other.used_columns("cases") and "country" in other.used_columns("stages")
+    assert "status" not in s.used_columns("cases") and "country" not in s.used_columns("stages")
+
+
+def test_data_without_the_unread_columns_give_the_same_results_and_a_read_one_is_required():
+    s = load_set()
+    full = _data(800)
+    narrow = {
+        name: {c: v for c, v in cols.items() if c in s.used_columns(name)} for name, cols in full.items()
+    }
+    assert "status" not in narrow["cases"] and "country" not in narrow["stages"]
+    assert [r.to_dict() for r in compute(s, narrow, k=1)] == [r.to_dict() for r in compute(s, full, k=1)]
+    broken = {**narrow, "cases": {c: v for c, v in narrow["cases"].items() if c != "sector"}}
+    with pytest.raises(InputError, match="sector"):
+        prepare(s, broken)

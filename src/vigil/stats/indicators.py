@@ -248,6 +248,56 @@ class IndicatorSet:
         return need
 
 
+    def used_columns(self, source_name: str) -> tuple[str, ...]:
+        """The columns of a source the set reads (in the source's order): its key and link, the
+        columns its derived columns and the columns derived from it use, and every column an
+        indicator's period, filters, duration, distinct count or dimensions name, on the source
+        itself or on its parent (``cases``) through the link. A loader need read no other."""
+        wanted: dict[str, set[str]] = {name: set() for name in self.sources}
+        parent = self.sources.get("cases")
+
+        def resolve(source: str, column: str) -> None:
+            src = self.sources.get(source)
+            if src is None:
+                return
+            if column in src.orm_fields or any(d.name == column for d in src.derived):
+                wanted[source].add(column)
+            elif parent is not None and src is not parent and src.link is not None:
+                resolve("cases", column)
+
+        def walk(source: str, flt: Filter) -> None:
+            for clause in flt.clauses:
+                if isinstance(clause, Condition):
+                    resolve(source, clause.column)
+                elif isinstance(clause, AnyOf):
+                    for option in clause.options:
+                        walk(source, option)
+                else:
+                    walk(clause.source, clause.where)
+
+        for src in self.sources.values():
+            for col in (src.key, src.link):
+                if col is not None:
+                    wanted[src.name].add(col)
+            for derived in src.derived:
+                resolve(derived.source, derived.column)
+                walk(derived.source, derived.where)
+        for ind in self.indicators:
+            resolve(ind.source, ind.period)
+            walk(ind.source, ind.numerator)
+            if ind.denominator is not None:
+                walk(ind.source, ind.denominator)
+            for col in (*(ind.duration or ()), *((ind.distinct,) if ind.distinct else ())):
+                resolve(ind.source, col)
+            for dim_id in ind.disaggregations:
+                dim = self.dimensions[dim_id]
+                for col in (dim.column, dim.age_at):
+                    if col is not None:
+                        resolve(ind.source, col)
+        source = self.sources[source_name]
+        return tuple(c for c in source.columns if c in wanted[source_name])
+
+
 def available_sets() -> list[str]:
     """The ids of the indicator sets that ship with Vigil."""
     return sorted(p.stem for p in Path(str(resources.files(DATA_PACKAGE))).glob("*.yaml"))
@@ -577,8 +627,11 @@ def prepare(
             raise InputError("columns of different lengths", f"source {name}")
         n = lengths.pop() if lengths else 0
         cols: dict[str, _Column] = {}
+        used = set(indicator_set.used_columns(name))
         for col in source.columns:
             if col not in raw:
+                if col not in used:  # a column no indicator reads: a loader may leave it out
+                    continue
                 raise InputError(f"missing column {col!r}", f"source {name}")
             cols[col] = _column(col, raw[col], f"source {name}")
         frames[name] = _Frame(n, cols)
