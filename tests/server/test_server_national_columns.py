@@ -133,5 +133,5 @@ def test_load_reads_only_the_columns_an_indicator_names():
         read = set(frame.columns) - {d.name for d in iset.sources[name].derived}
         assert read == set(iset.used_columns(name)), name
     assert "status" not in prepared.frames["cases"].columns  # no indicator reads the cases' status
-    assert "country" not in prepared.frames["stages"].columns
+    assert "country" not in prepared.frames["agencies"].columns  # no indicator reads an agency's country
     assert prepared.frames["cases"].n == Case.objects.count()

@@ -301,7 +301,8 @@ def test_the_columns_read_are_those_an_indicator_names(tmp_path: Path):
     )
     assert s.used_columns("referrals") == ("case_id", "status", "service_type", "decided_on")
     assert s.used_columns("followups") == ("case_id", "outcome", "retrafficking_risk")
-    assert s.used_columns("stages") == ("case_id", "stage", "place")
+    # the region of the work stage, with its country as the fallback; the free-text place unread
+    assert s.used_columns("stages") == ("case_id", "stage", "country", "region")
     assert s.used_columns("agencies") == ("id", "last_inspection")
     assert s.used_columns("inspections") == s.sources["inspections"].columns
     # an indicator naming a column makes it read: a filter on the cases' status, a dimension of
@@ -309,15 +310,15 @@ def test_the_columns_read_are_those_an_indicator_names(tmp_path: Path):
     shipped = Path(str(resources.files("vigil.stats.data.indicators"))) / "nap-2026.yaml"
     changed = yaml.safe_load(shipped.read_text())
     changed["indicators"][0]["numerator"]["status"] = "Active"
-    changed["dimensions"]["stage_country"] = {"column": "country"}
+    changed["dimensions"]["agency_country"] = {"column": "country"}
     changed["indicators"][1].update(
-        {"source": "stages", "numerator": {}, "disaggregations": ["stage_country", "sex"]}
+        {"source": "agencies", "numerator": {}, "disaggregations": ["agency_country"]}
     )
     path = tmp_path / "changed.yaml"
     path.write_text(yaml.safe_dump(changed))
     other = load_set(str(path))
-    assert "status" in other.used_columns("cases") and "country" in other.used_columns("stages")
-    assert "status" not in s.used_columns("cases") and "country" not in s.used_columns("stages")
+    assert "status" in other.used_columns("cases") and "country" in other.used_columns("agencies")
+    assert "status" not in s.used_columns("cases") and "country" not in s.used_columns("agencies")
 
 
 def test_data_without_the_unread_columns_give_the_same_results_and_a_read_one_is_required():
@@ -326,7 +327,7 @@ def test_data_without_the_unread_columns_give_the_same_results_and_a_read_one_is
     narrow = {
         name: {c: v for c, v in cols.items() if c in s.used_columns(name)} for name, cols in full.items()
     }
-    assert "status" not in narrow["cases"] and "country" not in narrow["stages"]
+    assert "status" not in narrow["cases"] and "sex" in narrow["cases"]
     assert [r.to_dict() for r in compute(s, narrow, k=1)] == [r.to_dict() for r in compute(s, full, k=1)]
     broken = {**narrow, "cases": {c: v for c, v in narrow["cases"].items() if c != "sector"}}
     with pytest.raises(InputError, match="sector"):

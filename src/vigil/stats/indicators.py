@@ -281,6 +281,8 @@ class IndicatorSet:
                     wanted[src.name].add(col)
             for derived in src.derived:
                 resolve(derived.source, derived.column)
+                if derived.fallback is not None:
+                    resolve(derived.source, derived.fallback)
                 walk(derived.source, derived.where)
         for ind in self.indicators:
             resolve(ind.source, ind.period)
