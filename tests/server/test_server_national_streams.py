@@ -286,7 +286,10 @@ def test_new_cases_by_region_of_work_and_by_route(people):
         case = Case.objects.create(person=person, organisation=sup.organisation, owner=sup, opened_on=END)
         if origin:
             MigrationStage.objects.create(case=case, stage="recruitment", country=origin)
-        MigrationStage.objects.create(case=case, stage="work", country=destination, region=region)
+        began = END - dt.timedelta(days=30)
+        MigrationStage.objects.create(
+            case=case, stage="work", country=destination, region=region, start_date=began
+        )
     # a later second work stage does not move the case
     MigrationStage.objects.create(
         case=case, stage="work", country="MYS", region="MY-14", start_date=END + dt.timedelta(days=300)

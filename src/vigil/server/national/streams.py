@@ -137,14 +137,14 @@ def _positive_screenings_evidence(
 
 def _first_stages(stage: str, first: dt.date, end: dt.date) -> dict[int, tuple[str, str, dt.date]]:
     """{case id: (region, country, opened on)} of each case's first ``stage`` (by start date, an
-    undated stage first as SQLite sorts it, on PostgreSQL too; then entry), for the cases opened
-    in [first, end)."""
+    undated stage after the dated ones on every database, as ``vigil.stats.flows.journeys`` orders
+    a timeline; then entry), for the cases opened in [first, end)."""
     from django.db.models import F
 
     stages = apps.get_model("cases", "MigrationStage")
     rows = (
         stages.objects.filter(stage=stage, case__opened_on__gte=first, case__opened_on__lt=end)
-        .order_by("case_id", F("start_date").asc(nulls_first=True), "id")
+        .order_by("case_id", F("start_date").asc(nulls_last=True), "id")
         .values_list("case_id", "region", "country", "case__opened_on")
     )
     out: dict[int, tuple[str, str, dt.date]] = {}
